@@ -1,0 +1,80 @@
+// Orbit's hot CPU kernels. Pure functions over restrict pointers for a [begin, end) range of rows
+// or groups: no allocation, no threads inside (Swift splits the work). Every exported function is
+// dispatched at run time to an AVX-512, AVX2+FMA or portable variant.
+#ifndef SHADERS_CPU_H
+#define SHADERS_CPU_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ISA levels: 0 portable, 1 AVX2+FMA, 2 AVX-512 (F, VL, BW, DQ).
+int nn_isa_level(void);          // the level in use (detected once; ORBIT_ISA=portable|avx2|avx512 caps it)
+int nn_isa_detected(void);       // what the CPU supports
+void nn_set_isa_level(int level); // for tests: force a level (clamped to what the CPU supports)
+
+// ---- elementwise activations (nn_activation.c) -------------------------------------------
+// x, y, dy, dx: [n]. Backward takes the forward input x (and output y where cheaper).
+void nn_exp_fwd(const float *restrict x, float *restrict y, int64_t n);
+void nn_sigmoid_fwd(const float *restrict x, float *restrict y, int64_t n);
+void nn_sigmoid_bwd(const float *restrict y, const float *restrict dy, float *restrict dx, int64_t n);
+void nn_silu_fwd(const float *restrict x, float *restrict y, int64_t n);
+void nn_silu_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
+void nn_gelu_tanh_fwd(const float *restrict x, float *restrict y, int64_t n);
+void nn_gelu_tanh_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
+void nn_gelu_erf_fwd(const float *restrict x, float *restrict y, int64_t n);
+void nn_gelu_erf_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
+
+// ---- softmax over the last axis (nn_softmax.c) --------------------------------------------
+// x, y: [rows, cols] with row stride ld; lse: [rows] log-sum-exp per row (may be NULL).
+void nn_softmax_fwd(const float *restrict x, float *restrict y, float *restrict lse,
+                    int64_t rows, int64_t cols, int64_t ld);
+// dx = y * (dy - sum(dy * y)); y, dy, dx: [rows, cols] with row stride ld.
+void nn_softmax_bwd(const float *restrict y, const float *restrict dy, float *restrict dx,
+                    int64_t rows, int64_t cols, int64_t ld);
+// y = exp(x - lse[row]) in place: recomputes probabilities from saved log-sum-exp (attention bwd).
+void nn_softmax_from_lse(float *restrict x, const float *restrict lse, int64_t rows, int64_t cols, int64_t ld);
+
+// ---- normalisation (nn_norm.c) --------------------------------------------------------------
+// Group norm on x: [N, C, S] (S = product of spatial dims), G groups, for the (n, g) pairs
+// [begin, end) in n-major order. gamma, beta: [C] (NULL = identity). mean, rstd: [N*G] saved.
+void nn_group_norm_fwd(const float *restrict x, const float *restrict gamma, const float *restrict beta,
+                       float *restrict y, float *restrict mean, float *restrict rstd,
+                       int64_t C, int64_t S, int64_t G, float eps, int64_t begin, int64_t end);
+// dx: [N, C, S]; dgamma_part, dbeta_part: [N, C] per-sample partial sums (reduced over N by the caller).
+void nn_group_norm_bwd(const float *restrict x, const float *restrict gamma,
+                       const float *restrict mean, const float *restrict rstd, const float *restrict dy,
+                       float *restrict dx, float *restrict dgamma_part, float *restrict dbeta_part,
+                       int64_t C, int64_t S, int64_t G, int64_t begin, int64_t end);
+// Layer norm over the last axis: x, y: [rows, D]; mean, rstd: [rows]; rows [begin, end).
+void nn_layer_norm_fwd(const float *restrict x, const float *restrict gamma, const float *restrict beta,
+                       float *restrict y, float *restrict mean, float *restrict rstd,
+                       int64_t D, float eps, int64_t begin, int64_t end);
+// dgamma_acc, dbeta_acc: [D], accumulated (+=) over rows [begin, end).
+void nn_layer_norm_bwd(const float *restrict x, const float *restrict gamma,
+                       const float *restrict mean, const float *restrict rstd, const float *restrict dy,
+                       float *restrict dx, float *restrict dgamma_acc, float *restrict dbeta_acc,
+                       int64_t D, int64_t begin, int64_t end);
+
+// ---- convolution lowering (nn_im2col.c) ------------------------------------------------------
+// x: [C, H, W] -> col: [C*KH*KW, HO*WO]; stride (sh, sw), zero padding (ph, pw).
+void nn_im2col(const float *restrict x, float *restrict col, int64_t C, int64_t H, int64_t W,
+               int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+               int64_t HO, int64_t WO);
+// The adjoint: dx: [C, H, W] += col2im(dcol). dx must be zeroed by the caller.
+void nn_col2im(const float *restrict dcol, float *restrict dx, int64_t C, int64_t H, int64_t W,
+               int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+               int64_t HO, int64_t WO);
+
+// ---- optimiser (nn_adam.c) -------------------------------------------------------------------
+// One Adam/AdamW step on [n] parameters. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.
+// decoupled != 0: AdamW (p -= lr * wd * p); else L2 (g += wd * p).
+void nn_adam_step(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                  int64_t n, float lr, float beta1, float beta2, float eps, float wd,
+                  float bc1, float bc2, int decoupled);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,52 @@
+// Internal: run-time ISA dispatch. A kernel body is written once as an always-inline function;
+// NN_DISPATCH compiles it three times (AVX-512, AVX2+FMA, baseline) and exports a dispatcher.
+#ifndef NN_ISA_H
+#define NN_ISA_H
+#include "shaders_cpu.h"
+#include <math.h>
+#include <string.h>
+
+#define NN_INLINE static inline __attribute__((always_inline))
+#if defined(__x86_64__) || defined(__i386__)
+#define NN_X86 1
+#define NN_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,f16c")))
+#define NN_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#else
+#define NN_X86 0
+#define NN_TARGET_AVX512
+#define NN_TARGET_AVX2
+#endif
+
+#define NN_DISPATCH(name, params, args)                                       \
+    NN_TARGET_AVX512 static void name##_avx512 params { name##_impl args; }   \
+    NN_TARGET_AVX2 static void name##_avx2 params { name##_impl args; }       \
+    static void name##_portable params { name##_impl args; }                  \
+    void name params {                                                        \
+        switch (nn_isa_level()) {                                             \
+        case 2: name##_avx512 args; return;                                   \
+        case 1: name##_avx2 args; return;                                     \
+        default: name##_portable args; return;                                \
+        }                                                                     \
+    }
+
+// exp(x) for float, vectorisable (no branches, no libm): Cody-Waite reduction x = n ln2 + r,
+// |r| <= ln2/2, degree-6 minimax polynomial (Cephes expf coefficients), 2^n by exponent bits.
+// Relative error about 2 ulp over [-87.3, 88.7]; inputs are clamped to that range.
+NN_INLINE float nn_expf(float x) {
+    x = fminf(fmaxf(x, -87.33654f), 88.72283f);
+    float n = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return y * scale;
+}
+#endif

@@ -1,0 +1,115 @@
+import Foundation
+import Tensor
+
+/// How a parameter is initialised when no checkpoint provides it (PyTorch's defaults).
+public enum Initializer: Sendable {
+    case uniform(bound: Float)
+    case normal(std: Float)
+    case ones
+    case zeros
+
+    /// torch.nn.Linear / Conv default: kaiming_uniform(a = sqrt 5) => U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+    public static func fanIn(_ fanIn: Int) -> Initializer { .uniform(bound: 1 / Float(max(fanIn, 1)).squareRoot()) }
+}
+
+public struct WeightError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Where parameters come from: a checkpoint (strict) or a seeded initialiser.
+public protocol ParameterSource: AnyObject {
+    func parameter(_ key: String, shape: [Int], initializer: Initializer) throws -> Tensor
+}
+
+/// Loads parameters from a safetensors file by their upstream names. Strict, as DESIGN.md asks:
+/// a missing key, a wrong shape or a non-float dtype is an error naming the key, and `finish()`
+/// throws on keys the model never asked for.
+public final class WeightLoader: ParameterSource {
+    public let file: SafeTensorsFile
+    private var used = Set<String>()
+
+    public init(path: String) throws { file = try SafeTensorsFile(path: path) }
+    public init(file: SafeTensorsFile) { self.file = file }
+
+    public func parameter(_ key: String, shape: [Int], initializer: Initializer) throws -> Tensor {
+        guard let entry = file.entries[key] else { throw WeightError("\(file.path): missing key '\(key)' (expected shape \(shape))") }
+        guard [.f32, .f16, .bf16].contains(entry.dtype) else {
+            throw WeightError("\(file.path): key '\(key)' has dtype \(entry.dtype.rawValue); F32, F16 or BF16 expected")
+        }
+        guard entry.shape == shape else {
+            throw WeightError("\(file.path): key '\(key)' has shape \(entry.shape), expected \(shape)")
+        }
+        used.insert(key)
+        return try file.tensor(key).requiringGrad()
+    }
+
+    /// Throws when the file holds keys that no layer loaded.
+    public func finish() throws {
+        let unused = Set(file.entries.keys).subtracting(used).sorted()
+        guard unused.isEmpty else {
+            let shown = unused.prefix(10).joined(separator: ", ")
+            throw WeightError("\(file.path): \(unused.count) unused key(s): \(shown)\(unused.count > 10 ? ", ..." : "")")
+        }
+    }
+}
+
+/// Seeded initialisation: each key gets its own stream derived from (seed, key), so a model's
+/// values do not depend on the order its layers are built in.
+public final class RandomInitializer: ParameterSource {
+    public let seed: UInt64
+    public init(seed: UInt64) { self.seed = seed }
+
+    public func parameter(_ key: String, shape: [Int], initializer: Initializer) throws -> Tensor {
+        // FNV-1a of the key, mixed with the seed.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let s = h ^ (seed &* 0x9E37_79B9_7F4A_7C15)
+        let t: Tensor
+        switch initializer {
+        case .uniform(let bound): t = Tensor.uniform(shape, low: -bound, high: bound, seed: s)
+        case .normal(let std): t = Tensor.normal(shape, std: std, seed: s)
+        case .ones: t = Tensor(filling: 1, shape: shape)
+        case .zeros: t = Tensor(zeros: shape)
+        }
+        return t.requiringGrad()
+    }
+}
+
+/// A dotted key prefix over a parameter source: `scope["conv1"].parameter("weight", ...)` loads
+/// "down_blocks.0.resnets.0.conv1.weight".
+public struct WeightScope {
+    public let source: ParameterSource
+    public let prefix: String
+
+    public init(_ source: ParameterSource, prefix: String = "") {
+        self.source = source
+        self.prefix = prefix
+    }
+
+    public subscript(_ name: String) -> WeightScope {
+        WeightScope(source, prefix: key(name))
+    }
+
+    public func key(_ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
+
+    public func load(_ name: String, shape: [Int], initializer: Initializer) throws -> Tensor {
+        try source.parameter(key(name), shape: shape, initializer: initializer)
+    }
+}
+
+/// Anything with named parameters.
+public protocol Module: AnyObject {
+    /// (full key, tensor) pairs, in a stable order.
+    var namedParameters: [(String, Tensor)] { get }
+}
+
+extension Module {
+    public var parameters: [Tensor] { namedParameters.map(\.1) }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// Saves the parameters under their keys as safetensors.
+    public func save(to path: String, metadata: [String: String] = [:]) throws {
+        try SafeTensors.write(namedParameters, metadata: metadata, to: path)
+    }
+}

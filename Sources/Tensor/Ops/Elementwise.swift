@@ -1,0 +1,222 @@
+import ShadersCPU
+import Foundation
+
+// Elementwise arithmetic with NumPy broadcasting, unary maths and activations. Each operation's
+// backward sits in its closure next to the forward.
+
+/// A binary kernel, specialised per operation by the compiler (static dispatch in inner loops).
+protocol BinaryKernel { static func apply(_ a: Float, _ b: Float) -> Float }
+enum AddKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
+enum SubKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
+enum MulKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
+enum DivKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
+enum MaxKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) } }
+
+extension Tensor {
+    public static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+        let n = Swift.max(a.count, b.count)
+        let pa = [Int](repeating: 1, count: n - a.count) + a
+        let pb = [Int](repeating: 1, count: n - b.count) + b
+        return zip(pa, pb).map { x, y in
+            precondition(x == y || x == 1 || y == 1, "shapes \(a) and \(b) do not broadcast")
+            return Swift.max(x, y)
+        }
+    }
+
+    /// out = K(a, b) elementwise with broadcasting; no graph recording.
+    static func binaryForward<K: BinaryKernel>(_: K.Type, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let shape = broadcastShape(a.shape, b.shape)
+        let out = Tensor.uninitialized(shape)
+        let o = out.data
+        if a.shape == shape, b.shape == shape, a.isContiguous, b.isContiguous {
+            let x = a.data, y = b.data
+            for i in 0..<out.count { o[i] = K.apply(x[i], y[i]) }
+            return out
+        }
+        if b.count == 1, a.shape == shape, a.isContiguous {
+            let x = a.data, y = b.data[0]
+            for i in 0..<out.count { o[i] = K.apply(x[i], y) }
+            return out
+        }
+        let ea = a.expanded(to: shape).detached(), eb = b.expanded(to: shape).detached()
+        let pad = maxRank - shape.count
+        let s = [Int](repeating: 1, count: pad) + shape
+        let sa = [Int](repeating: 0, count: pad) + ea.strides
+        let sb = [Int](repeating: 0, count: pad) + eb.strides
+        let pa = ea.storage.pointer + ea.offset, pb = eb.storage.pointer + eb.offset
+        var idx = 0
+        for i0 in 0..<s[0] { for i1 in 0..<s[1] { for i2 in 0..<s[2] { for i3 in 0..<s[3] {
+            let xa = pa + (i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3])
+            let xb = pb + (i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3])
+            let ia = sa[4], ib = sb[4], n = s[4], dst = o + idx
+            if ia == 1 && ib == 1 { for i in 0..<n { dst[i] = K.apply(xa[i], xb[i]) } }
+            else if ia == 1 && ib == 0 { let v = xb[0]; for i in 0..<n { dst[i] = K.apply(xa[i], v) } }
+            else if ia == 0 && ib == 1 { let v = xa[0]; for i in 0..<n { dst[i] = K.apply(v, xb[i]) } }
+            else { for i in 0..<n { dst[i] = K.apply(xa[i * ia], xb[i * ib]) } }
+            idx += n
+        } } } }
+        return out
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let out = binaryForward(AddKernel.self, a, b)
+        return record(out, inputs: [a, b]) { g in [g.sum(to: a.shape), g.sum(to: b.shape)] }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let out = binaryForward(SubKernel.self, a, b)
+        return record(out, inputs: [a, b]) { g in [g.sum(to: a.shape), (-g).sum(to: b.shape)] }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let out = binaryForward(MulKernel.self, a, b)
+        return record(out, inputs: [a, b]) { g in
+            [a.requiresGrad ? (g * b).sum(to: a.shape) : nil, b.requiresGrad ? (g * a).sum(to: b.shape) : nil]
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let out = binaryForward(DivKernel.self, a, b)
+        return record(out, inputs: [a, b]) { g in
+            [a.requiresGrad ? (g / b).sum(to: a.shape) : nil,
+             b.requiresGrad ? (-(g * out) / b).sum(to: b.shape) : nil]
+        }
+    }
+
+    /// Elementwise maximum; the gradient goes to `a` where a >= b, else to `b`.
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let out = binaryForward(MaxKernel.self, a, b)
+        return record(out, inputs: [a, b]) { g in
+            let maskA = binaryForward(GreaterEqualKernel.self, a, b)
+            return [(g * maskA).sum(to: a.shape), (g * (1 - maskA)).sum(to: b.shape)]
+        }
+    }
+
+    public static func + (a: Tensor, b: Float) -> Tensor { a.mapScalar(b) { $0 + b } grad: { g in g } }
+    public static func - (a: Tensor, b: Float) -> Tensor { a + (-b) }
+    public static func * (a: Tensor, b: Float) -> Tensor { a.mapScalar(b) { $0 * b } grad: { g in g * b } }
+    public static func / (a: Tensor, b: Float) -> Tensor { a * (1 / b) }
+    public static func + (a: Float, b: Tensor) -> Tensor { b + a }
+    public static func * (a: Float, b: Tensor) -> Tensor { b * a }
+    public static func - (a: Float, b: Tensor) -> Tensor { (-b) + a }
+    public static func / (a: Float, b: Tensor) -> Tensor { Tensor.scalar(a) / b }
+    public static prefix func - (a: Tensor) -> Tensor { a * -1 }
+
+    /// A unary map whose gradient is a function of the incoming gradient only.
+    private func mapScalar(_: Float, _ f: (Float) -> Float, grad: @escaping (Tensor) -> Tensor) -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        let x = src.data, o = out.data
+        for i in 0..<count { o[i] = f(x[i]) }
+        return record(out, inputs: [self]) { g in [grad(g)] }
+    }
+
+    /// Applies a C kernel `forward(x, y, n)` over contiguous memory, in parallel chunks.
+    func applyKernel(_ forward: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void) -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        let x = src.data, y = out.data
+        parallelFor(count, grain: 1 << 15) { lo, hi in forward(x + lo, y + lo, Int64(hi - lo)) }
+        return out
+    }
+
+    /// dx = kernel(saved, dy) over contiguous memory, in parallel chunks.
+    static func applyBackwardKernel(_ saved: Tensor, _ dy: Tensor,
+                                    _ backward: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void) -> Tensor {
+        let s = saved.contiguous(), g = dy.contiguous()
+        let out = Tensor.uninitialized(saved.shape)
+        let a = s.data, b = g.data, d = out.data
+        parallelFor(saved.count, grain: 1 << 15) { lo, hi in backward(a + lo, b + lo, d + lo, Int64(hi - lo)) }
+        return out
+    }
+
+    public func exp() -> Tensor {
+        let out = applyKernel { nn_exp_fwd($0, $1, $2) }
+        return record(out, inputs: [self]) { g in [g * out] }
+    }
+
+    public func log() -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        for i in 0..<count { out.data[i] = Foundation.log(src.data[i]) }
+        return record(out, inputs: [self]) { g in [g / self] }
+    }
+
+    public func sqrt() -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        for i in 0..<count { out.data[i] = src.data[i].squareRoot() }
+        return record(out, inputs: [self]) { g in [g / (out * 2)] }
+    }
+
+    /// x^p for a constant exponent.
+    public func pow(_ p: Float) -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        for i in 0..<count { out.data[i] = Foundation.pow(src.data[i], p) }
+        return record(out, inputs: [self]) { g in [g * self.pow(p - 1) * p] }
+    }
+
+    public func abs() -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        for i in 0..<count { out.data[i] = Swift.abs(src.data[i]) }
+        return record(out, inputs: [self]) { g in [g * self.sign()] }
+    }
+
+    /// -1, 0 or 1 elementwise (no gradient).
+    public func sign() -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        for i in 0..<count { let v = src.data[i]; out.data[i] = v > 0 ? 1 : (v < 0 ? -1 : 0) }
+        return out
+    }
+
+    public func relu() -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        for i in 0..<count { out.data[i] = Swift.max(src.data[i], 0) }
+        return record(out, inputs: [self]) { g in [g * out.sign()] }
+    }
+
+    public func sigmoid() -> Tensor {
+        let out = applyKernel { nn_sigmoid_fwd($0, $1, $2) }
+        return record(out, inputs: [self]) { g in [Tensor.applyBackwardKernel(out, g) { nn_sigmoid_bwd($0, $1, $2, $3) }] }
+    }
+
+    public func tanh() -> Tensor {
+        // tanh(x) = 2 sigmoid(2x) - 1
+        let s = noGrad { (self * 2).sigmoid() }
+        let out = s * 2 - 1
+        return record(out, inputs: [self]) { g in [g * (1 - out * out)] }
+    }
+
+    /// SiLU (swish): x sigmoid(x).
+    public func silu() -> Tensor {
+        let out = applyKernel { nn_silu_fwd($0, $1, $2) }
+        return record(out, inputs: [self]) { g in [Tensor.applyBackwardKernel(self, g) { nn_silu_bwd($0, $1, $2, $3) }] }
+    }
+
+    public enum GELUApproximation: Sendable { case none, tanh }
+
+    /// GELU, exact (erf) or the tanh approximation, as torch.nn.functional.gelu.
+    public func gelu(approximate: GELUApproximation = .none) -> Tensor {
+        switch approximate {
+        case .none:
+            let out = applyKernel { nn_gelu_erf_fwd($0, $1, $2) }
+            return record(out, inputs: [self]) { g in [Tensor.applyBackwardKernel(self, g) { nn_gelu_erf_bwd($0, $1, $2, $3) }] }
+        case .tanh:
+            let out = applyKernel { nn_gelu_tanh_fwd($0, $1, $2) }
+            return record(out, inputs: [self]) { g in [Tensor.applyBackwardKernel(self, g) { nn_gelu_tanh_bwd($0, $1, $2, $3) }] }
+        }
+    }
+
+    /// GEGLU (Shazeer 2020) as diffusers applies it after the projection: the last axis holds
+    /// [hidden, gate]; returns hidden * gelu(gate). Composed, so it records no op of its own.
+    public func geglu() -> Tensor {
+        let parts = chunked(2, axis: -1)
+        return parts[0] * parts[1].gelu()
+    }
+}
+
+enum GreaterEqualKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? 1 : 0 } }

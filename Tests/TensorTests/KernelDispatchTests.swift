@@ -1,0 +1,39 @@
+import ShadersCPU
+import Tensor
+import TestSupport
+import XCTest
+
+/// Every ISA variant of the C kernels gives the same results as the portable one.
+final class KernelDispatchTests: XCTestCase {
+    override func tearDown() { nn_set_isa_level(nn_isa_detected()) }
+
+    func testAllISAVariantsAgree() {
+        let x = Tensor.normal([2, 8, 9, 7], std: 4, seed: 1)
+        let gamma = Tensor.normal([8], seed: 2), beta = Tensor.normal([8], seed: 3)
+        func run() -> [[Float]] {
+            [x.gelu().toArray(), x.gelu(approximate: .tanh).toArray(), x.silu().toArray(), x.exp().toArray(),
+             x.softmax().toArray(), x.groupNorm(groups: 4, gamma: gamma, beta: beta).toArray(),
+             x.layerNorm().toArray(), x.conv2d(weight: Tensor.normal([3, 8, 3, 3], seed: 4), padding: (1, 1)).toArray()]
+        }
+        nn_set_isa_level(0)
+        let portable = run()
+        for level in 1...max(1, nn_isa_detected()) where level <= nn_isa_detected() {
+            nn_set_isa_level(Int32(level))
+            XCTAssertEqual(nn_isa_level(), Int32(level))
+            for (a, b) in zip(run(), portable) {
+                for i in 0..<a.count {
+                    XCTAssertEqual(a[i], b[i], accuracy: 1e-5 * max(1, Swift.abs(b[i])), "ISA level \(level)")
+                }
+            }
+        }
+    }
+
+    func testExpKernelIsAccurateOverItsRange() {
+        let values = stride(from: Float(-87), through: 88, by: 0.37).map { $0 }
+        let y = Tensor(values, shape: [values.count]).exp().toArray()
+        for (v, e) in zip(values, y) {
+            let reference = Float(Foundation.exp(Double(v)))
+            XCTAssertLessThanOrEqual(Swift.abs(e - reference) / reference, 3e-7, "exp(\(v))")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Tensor
+import TestSupport
+import XCTest
+
+final class ConvTests: XCTestCase {
+    func testConv2dMatchesTorch() throws {
+        try checkParity("conv2d_s1p1", inputs: 3) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1)) }
+        try checkParity("conv2d_s2p1", inputs: 3) { $0[0].conv2d(weight: $0[1], bias: $0[2], stride: (2, 2), padding: (1, 1)) }
+        try checkParity("conv2d_1x1", inputs: 3) { $0[0].conv2d(weight: $0[1], bias: $0[2]) }
+        try checkParity("conv2d_k4s2p1", inputs: 2) { $0[0].conv2d(weight: $0[1], stride: (2, 2), padding: (1, 1)) }
+    }
+
+    func testTemporalConvMatchesTorchConv3d() throws {
+        try checkParity("temporal_conv", inputs: 3) { $0[0].temporalConv(weight: $0[1], bias: $0[2]) }
+    }
+
+    func testConv2dGradients() {
+        let x = param([2, 3, 6, 5], seed: 1), w = param([4, 3, 3, 3], seed: 2, std: 0.3), b = param([4], seed: 3)
+        checkGradients([x, w, b], "conv2d 3x3 s1 p1") { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1)) }
+        checkGradients([x, w], "conv2d 3x3 s2 p1") { $0[0].conv2d(weight: $0[1], stride: (2, 2), padding: (1, 1)) }
+        let w1 = param([5, 3, 1, 1], seed: 4)
+        checkGradients([x, w1], "conv2d 1x1") { $0[0].conv2d(weight: $0[1]) }
+        // One image goes through the split-GEMM path instead of the per-image one.
+        let x1 = param([1, 3, 7, 7], seed: 5)
+        checkGradients([x1, w, b], "conv2d single image") { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1)) }
+    }
+
+    func testTemporalConvGradients() {
+        let x = param([2, 3, 4, 2, 3], seed: 6), w = param([2, 3, 3, 1, 1], seed: 7, std: 0.5), b = param([2], seed: 8)
+        checkGradients([x, w, b], "temporal conv") { $0[0].temporalConv(weight: $0[1], bias: $0[2]) }
+        // One frame: only the centre tap sees data.
+        let x1 = param([1, 3, 1, 2, 2], seed: 9)
+        checkGradients([x1, w], "temporal conv, one frame") { $0[0].temporalConv(weight: $0[1]) }
+    }
+
+    func testTemporalConvWithOneFrameEqualsCentreTapLinear() {
+        let x = Tensor.normal([1, 3, 1, 2, 2], seed: 10), w = Tensor.normal([2, 3, 3, 1, 1], seed: 11)
+        let centre = w.slice(axis: 2, 1..<2).reshaped([2, 3, 1, 1])
+        let direct = x.reshaped([1, 3, 2, 2]).conv2d(weight: centre)
+        assertClose(x.temporalConv(weight: w).reshaped([1, 2, 2, 2]), direct, rtol: 1e-6)
+    }
+}

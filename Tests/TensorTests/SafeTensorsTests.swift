@@ -1,0 +1,73 @@
+import Foundation
+import Tensor
+import TestSupport
+import XCTest
+
+final class SafeTensorsTests: XCTestCase {
+    func testReadsFilesWrittenByPythonSafetensors() throws {
+        let f = try Fixtures.file("core/dtypes.safetensors")
+        let expected = try Fixtures.file("core/dtypes_expected.safetensors")
+        XCTAssertEqual(f.metadata["note"], "orbit fixture")
+        XCTAssertEqual(f.entries["f16"]?.dtype, .f16)
+        XCTAssertEqual(try f.tensor("f16").toArray(), try expected.tensor("f16_as_f32").toArray())
+        XCTAssertEqual(try f.tensor("bf16").toArray(), try expected.tensor("bf16_as_f32").toArray())
+        XCTAssertEqual(try f.tensor("f32").shape, [2, 4])
+        XCTAssertEqual(try f.tensor("f32").toArray()[3], 3.140625)
+        XCTAssertEqual(try f.integers("i32"), [1, -2, 1 << 30])
+        XCTAssertEqual(try f.integers("i64"), [5, -6, 1 << 40, 0])
+        XCTAssertThrowsError(try f.integers("f16"))
+    }
+
+    func testWriteReadRoundTripInEveryFloatType() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let t = Tensor.normal([3, 5], seed: 1)
+        for dtype in [SafeTensorsDType.f32, .f16, .bf16] {
+            let path = dir + "/t_\(dtype.rawValue).safetensors"
+            try SafeTensors.write([("a.weight", t), ("b", Tensor([1, 2], shape: [2]))], metadata: ["k": "v"], dtype: dtype, to: path)
+            let r = try SafeTensorsFile(path: path)
+            XCTAssertEqual(r.metadata, ["k": "v"])
+            XCTAssertEqual(r.names, ["a.weight", "b"])
+            let tolerance: Float = dtype == .f32 ? 0 : (dtype == .f16 ? 2e-3 : 1.6e-2)
+            assertClose(try r.tensor("a.weight"), t, rtol: tolerance, atol: tolerance * 4)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") }, [],
+                       "no temporary files left behind")
+    }
+
+    func testBadFilesFailWithTheirPathAndProblem() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let good = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("core/dtypes.safetensors")))
+        let cases: [(String, Data, String)] = [
+            ("empty", Data(), "empty"),
+            ("short", Data([1, 2, 3]), "truncated"),
+            ("huge_header", Data([255, 255, 255, 255, 0, 0, 0, 0]) + Data(count: 16), "header length"),
+            ("not_json", Data([4, 0, 0, 0, 0, 0, 0, 0]) + Data("abcd".utf8), "JSON"),
+            ("truncated_data", good.prefix(good.count - 10), "outside"),
+        ]
+        for (name, data, problem) in cases {
+            let path = "\(dir)/\(name).safetensors"
+            try data.write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try SafeTensorsFile(path: path), name) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains(path), "\(name): error should name the file: \(text)")
+                XCTAssertTrue(text.contains(problem), "\(name): error should say '\(problem)': \(text)")
+            }
+        }
+        XCTAssertThrowsError(try SafeTensorsFile(path: "\(dir)/missing.safetensors")) { XCTAssertTrue("\($0)".contains("missing.safetensors")) }
+        let header = #"{"x":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#
+        var bad = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bad.append(contentsOf: $0) }
+        bad.append(Data(header.utf8))
+        bad.append(Data(count: 8))
+        try bad.write(to: URL(fileURLWithPath: "\(dir)/f64.safetensors"))
+        XCTAssertThrowsError(try SafeTensorsFile(path: "\(dir)/f64.safetensors")) { XCTAssertTrue("\($0)".contains("F64")) }
+    }
+
+    func testHalfConversionsRoundToNearestEven() {
+        XCTAssertEqual(floatToBFloat16(1.0), 0x3F80)
+        XCTAssertEqual(floatToBFloat16(Float(bitPattern: 0x3F80_8000)), 0x3F80, "tie goes to even")
+        XCTAssertEqual(floatToBFloat16(Float(bitPattern: 0x3F81_8000)), 0x3F82, "tie goes to even")
+        XCTAssertEqual(halfToFloat(floatToHalf(65504)), 65504)
+        XCTAssertEqual(bfloat16ToFloat(0xC020), -2.5)
+    }
+}

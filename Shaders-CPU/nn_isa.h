@@ -49,4 +49,79 @@ NN_INLINE float nn_expf(float x) {
     memcpy(&scale, &bits, sizeof scale);
     return y * scale;
 }
+
+// Reductions without -ffast-math: 16 independent lane accumulators (the compiler keeps them in
+// one vector register) break the serial add chain; lanes are flushed into a double every block
+// of NN_RED_BLOCK elements so long reductions keep float32-parity accuracy.
+#define NN_LANES 16
+#define NN_RED_BLOCK 4096
+
+NN_INLINE double nn_sum(const float *restrict v, int64_t n) {
+    double total = 0.0;
+    for (int64_t b = 0; b < n; b += NN_RED_BLOCK) {
+        int64_t e = b + NN_RED_BLOCK < n ? b + NN_RED_BLOCK : n;
+        float lanes[NN_LANES] = {0};
+        int64_t i = b;
+        for (; i + NN_LANES <= e; i += NN_LANES)
+            for (int l = 0; l < NN_LANES; l++) lanes[l] += v[i + l];
+        float tail = 0.0f;
+        for (; i < e; i++) tail += v[i];
+        double block = tail;
+        for (int l = 0; l < NN_LANES; l++) block += lanes[l];
+        total += block;
+    }
+    return total;
+}
+
+// Sum of (v - c)^2, blocked like nn_sum.
+NN_INLINE double nn_sum_sq_dev(const float *restrict v, int64_t n, float c) {
+    double total = 0.0;
+    for (int64_t b = 0; b < n; b += NN_RED_BLOCK) {
+        int64_t e = b + NN_RED_BLOCK < n ? b + NN_RED_BLOCK : n;
+        float lanes[NN_LANES] = {0};
+        int64_t i = b;
+        for (; i + NN_LANES <= e; i += NN_LANES)
+            for (int l = 0; l < NN_LANES; l++) {
+                float d = v[i + l] - c;
+                lanes[l] += d * d;
+            }
+        float tail = 0.0f;
+        for (; i < e; i++) tail += (v[i] - c) * (v[i] - c);
+        double block = tail;
+        for (int l = 0; l < NN_LANES; l++) block += lanes[l];
+        total += block;
+    }
+    return total;
+}
+
+// Dot product, blocked like nn_sum.
+NN_INLINE double nn_dot(const float *restrict a, const float *restrict b, int64_t n) {
+    double total = 0.0;
+    for (int64_t s = 0; s < n; s += NN_RED_BLOCK) {
+        int64_t e = s + NN_RED_BLOCK < n ? s + NN_RED_BLOCK : n;
+        float lanes[NN_LANES] = {0};
+        int64_t i = s;
+        for (; i + NN_LANES <= e; i += NN_LANES)
+            for (int l = 0; l < NN_LANES; l++) lanes[l] += a[i + l] * b[i + l];
+        float tail = 0.0f;
+        for (; i < e; i++) tail += a[i] * b[i];
+        double block = tail;
+        for (int l = 0; l < NN_LANES; l++) block += lanes[l];
+        total += block;
+    }
+    return total;
+}
+
+NN_INLINE float nn_max(const float *restrict v, int64_t n) {
+    float lanes[NN_LANES];
+    for (int l = 0; l < NN_LANES; l++) lanes[l] = -INFINITY;
+    int64_t i = 0;
+    for (; i + NN_LANES <= n; i += NN_LANES)
+        for (int l = 0; l < NN_LANES; l++) lanes[l] = lanes[l] > v[i + l] ? lanes[l] : v[i + l];
+    float m = -INFINITY;
+    for (; i < n; i++) m = m > v[i] ? m : v[i];
+    for (int l = 0; l < NN_LANES; l++) m = m > lanes[l] ? m : lanes[l];
+    return m;
+}
 #endif
+

@@ -5,16 +5,13 @@
 
 // Moments of v: [n] -> mean, 1/sqrt(var + eps) (biased variance, as PyTorch normalises).
 NN_INLINE void nn_moments(const float *restrict v, int64_t n, float eps, float *mean_out, float *rstd_out) {
-    double s = 0.0;
-    for (int64_t i = 0; i < n; i++) s += v[i];
-    double mean = s / (double)n;
-    double q = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = v[i] - mean;
-        q += d * d;
-    }
-    *mean_out = (float)mean;
-    *rstd_out = (float)(1.0 / sqrt(q / (double)n + eps));
+    double mean = nn_sum(v, n) / (double)n;
+    // Centred second pass; the residual mean of (v - mean) corrects the float rounding of mean.
+    float mf = (float)mean;
+    double q = nn_sum_sq_dev(v, n, mf);
+    double shift = mean - (double)mf;
+    *mean_out = mf;
+    *rstd_out = (float)(1.0 / sqrt(q / (double)n - shift * shift + eps));
 }
 
 NN_INLINE void nn_group_norm_fwd_impl(const float *restrict x, const float *restrict gamma, const float *restrict beta,
@@ -59,12 +56,9 @@ NN_INLINE void nn_group_norm_bwd_impl(const float *restrict x, const float *rest
             int64_t c = g * Cg + cc;
             float gm = gamma ? gamma[c] : 1.0f;
             const float *xc = x + base + cc * S, *dyc = dy + base + cc * S;
-            float sdy = 0.0f, sdyx = 0.0f;
-            for (int64_t s = 0; s < S; s++) {
-                float xhat = (xc[s] - mu) * rs;
-                sdy += dyc[s];
-                sdyx += dyc[s] * xhat;
-            }
+            // sum(dy * xhat) = rstd * (sum(dy * x) - mean * sum(dy))
+            float sdy = (float)nn_sum(dyc, S);
+            float sdyx = (float)(rs * (nn_dot(dyc, xc, S) - (double)mu * sdy));
             if (dgamma_part) dgamma_part[n * C + c] = sdyx;
             if (dbeta_part) dbeta_part[n * C + c] = sdy;
             sum_dxhat += (double)gm * sdy;
@@ -119,12 +113,29 @@ NN_INLINE void nn_layer_norm_bwd_impl(const float *restrict x, const float *rest
         const float *xr = x + r * D, *dyr = dy + r * D;
         float *dxr = dx + r * D;
         float mu = mean[r], rs = rstd[r];
+        float lanes_a[NN_LANES] = {0}, lanes_b[NN_LANES] = {0};
+        int64_t d0 = 0;
+        for (; d0 + NN_LANES <= D; d0 += NN_LANES)
+            for (int l = 0; l < NN_LANES; l++) {
+                int64_t d = d0 + l;
+                float xhat = (xr[d] - mu) * rs;
+                float dxhat = dyr[d] * (gamma ? gamma[d] : 1.0f);
+                lanes_a[l] += dxhat;
+                lanes_b[l] += dxhat * xhat;
+            }
         float a = 0.0f, b = 0.0f;
-        for (int64_t d = 0; d < D; d++) {
+        for (int64_t d = d0; d < D; d++) {
             float xhat = (xr[d] - mu) * rs;
             float dxhat = dyr[d] * (gamma ? gamma[d] : 1.0f);
             a += dxhat;
             b += dxhat * xhat;
+        }
+        for (int l = 0; l < NN_LANES; l++) {
+            a += lanes_a[l];
+            b += lanes_b[l];
+        }
+        for (int64_t d = 0; d < D; d++) {
+            float xhat = (xr[d] - mu) * rs;
             if (dgamma_acc) dgamma_acc[d] += dyr[d] * xhat;
             if (dbeta_acc) dbeta_acc[d] += dyr[d];
         }

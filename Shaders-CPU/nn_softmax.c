@@ -7,14 +7,9 @@ NN_INLINE void nn_softmax_fwd_impl(const float *restrict x, float *restrict y, f
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * ld;
         float *yr = y + r * ld;
-        float m = -INFINITY;
-        for (int64_t c = 0; c < cols; c++) m = fmaxf(m, xr[c]);
-        float s = 0.0f;
-        for (int64_t c = 0; c < cols; c++) {
-            float e = nn_expf(xr[c] - m);
-            yr[c] = e;
-            s += e;
-        }
+        float m = nn_max(xr, cols);
+        for (int64_t c = 0; c < cols; c++) yr[c] = nn_expf(xr[c] - m);
+        float s = (float)nn_sum(yr, cols);
         float inv = 1.0f / s;
         for (int64_t c = 0; c < cols; c++) yr[c] *= inv;
         if (lse) lse[r] = m + logf(s);
@@ -29,8 +24,7 @@ NN_INLINE void nn_softmax_bwd_impl(const float *restrict y, const float *restric
     for (int64_t r = 0; r < rows; r++) {
         const float *yr = y + r * ld, *dyr = dy + r * ld;
         float *dxr = dx + r * ld;
-        float dot = 0.0f;
-        for (int64_t c = 0; c < cols; c++) dot += yr[c] * dyr[c];
+        float dot = (float)nn_dot(yr, dyr, cols);
         for (int64_t c = 0; c < cols; c++) dxr[c] = yr[c] * (dyr[c] - dot);
     }
 }

@@ -13,6 +13,8 @@ extern "C" {
 int nn_isa_level(void);          // the level in use (detected once; ORBIT_ISA=portable|avx2|avx512 caps it)
 int nn_isa_detected(void);       // what the CPU supports
 void nn_set_isa_level(int level); // for tests: force a level (clamped to what the CPU supports)
+// Keeps large blocks in glibc's heap (no fresh mmap, page faults and zeroing per tensor); no-op elsewhere.
+void nn_configure_heap(void);
 
 // ---- elementwise activations (nn_activation.c) -------------------------------------------
 // x, y, dy, dx: [n]. Backward takes the forward input x (and output y where cheaper).
@@ -66,6 +68,25 @@ void nn_im2col(const float *restrict x, float *restrict col, int64_t C, int64_t 
 void nn_col2im(const float *restrict dcol, float *restrict dx, int64_t C, int64_t H, int64_t W,
                int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
                int64_t HO, int64_t WO);
+
+// ---- matrix product (nn_gemm.c) ---------------------------------------------------------------
+// Row-major C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C; op transposes when trans != 0.
+// beta == 0 never reads C. work: caller-owned scratch of nn_sgemm_workspace_floats() floats.
+int64_t nn_sgemm_workspace_floats(void);
+void nn_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+              const float *b, int64_t ldb, float beta, float *c, int64_t ldc, float *work);
+
+// Implicit-GEMM convolution (no im2col buffer: B panels are gathered from the image while packing).
+typedef struct {
+    int64_t C, H, W, KH, KW, sh, sw, ph, pw, HO, WO;
+} nn_conv_geometry;
+// y[o, HO*WO] = w[o, C*KH*KW] * im2col(x) + beta * y, for one image x [C, H, W]. Split rows by
+// offsetting w and y by whole rows.
+void nn_conv_gemm_fwd(const nn_conv_geometry *g, const float *w, const float *x, int64_t o, float beta, float *y,
+                      float *work);
+// dw[o, C*KH*KW] = dy[o, HO*WO] * im2col(x)^T + beta * dw, for one image.
+void nn_conv_gemm_wgrad(const nn_conv_geometry *g, const float *dy, const float *x, int64_t o, float beta,
+                        float *dw, float *work);
 
 // ---- optimiser (nn_adam.c) -------------------------------------------------------------------
 // One Adam/AdamW step on [n] parameters. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.

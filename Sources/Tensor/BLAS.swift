@@ -1,14 +1,26 @@
 import CBLAS
+import Foundation
+import ShadersCPU
 
-/// Single-precision GEMM through OpenBLAS (pinned to one thread), row-major:
-/// C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C.
+/// Single-precision GEMM, row-major: C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C.
+/// Orbit's own packed kernel (Shaders-CPU/nn_gemm.c) by default; ORBIT_GEMM=openblas selects
+/// OpenBLAS (pinned to one thread) for comparison.
 enum BLAS {
+    static let useOpenBLAS = ProcessInfo.processInfo.environment["ORBIT_GEMM"] == "openblas"
+
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         if k == 0 {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
+        if !useOpenBLAS {
+            let work = GemmWorkspace.acquire()
+            defer { GemmWorkspace.release(work) }
+            nn_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb),
+                     beta, c, Int64(ldc), work)
             return
         }
         _ = Parallel.threads  // pins OpenBLAS to one thread before its first use
@@ -42,5 +54,24 @@ enum BLAS {
                      b: bCol, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
             }
         }
+    }
+}
+
+/// Packing buffers for nn_sgemm, reused across calls (one per concurrent caller).
+enum GemmWorkspace {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var free: [UnsafeMutablePointer<Float>] = []
+    static let floats = Int(nn_sgemm_workspace_floats())
+
+    static func acquire() -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.popLast() ?? UnsafeMutablePointer<Float>.allocate(capacity: floats)
+    }
+
+    static func release(_ p: UnsafeMutablePointer<Float>) {
+        lock.lock()
+        free.append(p)
+        lock.unlock()
     }
 }

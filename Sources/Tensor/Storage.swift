@@ -1,4 +1,13 @@
 import Foundation
+import ShadersCPU
+
+/// Large tensors come and go every operation. glibc serves big blocks with fresh mmaps by
+/// default, so every output would pay page faults and kernel zeroing again (measured: group norm
+/// on 8 MB swung 0.7-3.4 ms). Keeping them in the heap makes freed blocks reusable.
+private let heapConfigured: Bool = {
+    nn_configure_heap()
+    return true
+}()
 
 /// Float32 memory behind one or more tensors. Owns a 64-byte aligned buffer, or borrows memory
 /// that `owner` keeps alive (a memory-mapped safetensors file).
@@ -10,6 +19,7 @@ public final class Storage: @unchecked Sendable {
 
     /// Zero-filled storage of `count` floats.
     public init(count: Int) {
+        _ = heapConfigured
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
@@ -21,6 +31,7 @@ public final class Storage: @unchecked Sendable {
 
     /// Storage of `count` floats whose contents the caller overwrites entirely (no zero fill).
     public init(uninitializedCount count: Int) {
+        _ = heapConfigured
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))

@@ -1,1 +1,98 @@
-print("todo")
+import Foundation
+import NN
+import Tensor
+
+// Orbit's benchmark: `bench --list`, `bench --case NAME [--runs N]`, `bench --all`.
+// One JSON line per case: {"case", "ms" (median of the timed runs), "gflops", "runs", "threads"}.
+// Tools/bench/compare_torch.py runs the same cases in PyTorch and prints the ratios.
+
+struct BenchCase {
+    let name: String
+    /// Floating-point operations of one run (for GFLOP/s; nominal for memory-bound cases).
+    let flops: Double
+    /// Builds inputs once and returns the closure that is timed.
+    let prepare: () -> () -> Void
+}
+
+let cases: [BenchCase] = [
+    BenchCase(name: "matmul_2048", flops: 2 * pow(2048, 3)) {
+        let a = Tensor.normal([2048, 2048], seed: 1), b = Tensor.normal([2048, 2048], seed: 2)
+        return { _ = a.matmul(b) }
+    },
+    BenchCase(name: "conv3x3_n16_c128_32x32_fwd", flops: 2 * 16 * 128 * 128 * 9 * 1024) {
+        let x = Tensor.normal([16, 128, 32, 32], seed: 1), w = Tensor.normal([128, 128, 3, 3], std: 0.03, seed: 2)
+        let b = Tensor.normal([128], seed: 3)
+        return { _ = noGrad { x.conv2d(weight: w, bias: b, padding: (1, 1)) } }
+    },
+    BenchCase(name: "conv3x3_n16_c128_32x32_fwdbwd", flops: 3 * 2 * 16 * 128 * 128 * 9 * 1024) {
+        let x = Tensor.normal([16, 128, 32, 32], seed: 1).requiringGrad()
+        let w = Tensor.normal([128, 128, 3, 3], std: 0.03, seed: 2).requiringGrad()
+        let b = Tensor.normal([128], seed: 3).requiringGrad()
+        let g = Tensor.normal([16, 128, 32, 32], seed: 4)
+        return {
+            x.zeroGrad(); w.zeroGrad(); b.zeroGrad()
+            x.conv2d(weight: w, bias: b, padding: (1, 1)).backward(g)
+        }
+    },
+    BenchCase(name: "attention_b16_l1024_d64_fwd", flops: 4 * 16 * 1024 * 1024 * 64) {
+        let q = Tensor.normal([16, 1, 1024, 64], seed: 1), k = Tensor.normal([16, 1, 1024, 64], seed: 2)
+        let v = Tensor.normal([16, 1, 1024, 64], seed: 3)
+        return { _ = noGrad { Tensor.attention(q: q, k: k, v: v) } }
+    },
+    BenchCase(name: "attention_b16_l1024_d64_fwdbwd", flops: 3.5 * 4 * 16 * 1024 * 1024 * 64) {
+        let q = Tensor.normal([16, 1, 1024, 64], seed: 1).requiringGrad(), k = Tensor.normal([16, 1, 1024, 64], seed: 2).requiringGrad()
+        let v = Tensor.normal([16, 1, 1024, 64], seed: 3).requiringGrad()
+        let g = Tensor.normal([16, 1, 1024, 64], seed: 4)
+        return {
+            q.zeroGrad(); k.zeroGrad(); v.zeroGrad()
+            Tensor.attention(q: q, k: k, v: v).backward(g)
+        }
+    },
+    // Nominal 8 flops per element (two statistics passes and the affine normalisation).
+    BenchCase(name: "groupnorm_n16_c128_32x32_fwd", flops: 8 * 16 * 128 * 1024) {
+        let x = Tensor.normal([16, 128, 32, 32], seed: 1), g = Tensor.normal([128], seed: 2), b = Tensor.normal([128], seed: 3)
+        return { _ = noGrad { x.groupNorm(groups: 32, gamma: g, beta: b, eps: 1e-6) } }
+    },
+]
+
+func measure(_ c: BenchCase, runs: Int) -> (median: Double, all: [Double]) {
+    let body = c.prepare()
+    body()  // warm-up: page faults, first-touch, OpenBLAS buffers
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    let sorted = times.sorted()
+    return (sorted[sorted.count / 2], times)
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+func value(_ flag: String) -> String? { args.firstIndex(of: flag).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
+let runs = max(5, Int(value("--runs") ?? "") ?? 7)
+
+if args.contains("--list") {
+    for c in cases { print(c.name) }
+    exit(0)
+}
+if args.isEmpty || args.contains("--help") || args.contains("-h") {
+    print("usage: bench --list | --case NAME [--case NAME ...] | --all   [--runs N (>= 5, default 7)]")
+    exit(args.isEmpty ? 1 : 0)
+}
+var selected: [BenchCase] = []
+if args.contains("--all") { selected = cases }
+for (i, a) in args.enumerated() where a == "--case" && i + 1 < args.count {
+    guard let c = cases.first(where: { $0.name == args[i + 1] }) else {
+        FileHandle.standardError.write("bench: unknown case '\(args[i + 1])' (see bench --list)\n".data(using: .utf8)!)
+        exit(2)
+    }
+    selected.append(c)
+}
+for c in selected {
+    let (ms, all) = measure(c, runs: runs)
+    let gflops = c.flops / (ms * 1e6)
+    let runsText = all.map { String(format: "%.3f", $0) }.joined(separator: ",")
+    print(String(format: "{\"case\": \"%@\", \"ms\": %.3f, \"gflops\": %.1f, \"runs_ms\": [%@], \"threads\": %d}",
+                 c.name, ms, gflops, runsText, Parallel.threads))
+}

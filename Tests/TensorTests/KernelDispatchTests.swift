@@ -20,10 +20,11 @@ final class KernelDispatchTests: XCTestCase {
         for level in 1...max(1, nn_isa_detected()) where level <= nn_isa_detected() {
             nn_set_isa_level(Int32(level))
             XCTAssertEqual(nn_isa_level(), Int32(level))
-            for (a, b) in zip(run(), portable) {
-                for i in 0..<a.count {
-                    XCTAssertEqual(a[i], b[i], accuracy: 1e-5 * max(1, Swift.abs(b[i])), "ISA level \(level)")
-                }
+            // Same results up to float re-association (FMA, GEMM tile order): 2e-6 of each output's scale.
+            for (k, (a, b)) in zip(run(), portable).enumerated() {
+                let scale = max(1, b.map { Swift.abs($0) }.max() ?? 0)
+                let worst = zip(a, b).map { Swift.abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 2e-6 * scale, "output \(k), ISA level \(level)")
             }
         }
     }

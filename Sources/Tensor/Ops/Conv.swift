@@ -5,6 +5,9 @@ import ShadersCPU
 
 extension Tensor {
     /// torch.nn.functional.conv2d: x [N, C, H, W], weight [O, C, KH, KW], bias [O] -> [N, O, HO, WO].
+    /// Implicit GEMM (Shaders-CPU/nn_gemm.c): no im2col buffer for the forward and weight gradient;
+    /// the stride-1 input gradient is itself a convolution of dY with the flipped, transposed
+    /// kernel (padding K - 1 - p), so it takes the same path.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                        padding: (Int, Int) = (0, 0)) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[1],
@@ -16,73 +19,109 @@ extension Tensor {
         precondition(ho > 0 && wo > 0, "conv2d: output would be empty for input \(shape)")
         let geo = ConvGeometry(c: c, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw, ho: ho, wo: wo)
         let x = contiguous(), wt = weight.contiguous()
-        let out = Tensor.uninitialized([n, o, ho, wo])
-        let (px, pwt, po) = (x.data, wt.data, out.data)
-        let ckk = geo.patch, hw = ho * wo
-
-        if n >= Parallel.threads || geo.isPointwise {
-            parallelFor(n) { lo, hi in
-                let col = geo.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: ckk * hw)
-                defer { col?.deallocate() }
-                for i in lo..<hi {
-                    let src = geo.lower(px + i * c * h * w, into: col)
-                    BLAS.gemm(transA: false, transB: false, m: o, n: hw, k: ckk, a: pwt, lda: ckk, b: src, ldb: hw,
-                              c: po + i * o * hw, ldc: hw)
-                }
-            }
-        } else {
-            let col = UnsafeMutablePointer<Float>.allocate(capacity: ckk * hw)
-            defer { col.deallocate() }
-            for i in 0..<n {
-                let src = geo.lower(px + i * c * h * w, into: col)
-                BLAS.parallelGemm(transA: false, transB: false, m: o, n: hw, k: ckk, a: pwt, lda: ckk, b: src,
-                                  ldb: hw, c: po + i * o * hw, ldc: hw)
-            }
-        }
+        let out = Tensor.convForward(x, wt, geo, outChannels: o)
         if let bias { out.addChannelBias(bias) }
 
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return record(out, inputs: inputs) { g in
-            let (px, pwt) = (x.data, wt.data)  // from the captured tensors, which the closure keeps alive
             let gc = g.contiguous()
-            let pg = gc.data
             var dx: Tensor?
-            if self.requiresGrad {
-                let d = Tensor(zeros: [n, c, h, w])
-                let pd = d.data
-                parallelFor(n) { lo, hi in
-                    let dcol = UnsafeMutablePointer<Float>.allocate(capacity: ckk * hw)
-                    defer { dcol.deallocate() }
-                    for i in lo..<hi {
-                        let dst = geo.isPointwise ? pd + i * c * h * w : dcol
-                        BLAS.gemm(transA: true, transB: false, m: ckk, n: hw, k: o, a: pwt, lda: ckk,
-                                  b: pg + i * o * hw, ldb: hw, c: dst, ldc: hw)
-                        if !geo.isPointwise { geo.raise(dcol, into: pd + i * c * h * w) }
-                    }
-                }
-                dx = d
-            }
+            if self.requiresGrad { dx = Tensor.convInputGradient(gc, wt, geo, batch: n) }
             var dw: Tensor?
-            if weight.requiresGrad {
-                // Fixed chunks with their own partial sums, reduced in order: deterministic.
-                let chunks = Swift.min(n, Parallel.threads)
-                let partial = Tensor(zeros: [chunks, o, ckk])
-                let pp = partial.data
-                parallelChunks(n, chunks: chunks) { chunk, lo, hi in
-                    let col = geo.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: ckk * hw)
-                    defer { col?.deallocate() }
-                    for i in lo..<hi {
-                        let src = geo.lower(px + i * c * h * w, into: col)
-                        BLAS.gemm(transA: false, transB: true, m: o, n: ckk, k: hw, a: pg + i * o * hw, lda: hw,
-                                  b: src, ldb: hw, beta: 1, c: pp + chunk * o * ckk, ldc: ckk)
-                    }
-                }
-                dw = partial.sumAxisKeepingDim(0).reshaped(weight.shape)
-            }
+            if weight.requiresGrad { dw = Tensor.convWeightGradient(gc, x, geo, outChannels: o).reshaped(weight.shape) }
             var grads: [Tensor?] = [dx, dw]
             if bias != nil { grads.append(gc.sum(axes: [0, 2, 3])) }
             return grads
         }
+    }
+
+    /// y [N, O, HO, WO] = conv(x, w) without bias or recording.
+    static func convForward(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, outChannels o: Int) -> Tensor {
+        let n = x.shape[0], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
+        let out = Tensor.uninitialized([n, o, geo.ho, geo.wo])
+        let (px, pw, po) = (x.data, w.data, out.data)
+        var g = geo.c_geometry
+        if geo.isPointwise {
+            parallelFor(n) { lo, hi in
+                for i in lo..<hi {
+                    BLAS.gemm(transA: false, transB: false, m: o, n: hw, k: ckk, a: pw, lda: ckk, b: px + i * chw,
+                              ldb: hw, c: po + i * o * hw, ldc: hw)
+                }
+            }
+        } else if n >= Parallel.threads {
+            parallelFor(n) { lo, hi in
+                let work = GemmWorkspace.acquire()
+                defer { GemmWorkspace.release(work) }
+                for i in lo..<hi { nn_conv_gemm_fwd(&g, pw, px + i * chw, Int64(o), 0, po + i * o * hw, work) }
+            }
+        } else {
+            // Few images: split output channels across the cores.
+            for i in 0..<n {
+                parallelChunks(o, chunks: Parallel.threads) { _, lo, hi in
+                    let work = GemmWorkspace.acquire()
+                    defer { GemmWorkspace.release(work) }
+                    var gl = g
+                    nn_conv_gemm_fwd(&gl, pw + lo * ckk, px + i * chw, Int64(hi - lo), 0, po + (i * o + lo) * hw, work)
+                }
+            }
+        }
+        return out
+    }
+
+    /// dx [N, C, H, W] from dy [N, O, HO, WO] and w [O, C, KH, KW].
+    static func convInputGradient(_ dy: Tensor, _ w: Tensor, _ geo: ConvGeometry, batch n: Int) -> Tensor {
+        let o = dy.shape[1], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
+        if geo.sh == 1 && geo.sw == 1 && !geo.isPointwise && geo.ph < geo.kh && geo.pw < geo.kw {
+            // dx = conv(dy, w flipped in space and transposed in channels, padding K - 1 - p)
+            let flipped = w.detached().permuted([1, 0, 2, 3]).contiguous()
+            let f = Tensor.uninitialized(flipped.shape)
+            let (kh, kw) = (geo.kh, geo.kw)
+            for plane in 0..<(geo.c * o) {
+                for i in 0..<kh { for j in 0..<kw {
+                    f.data[plane * kh * kw + i * kw + j] = flipped.data[plane * kh * kw + (kh - 1 - i) * kw + (kw - 1 - j)]
+                } }
+            }
+            let back = ConvGeometry(c: o, h: geo.ho, w: geo.wo, kh: kh, kw: kw, sh: 1, sw: 1,
+                                    ph: kh - 1 - geo.ph, pw: kw - 1 - geo.pw, ho: geo.h, wo: geo.w)
+            return convForward(dy, f, back, outChannels: geo.c)
+        }
+        let d = Tensor(zeros: [n, geo.c, geo.h, geo.w])
+        let (pd, pg, pw) = (d.data, dy.data, w.data)
+        parallelFor(n) { lo, hi in
+            let dcol = geo.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: ckk * hw)
+            defer { dcol?.deallocate() }
+            for i in lo..<hi {
+                let dst = dcol ?? pd + i * chw
+                BLAS.gemm(transA: true, transB: false, m: ckk, n: hw, k: o, a: pw, lda: ckk, b: pg + i * o * hw,
+                          ldb: hw, c: dst, ldc: hw)
+                if let dcol { geo.raise(dcol, into: pd + i * chw) }
+            }
+        }
+        return d
+    }
+
+    /// dw [O, C*KH*KW] = sum over images of dy_i * im2col(x_i)^T; fixed chunks with their own
+    /// partial sums, reduced in order, so the result does not depend on scheduling.
+    static func convWeightGradient(_ dy: Tensor, _ x: Tensor, _ geo: ConvGeometry, outChannels o: Int) -> Tensor {
+        let n = x.shape[0], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
+        let chunks = Swift.min(n, Parallel.threads)
+        let partial = Tensor(zeros: [chunks, o, ckk])
+        let (pp, pg, px) = (partial.data, dy.data, x.data)
+        let g = geo.c_geometry
+        parallelChunks(n, chunks: chunks) { chunk, lo, hi in
+            let work = GemmWorkspace.acquire()
+            defer { GemmWorkspace.release(work) }
+            var gl = g
+            for i in lo..<hi {
+                if geo.isPointwise {
+                    BLAS.gemm(transA: false, transB: true, m: o, n: ckk, k: hw, a: pg + i * o * hw, lda: hw,
+                              b: px + i * chw, ldb: hw, beta: 1, c: pp + chunk * o * ckk, ldc: ckk)
+                } else {
+                    nn_conv_gemm_wgrad(&gl, pg + i * o * hw, px + i * chw, Int64(o), 1, pp + chunk * o * ckk, work)
+                }
+            }
+        }
+        return partial.sumAxisKeepingDim(0).reshaped([o, ckk])
     }
 
     /// out[n, c, ...] += bias[c] for a contiguous [N, C, ...] tensor (in place, forward only).
@@ -179,18 +218,16 @@ extension Tensor {
     }
 }
 
-/// Shapes of one conv2d lowering; `lower` writes im2col (or returns x itself for a 1x1 conv),
-/// `raise` is its adjoint (col2im into a zeroed gradient).
+/// Shapes of one conv2d; `raise` is im2col's adjoint (col2im into a zeroed gradient), used for
+/// the input gradient of strided convolutions.
 struct ConvGeometry {
     let c, h, w, kh, kw, sh, sw, ph, pw, ho, wo: Int
     var patch: Int { c * kh * kw }
     var isPointwise: Bool { kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 }
 
-    func lower(_ x: UnsafeMutablePointer<Float>, into col: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
-        guard let col, !isPointwise else { return x }
-        nn_im2col(x, col, Int64(c), Int64(h), Int64(w), Int64(kh), Int64(kw), Int64(sh), Int64(sw), Int64(ph),
-                  Int64(pw), Int64(ho), Int64(wo))
-        return col
+    var c_geometry: nn_conv_geometry {
+        nn_conv_geometry(C: Int64(c), H: Int64(h), W: Int64(w), KH: Int64(kh), KW: Int64(kw), sh: Int64(sh), sw: Int64(sw),
+                         ph: Int64(ph), pw: Int64(pw), HO: Int64(ho), WO: Int64(wo))
     }
 
     func raise(_ dcol: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>) {

@@ -1,0 +1,37 @@
+import Foundation
+
+/// One updating terminal line: count, rate, ETA and a detail string. Plain lines every few
+/// seconds when standard error is not a terminal (CI logs).
+final class ProgressLine {
+    let total: Int
+    let label: String
+    private let start = Date()
+    private var lastPrint = Date.distantPast
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func update(_ done: Int, detail: String = "") {
+        let now = Date()
+        let interval = isTerminal ? 0.1 : 5.0
+        guard now.timeIntervalSince(lastPrint) >= interval || done == total else { return }
+        lastPrint = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let line = String(format: "%@ %d/%d  %.2f it/s  ETA %@  %@", label, done, total, rate, Self.clock(eta), detail)
+        FileHandle.standardError.write(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).data(using: .utf8)!)
+    }
+
+    func finish() {
+        if isTerminal { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,3 @@
+enum OrbitVersion {
+    static let string = "0.1.0"
+}

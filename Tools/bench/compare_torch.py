@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Times Orbit's bench cases and the same computations in PyTorch CPU, in one run, and prints
+throughput ratios Orbit/PyTorch (>1 means Orbit is faster).
+
+Both sides use 2 threads (torch.set_num_threads(2); Orbit's ORBIT_THREADS defaults to the cores).
+The machine is shared and noisy, so each case is measured `--rounds` times alternating the two
+sides, each measurement the median of `--runs` timed calls after a warm-up; the table reports
+medians over rounds.
+
+  pip install torch==2.13.0+cpu
+  swift build -c release --product bench
+  python3 Tools/bench/compare_torch.py [--cases a,b] [--rounds 5] [--runs 7] [--json out.json]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BENCH = os.path.join(ROOT, ".build", "release", "bench")
+
+
+def torch_cases():
+    g = torch.Generator().manual_seed(0)
+    r = lambda *s: torch.randn(*s, generator=g)
+
+    def matmul():
+        a, b = r(2048, 2048), r(2048, 2048)
+        return lambda: torch.matmul(a, b), 2 * 2048 ** 3
+
+    def conv_fwd():
+        x, w, b = r(16, 128, 32, 32), r(128, 128, 3, 3) * 0.03, r(128)
+        def run():
+            with torch.no_grad():
+                F.conv2d(x, w, b, padding=1)
+        return run, 2 * 16 * 128 * 128 * 9 * 1024
+
+    def conv_fwdbwd():
+        x = r(16, 128, 32, 32).requires_grad_()
+        w = (r(128, 128, 3, 3) * 0.03).requires_grad_()
+        b = r(128).requires_grad_()
+        gy = r(16, 128, 32, 32)
+        def run():
+            x.grad = w.grad = b.grad = None
+            F.conv2d(x, w, b, padding=1).backward(gy)
+        return run, 3 * 2 * 16 * 128 * 128 * 9 * 1024
+
+    def attn_fwd():
+        q, k, v = r(16, 1, 1024, 64), r(16, 1, 1024, 64), r(16, 1, 1024, 64)
+        def run():
+            with torch.no_grad():
+                F.scaled_dot_product_attention(q, k, v)
+        return run, 4 * 16 * 1024 * 1024 * 64
+
+    def attn_fwdbwd():
+        q, k, v = (r(16, 1, 1024, 64).requires_grad_() for _ in range(3))
+        gy = r(16, 1, 1024, 64)
+        def run():
+            q.grad = k.grad = v.grad = None
+            F.scaled_dot_product_attention(q, k, v).backward(gy)
+        return run, 3.5 * 4 * 16 * 1024 * 1024 * 64
+
+    def groupnorm():
+        x, w, b = r(16, 128, 32, 32), r(128), r(128)
+        def run():
+            with torch.no_grad():
+                F.group_norm(x, 32, w, b, eps=1e-6)
+        return run, 8 * 16 * 128 * 1024
+
+    return {
+        "matmul_2048": matmul,
+        "conv3x3_n16_c128_32x32_fwd": conv_fwd,
+        "conv3x3_n16_c128_32x32_fwdbwd": conv_fwdbwd,
+        "attention_b16_l1024_d64_fwd": attn_fwd,
+        "attention_b16_l1024_d64_fwdbwd": attn_fwdbwd,
+        "groupnorm_n16_c128_32x32_fwd": groupnorm,
+    }
+
+
+def time_torch(make, runs):
+    fn, flops = make()
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times), flops
+
+
+def time_orbit(case, runs):
+    out = subprocess.run([BENCH, "--case", case, "--runs", str(runs)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["ms"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", default="")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--json", default="")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    if not os.path.exists(BENCH):
+        sys.exit(f"missing {BENCH}: run `swift build -c release --product bench` first")
+    cases = torch_cases()
+    names = [c for c in args.cases.split(",") if c] or list(cases)
+    rows = []
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {args.rounds} rounds x {args.runs} runs")
+    print(f"{'case':34} {'orbit ms':>9} {'torch ms':>9} {'orbit GF/s':>10} {'torch GF/s':>10} {'ratio':>6}")
+    for name in names:
+        o, t, ratios = [], [], []
+        flops = 0
+        for _ in range(args.rounds):
+            om = time_orbit(name, args.runs)
+            tm, flops = time_torch(cases[name], args.runs)
+            o.append(om)
+            t.append(tm)
+            ratios.append(tm / om)
+        om, tm, ratio = statistics.median(o), statistics.median(t), statistics.median(ratios)
+        rows.append({"case": name, "orbit_ms": om, "torch_ms": tm, "ratio": ratio,
+                     "orbit_gflops": flops / om / 1e6, "torch_gflops": flops / tm / 1e6,
+                     "ratios": ratios})
+        print(f"{name:34} {om:9.2f} {tm:9.2f} {flops / om / 1e6:10.1f} {flops / tm / 1e6:10.1f} {ratio:6.2f}", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

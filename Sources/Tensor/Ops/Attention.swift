@@ -6,7 +6,7 @@ import ShadersCPU
 // probabilities from it instead of storing the [Lq, Lk] matrix.
 
 extension Tensor {
-    static let attentionBlockRows = 64
+    static let attentionBlockRows = 128
 
     /// softmax(q k^T * scale) v. q [B, H, Lq, D], k [B, H, Lk, D], v [B, H, Lk, Dv] -> [B, H, Lq, Dv]
     /// (rank-3 [B, L, D] inputs work too). scale defaults to 1/sqrt(D).

@@ -119,6 +119,21 @@ NN_INLINE void nn_im2col_segment(const float *restrict x, const nn_conv_geometry
         float *d = dst + done * stride;
         if (iy < 0 || iy >= g->H) {
             for (int64_t t = 0; t < run; t++) d[t * stride] = 0.0f;
+        } else if (g->sw == 1) {
+            // ix = ox + t - pw + kj: zeros left of the image, one contiguous run, zeros right.
+            const float *srow = plane + iy * g->W - g->pw + kj + ox;
+            int64_t lo = g->pw - kj - ox, hi = g->W + g->pw - kj - ox;
+            if (lo < 0) lo = 0;
+            if (lo > run) lo = run;
+            if (hi > run) hi = run;
+            if (hi < lo) hi = lo;
+            for (int64_t t = 0; t < lo; t++) d[t * stride] = 0.0f;
+            if (stride == 1) {
+                for (int64_t t = lo; t < hi; t++) d[t] = srow[t];
+            } else {
+                for (int64_t t = lo; t < hi; t++) d[t * stride] = srow[t];
+            }
+            for (int64_t t = hi; t < run; t++) d[t * stride] = 0.0f;
         } else {
             const float *srow = plane + iy * g->W;
             for (int64_t t = 0; t < run; t++) {

@@ -19,8 +19,7 @@ extension Tensor {
         precondition(ho > 0 && wo > 0, "conv2d: output would be empty for input \(shape)")
         let geo = ConvGeometry(c: c, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw, ho: ho, wo: wo)
         let x = contiguous(), wt = weight.contiguous()
-        let out = Tensor.convForward(x, wt, geo, outChannels: o)
-        if let bias { out.addChannelBias(bias) }
+        let out = Tensor.convForward(x, wt, geo, outChannels: o, bias: bias?.contiguous())
 
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return record(out, inputs: inputs) { g in
@@ -35,33 +34,41 @@ extension Tensor {
         }
     }
 
-    /// y [N, O, HO, WO] = conv(x, w) without bias or recording.
-    static func convForward(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, outChannels o: Int) -> Tensor {
+    /// y [N, O, HO, WO] = conv(x, w) + bias, without recording. The bias is written into each
+    /// image's output rows just before its GEMM accumulates onto them (beta = 1), while they are in
+    /// cache, instead of a separate pass over the whole output.
+    static func convForward(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, outChannels o: Int, bias: Tensor? = nil) -> Tensor {
         let n = x.shape[0], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
         let out = Tensor.uninitialized([n, o, geo.ho, geo.wo])
         let (px, pw, po) = (x.data, w.data, out.data)
-        var g = geo.c_geometry
-        if geo.isPointwise {
-            parallelFor(n) { lo, hi in
-                for i in lo..<hi {
-                    BLAS.gemm(transA: false, transB: false, m: o, n: hw, k: ckk, a: pw, lda: ckk, b: px + i * chw,
-                              ldb: hw, c: po + i * o * hw, ldc: hw)
-                }
+        let pb = bias?.data
+        let beta: Float = pb == nil ? 0 : 1
+        let g = geo.c_geometry
+        // Output rows [lo, hi) of image i: bias first, then the product.
+        func rows(_ i: Int, _ lo: Int, _ hi: Int, _ work: UnsafeMutablePointer<Float>?) {
+            let y = po + (i * o + lo) * hw
+            if let pb { for r in 0..<(hi - lo) { (y + r * hw).update(repeating: pb[lo + r], count: hw) } }
+            if let work {
+                var gl = g
+                nn_conv_gemm_fwd(&gl, pw + lo * ckk, px + i * chw, Int64(hi - lo), beta, y, work)
+            } else {
+                BLAS.gemm(transA: false, transB: false, m: hi - lo, n: hw, k: ckk, a: pw + lo * ckk, lda: ckk,
+                          b: px + i * chw, ldb: hw, beta: beta, c: y, ldc: hw)
             }
-        } else if n >= Parallel.threads {
+        }
+        if n >= Parallel.threads {
             parallelFor(n) { lo, hi in
-                let work = GemmWorkspace.acquire()
-                defer { GemmWorkspace.release(work) }
-                for i in lo..<hi { nn_conv_gemm_fwd(&g, pw, px + i * chw, Int64(o), 0, po + i * o * hw, work) }
+                let work = geo.isPointwise ? nil : GemmWorkspace.acquire()
+                defer { work.map(GemmWorkspace.release) }
+                for i in lo..<hi { rows(i, 0, o, work) }
             }
         } else {
             // Few images: split output channels across the cores.
             for i in 0..<n {
                 parallelChunks(o, chunks: Parallel.threads) { _, lo, hi in
-                    let work = GemmWorkspace.acquire()
-                    defer { GemmWorkspace.release(work) }
-                    var gl = g
-                    nn_conv_gemm_fwd(&gl, pw + lo * ckk, px + i * chw, Int64(hi - lo), 0, po + (i * o + lo) * hw, work)
+                    let work = geo.isPointwise ? nil : GemmWorkspace.acquire()
+                    defer { work.map(GemmWorkspace.release) }
+                    rows(i, lo, hi, work)
                 }
             }
         }

@@ -57,61 +57,32 @@ NN_INLINE float nn_expf(float x) {
 #define NN_LANES 64
 #define NN_RED_BLOCK 4096
 
-NN_INLINE double nn_sum(const float *restrict v, int64_t n) {
-    double total = 0.0;
-    for (int64_t b = 0; b < n; b += NN_RED_BLOCK) {
-        int64_t e = b + NN_RED_BLOCK < n ? b + NN_RED_BLOCK : n;
-        float lanes[NN_LANES] = {0};
-        int64_t i = b;
-        for (; i + NN_LANES <= e; i += NN_LANES)
-            for (int l = 0; l < NN_LANES; l++) lanes[l] += v[i + l];
-        float tail = 0.0f;
-        for (; i < e; i++) tail += v[i];
-        double block = tail;
-        for (int l = 0; l < NN_LANES; l++) block += lanes[l];
-        total += block;
+// Defines NAME(params) = sum over i < n of TERM (an expression in i), lane- and block-wise.
+#define NN_BLOCKED_SUM(NAME, PARAMS, TERM)                                      \
+    NN_INLINE double NAME PARAMS {                                              \
+        double total = 0.0;                                                     \
+        for (int64_t b = 0; b < n; b += NN_RED_BLOCK) {                         \
+            int64_t e = b + NN_RED_BLOCK < n ? b + NN_RED_BLOCK : n;            \
+            float lanes[NN_LANES] = {0};                                        \
+            int64_t i0 = b;                                                     \
+            for (; i0 + NN_LANES <= e; i0 += NN_LANES)                          \
+                for (int l = 0; l < NN_LANES; l++) {                            \
+                    int64_t i = i0 + l;                                         \
+                    lanes[l] += (TERM);                                         \
+                }                                                               \
+            float tail = 0.0f;                                                  \
+            for (int64_t i = i0; i < e; i++) tail += (TERM);                    \
+            double block = tail;                                                \
+            for (int l = 0; l < NN_LANES; l++) block += lanes[l];               \
+            total += block;                                                     \
+        }                                                                       \
+        return total;                                                           \
     }
-    return total;
-}
 
-// Sum of (v - c)^2, blocked like nn_sum.
-NN_INLINE double nn_sum_sq_dev(const float *restrict v, int64_t n, float c) {
-    double total = 0.0;
-    for (int64_t b = 0; b < n; b += NN_RED_BLOCK) {
-        int64_t e = b + NN_RED_BLOCK < n ? b + NN_RED_BLOCK : n;
-        float lanes[NN_LANES] = {0};
-        int64_t i = b;
-        for (; i + NN_LANES <= e; i += NN_LANES)
-            for (int l = 0; l < NN_LANES; l++) {
-                float d = v[i + l] - c;
-                lanes[l] += d * d;
-            }
-        float tail = 0.0f;
-        for (; i < e; i++) tail += (v[i] - c) * (v[i] - c);
-        double block = tail;
-        for (int l = 0; l < NN_LANES; l++) block += lanes[l];
-        total += block;
-    }
-    return total;
-}
-
-// Dot product, blocked like nn_sum.
-NN_INLINE double nn_dot(const float *restrict a, const float *restrict b, int64_t n) {
-    double total = 0.0;
-    for (int64_t s = 0; s < n; s += NN_RED_BLOCK) {
-        int64_t e = s + NN_RED_BLOCK < n ? s + NN_RED_BLOCK : n;
-        float lanes[NN_LANES] = {0};
-        int64_t i = s;
-        for (; i + NN_LANES <= e; i += NN_LANES)
-            for (int l = 0; l < NN_LANES; l++) lanes[l] += a[i + l] * b[i + l];
-        float tail = 0.0f;
-        for (; i < e; i++) tail += a[i] * b[i];
-        double block = tail;
-        for (int l = 0; l < NN_LANES; l++) block += lanes[l];
-        total += block;
-    }
-    return total;
-}
+NN_BLOCKED_SUM(nn_sum, (const float *restrict v, int64_t n), v[i])
+// Sum of (v - c)^2.
+NN_BLOCKED_SUM(nn_sum_sq_dev, (const float *restrict v, int64_t n, float c), (v[i] - c) * (v[i] - c))
+NN_BLOCKED_SUM(nn_dot, (const float *restrict a, const float *restrict b, int64_t n), a[i] * b[i])
 
 NN_INLINE float nn_max(const float *restrict v, int64_t n) {
     float lanes[NN_LANES];

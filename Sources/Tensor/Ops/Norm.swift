@@ -15,9 +15,7 @@ extension Tensor {
             nn_group_norm_fwd(x.data, gm?.data, bt?.data, out.data, mean.data, rstd.data, Int64(c), Int64(s),
                               Int64(groups), eps, Int64(lo), Int64(hi))
         }
-        var inputs = [self]
-        if let gamma { inputs.append(gamma) }
-        if let beta { inputs.append(beta) }
+        let inputs = [self] + [gamma, beta].compactMap { $0 }
         return record(out, inputs: inputs) { g in
             let gc = g.contiguous()
             let dx = Tensor.uninitialized(self.shape)
@@ -44,9 +42,7 @@ extension Tensor {
             nn_layer_norm_fwd(x.data, gm?.data, bt?.data, out.data, mean.data, rstd.data, Int64(d), eps,
                               Int64(lo), Int64(hi))
         }
-        var inputs = [self]
-        if let gamma { inputs.append(gamma) }
-        if let beta { inputs.append(beta) }
+        let inputs = [self] + [gamma, beta].compactMap { $0 }
         return record(out, inputs: inputs) { g in
             let gc = g.contiguous()
             let dx = Tensor.uninitialized(self.shape)

@@ -61,17 +61,17 @@ NN_INLINE float nn_expf(float x) {
 #define NN_BLOCKED_SUM(NAME, PARAMS, TERM)                                      \
     NN_INLINE double NAME PARAMS {                                              \
         double total = 0.0;                                                     \
-        for (int64_t b = 0; b < n; b += NN_RED_BLOCK) {                         \
-            int64_t e = b + NN_RED_BLOCK < n ? b + NN_RED_BLOCK : n;            \
+        for (int64_t blk_ = 0; blk_ < n; blk_ += NN_RED_BLOCK) {                         \
+            int64_t end_ = blk_ + NN_RED_BLOCK < n ? blk_ + NN_RED_BLOCK : n;            \
             float lanes[NN_LANES] = {0};                                        \
-            int64_t i0 = b;                                                     \
-            for (; i0 + NN_LANES <= e; i0 += NN_LANES)                          \
+            int64_t i0 = blk_;                                                     \
+            for (; i0 + NN_LANES <= end_; i0 += NN_LANES)                          \
                 for (int l = 0; l < NN_LANES; l++) {                            \
                     int64_t i = i0 + l;                                         \
                     lanes[l] += (TERM);                                         \
                 }                                                               \
             float tail = 0.0f;                                                  \
-            for (int64_t i = i0; i < e; i++) tail += (TERM);                    \
+            for (int64_t i = i0; i < end_; i++) tail += (TERM);                    \
             double block = tail;                                                \
             for (int l = 0; l < NN_LANES; l++) block += lanes[l];               \
             total += block;                                                     \

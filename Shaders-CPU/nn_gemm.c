@@ -21,7 +21,8 @@ typedef float v4u __attribute__((vector_size(16), aligned(4)));
 int64_t nn_sgemm_workspace_floats(void) { return (int64_t)NN_MR_MAX * NN_MC_PANELS * NN_KC + (int64_t)NN_KC * NN_NC + 64; }
 
 // Micro-kernel: acc[MR][2 vectors] += ap[k][MR] (x) bp[k][2 VW] over kc, then
-// C[mr, nr] = alpha * acc + beta * C (beta == 0 never reads C). ap, bp: packed, 64-byte aligned.
+// C[mr, nr] = alpha * acc + beta * C (beta == 0 never reads C). ap, bp: packed panels (bp may be
+// a caller's pre-packed buffer of any alignment).
 #define NN_UKERNEL(NAME, VT, VTU, VW, MR, TARGET)                                                      \
     TARGET static void NAME(int64_t kc, const float *restrict ap, const float *restrict bp,            \
                             float *restrict c, int64_t ldc, float alpha, float beta, int64_t mr,       \
@@ -32,7 +33,7 @@ int64_t nn_sgemm_workspace_floats(void) { return (int64_t)NN_MR_MAX * NN_MC_PANE
             acc1[r] = (VT){0};                                                                         \
         }                                                                                              \
         for (int64_t k = 0; k < kc; k++) {                                                             \
-            VT b0 = *(const VT *)(bp), b1 = *(const VT *)(bp + VW);                                    \
+            VT b0 = *(const VTU *)(bp), b1 = *(const VTU *)(bp + VW); /* caller buffers: unaligned */ \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                          \
                 acc0[r] += ap[r] * b0;                                                                 \
                 acc1[r] += ap[r] * b1;                                                                 \
@@ -98,7 +99,8 @@ NN_INLINE void nn_pack_a(int trans, const float *restrict a, int64_t lda, int64_
 // Where B comes from: a dense matrix, or a convolution's im2col matrix that is never stored
 // (implicit GEMM): rows (c, ki, kj), columns output pixels (oy, ox).
 typedef struct {
-    int kind;  // 0 dense op(B); 1 im2col(x) [C*KH*KW, HO*WO]; 2 its transpose [HO*WO, C*KH*KW]
+    int kind;  // 0 dense op(B); 1 im2col(x) [C*KH*KW, HO*WO]; 2 its transpose [HO*WO, C*KH*KW];
+               // 3 already packed by nn_sgemm_pack_b (b points at the packed panels)
     int trans;
     const float *b;
     int64_t ldb;
@@ -212,7 +214,12 @@ NN_INLINE void nn_sgemm_driver(int transA, int64_t m, int64_t n, int64_t k, floa
         for (int64_t pc = 0; pc < k; pc += NN_KC) {
             int64_t kc = k - pc < NN_KC ? k - pc : NN_KC;
             float betaBlock = pc == 0 ? beta : 1.0f;
-            nn_pack_b(bsrc, pc, kc, jc, nc, NR, bpack);
+            // Pre-packed layout: full NC-wide column blocks of k rows each, then KC-row blocks of
+            // the (NR-padded) block width.
+            int64_t ncp = (nc + NR - 1) / NR * NR;
+            const float *bblock = bpack;
+            if (bsrc->kind == 3) bblock = bsrc->b + jc * k + pc * ncp;
+            else nn_pack_b(bsrc, pc, kc, jc, nc, NR, bpack);
             for (int64_t ic = 0; ic < m; ic += mcMax) {
                 int64_t mc = m - ic < mcMax ? m - ic : mcMax;
                 nn_pack_a(transA, a, lda, ic, mc, pc, kc, MR, apack);
@@ -222,7 +229,7 @@ NN_INLINE void nn_sgemm_driver(int transA, int64_t m, int64_t n, int64_t k, floa
                     int64_t mr = mc - ir < MR ? mc - ir : MR;
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         int64_t nr = nc - jr < NR ? nc - jr : NR;
-                        const float *bp = bpack + (jr / NR) * kc * NR;
+                        const float *bp = bblock + (jr / NR) * kc * NR;
                         kernel(kc, apack + (ir / MR) * kc * MR, bp, c + (ic + ir) * ldc + jc + jr, ldc, alpha,
                                betaBlock, mr, nr);
                     }
@@ -274,4 +281,54 @@ void nn_conv_gemm_wgrad(const nn_conv_geometry *g, const float *dy, const float 
     nn_bsource src = {2, 0, 0, 0, g, x};
     int64_t ckk = g->C * g->KH * g->KW, hw = g->HO * g->WO;
     nn_sgemm_source(0, o, ckk, hw, 1.0f, dy, hw, &src, beta, dw, ckk, work);
+}
+
+// Packs all of op(B) [k, n] in the driver's reading order (see kind 3 above) for the current ISA.
+NN_INLINE void nn_pack_b_all(int transB, int64_t k, int64_t n, const float *b, int64_t ldb, float *dst, int NR) {
+    nn_bsource src = {0, transB, b, ldb, 0, 0};
+    for (int64_t jc = 0; jc < n; jc += NN_NC) {
+        int64_t nc = n - jc < NN_NC ? n - jc : NN_NC;
+        int64_t ncp = (nc + NR - 1) / NR * NR;
+        for (int64_t pc = 0; pc < k; pc += NN_KC) {
+            int64_t kc = k - pc < NN_KC ? k - pc : NN_KC;
+            nn_pack_b(&src, pc, kc, jc, nc, NR, dst + jc * k + pc * ncp);
+        }
+    }
+}
+
+static int nn_gemm_nr(void) {
+    switch (nn_isa_level()) {
+    case 2: return 32;
+    case 1: return 16;
+    default: return 8;
+    }
+}
+
+int64_t nn_sgemm_packed_b_floats(int64_t k, int64_t n) {
+    int64_t nr = nn_gemm_nr();
+    return k * ((n + nr - 1) / nr * nr);
+}
+
+NN_TARGET_AVX512 static void nn_pack_b_all_avx512(int t, int64_t k, int64_t n, const float *b, int64_t ldb, float *d) {
+    nn_pack_b_all(t, k, n, b, ldb, d, 32);
+}
+NN_TARGET_AVX2 static void nn_pack_b_all_avx2(int t, int64_t k, int64_t n, const float *b, int64_t ldb, float *d) {
+    nn_pack_b_all(t, k, n, b, ldb, d, 16);
+}
+static void nn_pack_b_all_portable(int t, int64_t k, int64_t n, const float *b, int64_t ldb, float *d) {
+    nn_pack_b_all(t, k, n, b, ldb, d, 8);
+}
+
+void nn_sgemm_pack_b(int transB, int64_t k, int64_t n, const float *b, int64_t ldb, float *packed) {
+    switch (nn_isa_level()) {
+    case 2: nn_pack_b_all_avx512(transB, k, n, b, ldb, packed); return;
+    case 1: nn_pack_b_all_avx2(transB, k, n, b, ldb, packed); return;
+    default: nn_pack_b_all_portable(transB, k, n, b, ldb, packed); return;
+    }
+}
+
+void nn_sgemm_prepacked_b(int transA, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                          const float *packed, float beta, float *c, int64_t ldc, float *work) {
+    nn_bsource src = {3, 0, packed, 0, 0, 0};
+    nn_sgemm_source(transA, m, n, k, alpha, a, lda, &src, beta, c, ldc, work);
 }

@@ -76,6 +76,13 @@ int64_t nn_sgemm_workspace_floats(void);
 void nn_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
               const float *b, int64_t ldb, float beta, float *c, int64_t ldc, float *work);
 
+// B packed once and reused by many products (attention packs K^T and V once per head).
+// The layout depends on the ISA level: pack and multiply under the same level.
+int64_t nn_sgemm_packed_b_floats(int64_t k, int64_t n);
+void nn_sgemm_pack_b(int transB, int64_t k, int64_t n, const float *b, int64_t ldb, float *packed);
+void nn_sgemm_prepacked_b(int transA, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                          const float *packed, float beta, float *c, int64_t ldc, float *work);
+
 // Implicit-GEMM convolution (no im2col buffer: B panels are gathered from the image while packing).
 typedef struct {
     int64_t C, H, W, KH, KW, sh, sw, ph, pw, HO, WO;

@@ -28,6 +28,23 @@ enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Floats needed to hold op(B) [k, n] packed by `packB` (for the current ISA level).
+    static func packedBFloats(k: Int, n: Int) -> Int { Int(nn_sgemm_packed_b_floats(Int64(k), Int64(n))) }
+
+    /// Packs op(B) [k, n] once, for several `gemm(prepackedB:)` calls.
+    static func packB(transB: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, into packed: UnsafeMutablePointer<Float>) {
+        nn_sgemm_pack_b(transB ? 1 : 0, Int64(k), Int64(n), b, Int64(ldb), packed)
+    }
+
+    /// C[m, n] = alpha * op(A) * B + beta * C with B from `packB` (Orbit's kernel only).
+    static func gemm(transA: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                     prepackedB: UnsafePointer<Float>, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let work = GemmWorkspace.acquire()
+        defer { GemmWorkspace.release(work) }
+        nn_sgemm_prepacked_b(transA ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), prepackedB, beta, c,
+                             Int64(ldc), work)
+    }
+
     /// The same GEMM split over the cores: by rows of C when m is the larger side, else by columns.
     static func parallelGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

@@ -41,6 +41,32 @@ final class BLASTests: XCTestCase {
         }
     }
 
+    func testPrepackedBGivesTheSameProductOnEveryISA() {
+        let work = UnsafeMutablePointer<Float>.allocate(capacity: Int(nn_sgemm_workspace_floats()))
+        defer { work.deallocate() }
+        for level in 0...Int(nn_isa_detected()) {
+            nn_set_isa_level(Int32(level))
+            for (m, n, k, tb) in [(50, 2100, 300, true), (9, 70, 1030, false)] {
+                let a = Tensor.normal([m, k], seed: 4).toArray(), b = Tensor.normal(tb ? [n, k] : [k, n], seed: 5).toArray()
+                var direct = [Float](repeating: 0, count: m * n), viaPacked = direct
+                var packed = [Float](repeating: .nan, count: Int(nn_sgemm_packed_b_floats(Int64(k), Int64(n))) + 1)
+                let ldb = Int64(tb ? k : n)
+                direct.withUnsafeMutableBufferPointer {
+                    nn_sgemm(0, tb ? 1 : 0, Int64(m), Int64(n), Int64(k), 1, a, Int64(k), b, ldb, 0, $0.baseAddress, Int64(n), work)
+                }
+                packed.withUnsafeMutableBufferPointer { p in
+                    // Offset by one float: pre-packed buffers need no particular alignment.
+                    nn_sgemm_pack_b(tb ? 1 : 0, Int64(k), Int64(n), b, ldb, p.baseAddress! + 1)
+                    viaPacked.withUnsafeMutableBufferPointer {
+                        nn_sgemm_prepacked_b(0, Int64(m), Int64(n), Int64(k), 1, a, Int64(k), p.baseAddress! + 1, 0,
+                                             $0.baseAddress, Int64(n), work)
+                    }
+                }
+                XCTAssertEqual(direct, viaPacked, "m \(m) n \(n) k \(k) ISA \(level)")
+            }
+        }
+    }
+
     func testBetaZeroNeverReadsC() {
         let work = UnsafeMutablePointer<Float>.allocate(capacity: Int(nn_sgemm_workspace_floats()))
         defer { work.deallocate() }

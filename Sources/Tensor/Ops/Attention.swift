@@ -27,16 +27,28 @@ extension Tensor {
         let blk = attentionBlockRows
         let blocks = (lq + blk - 1) / blk
 
+        // K^T and V are packed once per head and shared by all of that head's query blocks.
+        let kSize = BLAS.packedBFloats(k: d, n: lk), vSize = BLAS.packedBFloats(k: lk, n: dv)
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: bh * (kSize + vSize))
+        defer { packed.deallocate() }
+        parallelFor(bh) { lo, hi in
+            for h in lo..<hi {
+                let base = packed + h * (kSize + vSize)
+                BLAS.packB(transB: true, k: d, n: lk, b: pk + h * lk * d, ldb: d, into: base)
+                BLAS.packB(transB: false, k: lk, n: dv, b: pv + h * lk * dv, ldb: dv, into: base + kSize)
+            }
+        }
         parallelFor(bh * blocks) { lo, hi in
             let s = UnsafeMutablePointer<Float>.allocate(capacity: blk * lk)
             defer { s.deallocate() }
             for item in lo..<hi {
                 let h = item / blocks, r0 = (item % blocks) * blk, rows = Swift.min(blk, lq - r0)
-                BLAS.gemm(transA: false, transB: true, m: rows, n: lk, k: d, alpha: alpha, a: pq + (h * lq + r0) * d,
-                          lda: d, b: pk + h * lk * d, ldb: d, c: s, ldc: lk)
+                let base = packed + h * (kSize + vSize)
+                BLAS.gemm(m: rows, n: lk, k: d, alpha: alpha, a: pq + (h * lq + r0) * d, lda: d, prepackedB: base,
+                          c: s, ldc: lk)
                 nn_softmax_fwd(s, s, pl + h * lq + r0, Int64(rows), Int64(lk), Int64(lk))
-                BLAS.gemm(transA: false, transB: false, m: rows, n: dv, k: lk, a: s, lda: lk, b: pv + h * lk * dv,
-                          ldb: dv, c: po + (h * lq + r0) * dv, ldc: dv)
+                BLAS.gemm(m: rows, n: dv, k: lk, a: s, lda: lk, prepackedB: base + kSize, c: po + (h * lq + r0) * dv,
+                          ldc: dv)
             }
         }
 

@@ -84,6 +84,37 @@ NN_BLOCKED_SUM(nn_sum, (const float *restrict v, int64_t n), v[i])
 NN_BLOCKED_SUM(nn_sum_sq_dev, (const float *restrict v, int64_t n, float c), (v[i] - c) * (v[i] - c))
 NN_BLOCKED_SUM(nn_dot, (const float *restrict a, const float *restrict b, int64_t n), a[i] * b[i])
 
+// One pass over v for sum(v - c) and sum((v - c)^2) (shifted moments: with c a sample of v the
+// variance E[(v-c)^2] - E[v-c]^2 does not cancel catastrophically when |mean| >> std).
+NN_INLINE void nn_shifted_moments(const float *restrict v, int64_t n, float c, double *s1, double *s2) {
+    double t1 = 0.0, t2 = 0.0;
+    for (int64_t blk_ = 0; blk_ < n; blk_ += NN_RED_BLOCK) {
+        int64_t end_ = blk_ + NN_RED_BLOCK < n ? blk_ + NN_RED_BLOCK : n;
+        float l1[NN_LANES] = {0}, l2[NN_LANES] = {0};
+        int64_t i0 = blk_;
+        for (; i0 + NN_LANES <= end_; i0 += NN_LANES)
+            for (int l = 0; l < NN_LANES; l++) {
+                float d = v[i0 + l] - c;
+                l1[l] += d;
+                l2[l] += d * d;
+            }
+        double b1 = 0.0, b2 = 0.0;
+        for (int64_t i = i0; i < end_; i++) {
+            double d = v[i] - c;
+            b1 += d;
+            b2 += d * d;
+        }
+        for (int l = 0; l < NN_LANES; l++) {
+            b1 += l1[l];
+            b2 += l2[l];
+        }
+        t1 += b1;
+        t2 += b2;
+    }
+    *s1 = t1;
+    *s2 = t2;
+}
+
 NN_INLINE float nn_max(const float *restrict v, int64_t n) {
     float lanes[NN_LANES];
     for (int l = 0; l < NN_LANES; l++) lanes[l] = -INFINITY;

@@ -1,17 +1,18 @@
-// Group norm and layer norm, forward and backward side by side. Statistics accumulate in double
-// (two passes: mean, then centred variance) so large groups keep float32 parity with PyTorch.
+// Group norm and layer norm, forward and backward side by side. Statistics: one pass of shifted
+// moments accumulated per lane and flushed to double per block, so large groups keep float32
+// parity with PyTorch.
 // Backward: dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)), dxhat = dy * gamma.
 #include "nn_isa.h"
 
 // Moments of v: [n] -> mean, 1/sqrt(var + eps) (biased variance, as PyTorch normalises).
 NN_INLINE void nn_moments(const float *restrict v, int64_t n, float eps, float *mean_out, float *rstd_out) {
-    double mean = nn_sum(v, n) / (double)n;
-    // Centred second pass; the residual mean of (v - mean) corrects the float rounding of mean.
-    float mf = (float)mean;
-    double q = nn_sum_sq_dev(v, n, mf);
-    double shift = mean - (double)mf;
-    *mean_out = mf;
-    *rstd_out = (float)(1.0 / sqrt(q / (double)n - shift * shift + eps));
+    double s1, s2;
+    float c = v[0];
+    nn_shifted_moments(v, n, c, &s1, &s2);
+    double m1 = s1 / (double)n;
+    double var = s2 / (double)n - m1 * m1;
+    *mean_out = (float)(c + m1);
+    *rstd_out = (float)(1.0 / sqrt((var > 0.0 ? var : 0.0) + eps));
 }
 
 NN_INLINE void nn_group_norm_fwd_impl(const float *restrict x, const float *restrict gamma, const float *restrict beta,

@@ -30,4 +30,15 @@ final class NormTests: XCTestCase {
         for m in mean { XCTAssertEqual(m, 0, accuracy: 1e-5) }
         for s in sq { XCTAssertEqual(s, 1, accuracy: 1e-3) }
     }
+
+    func testStatisticsSurviveALargeMeanWithASmallSpread() {
+        // mean 1000, std 0.05: E[x^2] - E[x]^2 without a shift would cancel to noise in float.
+        let x = Tensor.normal([1, 2, 64, 64], mean: 1000, std: 0.05, seed: 8)
+        for y in [x.groupNorm(groups: 1), x.reshaped([2, 4096]).layerNorm()] {
+            let v = y.toArray()
+            let mean = v.reduce(0, +) / Float(v.count), sq = v.map { $0 * $0 }.reduce(0, +) / Float(v.count)
+            XCTAssertEqual(mean, 0, accuracy: 1e-3)
+            XCTAssertEqual(sq, 1, accuracy: 2e-2)
+        }
+    }
 }

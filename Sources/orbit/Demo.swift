@@ -18,10 +18,10 @@ struct Demo: ParsableCommand {
     var out = "out/demo.png"
 
     @Option(help: "Optimisation steps.")
-    var steps = 150
+    var steps = 200
 
     @Option(help: "Working resolution (square, a multiple of 8).")
-    var size = 64
+    var size = 96
 
     @Option(help: "Random seed.")
     var seed: UInt64 = 0

@@ -95,6 +95,16 @@ void nn_conv_gemm_fwd(const nn_conv_geometry *g, const float *w, const float *x,
 void nn_conv_gemm_wgrad(const nn_conv_geometry *g, const float *dy, const float *x, int64_t o, float beta,
                         float *dw, float *work);
 
+// ---- Winograd F(2x2, 3x3) for stride-1 3x3 convolutions (nn_winograd.c) -----------------------
+// ut[16, C, O] = G w G^T per position, from w [O, C, 3, 3].
+void nn_winograd_weight(const float *w, float *ut, int64_t O, int64_t C);
+// v[16, C, T] = B^T d B for every 2x2 output tile (T = tilesY * tilesX) of x [C, H, W], channels [c0, c1).
+void nn_winograd_input(const float *restrict x, float *restrict v, int64_t C, int64_t H, int64_t W, int64_t ph,
+                       int64_t pw, int64_t tilesY, int64_t tilesX, int64_t c0, int64_t c1);
+// y[O, HO, WO] = A^T M A (+ bias) for tiles [t0, t1), from m[16, T, O].
+void nn_winograd_output(const float *restrict m, const float *restrict bias, float *restrict y, int64_t O, int64_t HO,
+                        int64_t WO, int64_t tilesY, int64_t tilesX, int64_t t0, int64_t t1);
+
 // ---- optimiser (nn_adam.c) -------------------------------------------------------------------
 // One Adam/AdamW step on [n] parameters. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.
 // decoupled != 0: AdamW (p -= lr * wd * p); else L2 (g += wd * p).

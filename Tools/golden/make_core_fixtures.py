@@ -69,6 +69,10 @@ def ops():
          randn(2, 5, 10, 7), randn(6, 5, 3, 3), randn(6), grad=True)
     case("conv2d_1x1", lambda x, w, b: F.conv2d(x, w, b), randn(3, 8, 5, 5), randn(4, 8, 1, 1), randn(4), grad=True)
     case("conv2d_k4s2p1", lambda x, w: F.conv2d(x, w, stride=2, padding=1), randn(1, 3, 12, 12), randn(2, 3, 4, 4), grad=True)
+    # C, O >= 16 with a 3x3 stride-1 kernel: the Winograd F(2x2, 3x3) path (odd sizes: ragged tiles).
+    case("conv2d_wino_p1", lambda x, w, b: F.conv2d(x, w, b, padding=1),
+         randn(2, 16, 9, 11), randn(20, 16, 3, 3) * 0.2, randn(20), grad=True)
+    case("conv2d_wino_p0_n1", lambda x, w: F.conv2d(x, w), randn(1, 24, 7, 10), randn(16, 24, 3, 3) * 0.2, grad=True)
     case("temporal_conv", lambda x, w, b: F.conv3d(x, w, b, padding=(1, 0, 0)),
          randn(2, 3, 5, 4, 3), randn(4, 3, 3, 1, 1), randn(4), grad=True)
     case("group_norm", lambda x, w, b: F.group_norm(x, 4, w, b, eps=1e-5),

@@ -38,6 +38,7 @@ extension Tensor {
     /// image's output rows just before its GEMM accumulates onto them (beta = 1), while they are in
     /// cache, instead of a separate pass over the whole output.
     static func convForward(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, outChannels o: Int, bias: Tensor? = nil) -> Tensor {
+        if winogradApplies(geo, outChannels: o) { return winogradConv(x, w, geo, outChannels: o, bias: bias) }
         let n = x.shape[0], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
         let out = Tensor.uninitialized([n, o, geo.ho, geo.wo])
         let (px, pw, po) = (x.data, w.data, out.data)

@@ -10,6 +10,18 @@ final class ConvTests: XCTestCase {
         try checkParity("conv2d_k4s2p1", inputs: 2) { $0[0].conv2d(weight: $0[1], stride: (2, 2), padding: (1, 1)) }
     }
 
+    func testWinogradPathMatchesTorch() throws {
+        try checkParity("conv2d_wino_p1", inputs: 3) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1)) }
+        try checkParity("conv2d_wino_p0_n1", inputs: 2) { $0[0].conv2d(weight: $0[1]) }
+    }
+
+    func testWinogradPathGradients() {
+        let x = param([2, 16, 5, 7], seed: 12), w = param([16, 16, 3, 3], seed: 13, std: 0.2), b = param([16], seed: 14)
+        checkGradients([x, w, b], "winograd conv, padding 1") { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1)) }
+        let x1 = param([1, 16, 6, 5], seed: 15)
+        checkGradients([x1, w], "winograd conv, one image, padding 0") { $0[0].conv2d(weight: $0[1]) }
+    }
+
     func testTemporalConvMatchesTorchConv3d() throws {
         try checkParity("temporal_conv", inputs: 3) { $0[0].temporalConv(weight: $0[1], bias: $0[2]) }
     }

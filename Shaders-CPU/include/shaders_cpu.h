@@ -101,9 +101,16 @@ void nn_winograd_weight(const float *w, float *ut, int64_t O, int64_t C);
 // v[16, C, T] = B^T d B for every 2x2 output tile (T = tilesY * tilesX) of x [C, H, W], channels [c0, c1).
 void nn_winograd_input(const float *restrict x, float *restrict v, int64_t C, int64_t H, int64_t W, int64_t ph,
                        int64_t pw, int64_t tilesY, int64_t tilesX, int64_t c0, int64_t c1);
-// y[O, HO, WO] = A^T M A (+ bias) for tiles [t0, t1), from m[16, T, O].
-void nn_winograd_output(const float *restrict m, const float *restrict bias, float *restrict y, int64_t O, int64_t HO,
+// Channels-last yl[HO * WO, O] = A^T M A (+ bias) for tiles [t0, t1), from m[16, T, O].
+void nn_winograd_output(const float *restrict m, const float *restrict bias, float *restrict yl, int64_t O, int64_t HO,
                         int64_t WO, int64_t tilesY, int64_t tilesX, int64_t t0, int64_t t1);
+// Weight gradient: dm[16, O, T] = A dY A^T per tile of dy [O, HO, WO], channels [o0, o1);
+// then dw[O, C, 3, 3] = G^T du G from du[16, O, C] = sum over tiles of dm[p] V[p]^T.
+void nn_winograd_grad_output(const float *restrict dy, float *restrict dm, int64_t O, int64_t HO, int64_t WO,
+                             int64_t tilesY, int64_t tilesX, int64_t o0, int64_t o1);
+void nn_winograd_grad_weight(const float *du, float *dw, int64_t O, int64_t C);
+// dst[C, R] = src[R, C]^T for source rows [r0, r1).
+void nn_transpose(const float *restrict src, float *restrict dst, int64_t R, int64_t C, int64_t r0, int64_t r1);
 
 // ---- optimiser (nn_adam.c) -------------------------------------------------------------------
 // One Adam/AdamW step on [n] parameters. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.

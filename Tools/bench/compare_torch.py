@@ -73,6 +73,43 @@ def torch_cases():
                 F.group_norm(x, 32, w, b, eps=1e-6)
         return run, 8 * 16 * 128 * 1024
 
+    def lpips_alex():
+        # The LPIPS AlexNet computation (lpips 0.1.4 semantics) in plain torch, random weights.
+        feats = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 64, 11, 4, 2), torch.nn.ReLU(), torch.nn.MaxPool2d(3, 2),
+            torch.nn.Conv2d(64, 192, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(3, 2),
+            torch.nn.Conv2d(192, 384, 3, padding=1), torch.nn.ReLU(),
+            torch.nn.Conv2d(384, 256, 3, padding=1), torch.nn.ReLU(),
+            torch.nn.Conv2d(256, 256, 3, padding=1), torch.nn.ReLU())
+        taps = [1, 4, 7, 9, 11]
+        lins = [torch.randn(1, c, 1, 1, generator=g) for c in (64, 192, 384, 256, 256)]
+        for p in feats.parameters():
+            p.requires_grad_(False)
+        shift = torch.tensor([-0.030, -0.088, -0.188]).view(1, 3, 1, 1)
+        scale = torch.tensor([0.458, 0.448, 0.450]).view(1, 3, 1, 1)
+
+        def features(x):
+            h, out = (x - shift) / scale, []
+            for i, layer in enumerate(feats):
+                h = layer(h)
+                if i in taps:
+                    out.append(h)
+            return out
+
+        def norm(t):
+            return t / (torch.sqrt((t * t).sum(1, keepdim=True)) + 1e-10)
+
+        a = (torch.rand(1, 3, 512, 512, generator=g) * 2 - 1).requires_grad_()
+        b = torch.rand(1, 3, 512, 512, generator=g) * 2 - 1
+
+        def run():
+            a.grad = None
+            d = sum(F.conv2d((norm(f0) - norm(f1)) ** 2, w).mean((2, 3)) for f0, f1, w in zip(features(a), features(b), lins))
+            d.sum().backward()
+        flops = 3 * 2 * (64 * 3 * 121 * 127 * 127 + 192 * 64 * 25 * 31 * 31 + 384 * 192 * 9 * 15 * 15
+                         + 256 * 384 * 9 * 15 * 15 + 256 * 256 * 9 * 15 * 15)
+        return run, flops
+
     return {
         "matmul_2048": matmul,
         "conv3x3_n16_c128_32x32_fwd": conv_fwd,
@@ -80,6 +117,7 @@ def torch_cases():
         "attention_b16_l1024_d64_fwd": attn_fwd,
         "attention_b16_l1024_d64_fwdbwd": attn_fwdbwd,
         "groupnorm_n16_c128_32x32_fwd": groupnorm,
+        "lpips_alex_512_fwdbwd": lpips_alex,
     }
 
 

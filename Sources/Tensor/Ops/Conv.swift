@@ -38,38 +38,38 @@ extension Tensor {
     /// image's output rows just before its GEMM accumulates onto them (beta = 1), while they are in
     /// cache, instead of a separate pass over the whole output.
     static func convForward(_ x: Tensor, _ w: Tensor, _ geo: ConvGeometry, outChannels o: Int, bias: Tensor? = nil) -> Tensor {
-        if winogradApplies(geo, outChannels: o) { return winogradConv(x, w, geo, outChannels: o, bias: bias) }
+        if winogradApplies(geo, outChannels: o, batch: x.shape[0]) { return winogradConv(x, w, geo, outChannels: o, bias: bias) }
         let n = x.shape[0], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
         let out = Tensor.uninitialized([n, o, geo.ho, geo.wo])
         let (px, pw, po) = (x.data, w.data, out.data)
         let pb = bias?.data
         let beta: Float = pb == nil ? 0 : 1
         let g = geo.c_geometry
-        // Output rows [lo, hi) of image i: bias first, then the product.
-        func rows(_ i: Int, _ lo: Int, _ hi: Int, _ work: UnsafeMutablePointer<Float>?) {
-            let y = po + (i * o + lo) * hw
-            if let pb { for r in 0..<(hi - lo) { (y + r * hw).update(repeating: pb[lo + r], count: hw) } }
+        // Output rows [r0, r1) x pixels [q0, q1) of image i: bias first, then the product.
+        func block(_ i: Int, _ r0: Int, _ r1: Int, _ q0: Int, _ q1: Int, _ work: UnsafeMutablePointer<Float>?) {
+            let y = po + (i * o + r0) * hw
+            if let pb { for r in 0..<(r1 - r0) { (y + r * hw + q0).update(repeating: pb[r0 + r], count: q1 - q0) } }
             if let work {
                 var gl = g
-                nn_conv_gemm_fwd(&gl, pw + lo * ckk, px + i * chw, Int64(hi - lo), beta, y, work)
+                nn_conv_gemm_fwd(&gl, pw + r0 * ckk, px + i * chw, Int64(r1 - r0), Int64(q0), Int64(q1 - q0), beta, y, work)
             } else {
-                BLAS.gemm(transA: false, transB: false, m: hi - lo, n: hw, k: ckk, a: pw + lo * ckk, lda: ckk,
-                          b: px + i * chw, ldb: hw, beta: beta, c: y, ldc: hw)
+                BLAS.gemm(transA: false, transB: false, m: r1 - r0, n: q1 - q0, k: ckk, a: pw + r0 * ckk, lda: ckk,
+                          b: px + i * chw + q0, ldb: hw, beta: beta, c: y + q0, ldc: hw)
             }
         }
         if n >= Parallel.threads {
             parallelFor(n) { lo, hi in
                 let work = geo.isPointwise ? nil : GemmWorkspace.acquire()
                 defer { work.map(GemmWorkspace.release) }
-                for i in lo..<hi { rows(i, 0, o, work) }
+                for i in lo..<hi { block(i, 0, o, 0, hw, work) }
             }
         } else {
-            // Few images: split output channels across the cores.
+            // Few images: split output pixels across the cores, so each gathers only its columns.
             for i in 0..<n {
-                parallelChunks(o, chunks: Parallel.threads) { _, lo, hi in
+                parallelChunks(hw, chunks: Parallel.threads) { _, q0, q1 in
                     let work = geo.isPointwise ? nil : GemmWorkspace.acquire()
                     defer { work.map(GemmWorkspace.release) }
-                    rows(i, lo, hi, work)
+                    block(i, 0, o, q0, q1, work)
                 }
             }
         }
@@ -95,9 +95,31 @@ extension Tensor {
         }
         let d = Tensor(zeros: [n, geo.c, geo.h, geo.w])
         let (pd, pg, pw) = (d.data, dy.data, w.data)
-        parallelFor(n) { lo, hi in
+        let kk = geo.kh * geo.kw
+        if n < Parallel.threads {
+            // Few images: one GEMM split across the cores, then col2im split by channel.
             let dcol = geo.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: ckk * hw)
             defer { dcol?.deallocate() }
+            for i in 0..<n {
+                let dst = dcol ?? pd + i * chw
+                BLAS.parallelGemm(transA: true, transB: false, m: ckk, n: hw, k: o, a: pw, lda: ckk, b: pg + i * o * hw,
+                                  ldb: hw, c: dst, ldc: hw)
+                guard let dcol else { continue }
+                parallelFor(geo.c) { c0, c1 in
+                    let slice = ConvGeometry(c: c1 - c0, h: geo.h, w: geo.w, kh: geo.kh, kw: geo.kw, sh: geo.sh, sw: geo.sw,
+                                             ph: geo.ph, pw: geo.pw, ho: geo.ho, wo: geo.wo)
+                    slice.raise(dcol + c0 * kk * hw, into: pd + i * chw + c0 * geo.h * geo.w)
+                }
+            }
+            return d
+        }
+        // Scratch allocated here, on the calling thread, so it comes from (and returns to) the
+        // main heap instead of fresh mmaps in worker arenas.
+        let chunks = Parallel.threads
+        let scratch = geo.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: chunks * ckk * hw)
+        defer { scratch?.deallocate() }
+        parallelChunks(n, chunks: chunks) { chunk, lo, hi in
+            let dcol = scratch.map { $0 + chunk * ckk * hw }
             for i in lo..<hi {
                 let dst = dcol ?? pd + i * chw
                 BLAS.gemm(transA: true, transB: false, m: ckk, n: hw, k: o, a: pw, lda: ckk, b: pg + i * o * hw,
@@ -111,12 +133,32 @@ extension Tensor {
     /// dw [O, C*KH*KW] = sum over images of dy_i * im2col(x_i)^T; fixed chunks with their own
     /// partial sums, reduced in order, so the result does not depend on scheduling.
     static func convWeightGradient(_ dy: Tensor, _ x: Tensor, _ geo: ConvGeometry, outChannels o: Int) -> Tensor {
-        if winogradApplies(geo, outChannels: o) { return winogradWeightGradient(dy, x, geo, outChannels: o) }
+        if winogradApplies(geo, outChannels: o, batch: x.shape[0]) { return winogradWeightGradient(dy, x, geo, outChannels: o) }
         let n = x.shape[0], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
-        let chunks = Swift.min(n, Parallel.threads)
-        let partial = Tensor(zeros: [chunks, o, ckk])
-        let (pp, pg, px) = (partial.data, dy.data, x.data)
+        let (pg, px) = (dy.data, x.data)
         let g = geo.c_geometry
+        if n < Parallel.threads {
+            // Few images: split output channels across the cores (rows of dW are independent).
+            let dw = Tensor(zeros: [o, ckk])
+            let pdw = dw.data
+            for i in 0..<n {
+                parallelChunks(o, chunks: Parallel.threads) { _, o0, o1 in
+                    if geo.isPointwise {
+                        BLAS.gemm(transA: false, transB: true, m: o1 - o0, n: ckk, k: hw, a: pg + (i * o + o0) * hw, lda: hw,
+                                  b: px + i * chw, ldb: hw, beta: 1, c: pdw + o0 * ckk, ldc: ckk)
+                    } else {
+                        let work = GemmWorkspace.acquire()
+                        defer { GemmWorkspace.release(work) }
+                        var gl = g
+                        nn_conv_gemm_wgrad(&gl, pg + (i * o + o0) * hw, px + i * chw, Int64(o1 - o0), 1, pdw + o0 * ckk, work)
+                    }
+                }
+            }
+            return dw
+        }
+        let chunks = Parallel.threads
+        let partial = Tensor(zeros: [chunks, o, ckk])
+        let pp = partial.data
         parallelChunks(n, chunks: chunks) { chunk, lo, hi in
             let work = GemmWorkspace.acquire()
             defer { GemmWorkspace.release(work) }

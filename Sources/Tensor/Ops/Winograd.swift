@@ -1,3 +1,4 @@
+import Foundation
 import ShadersCPU
 
 // Winograd F(2x2, 3x3) convolution (Shaders-CPU/nn_winograd.c): 2.25x fewer multiplies than the
@@ -6,11 +7,29 @@ import ShadersCPU
 //   M^T[p] [T, O] = V[p]^T [T, C] x U^T[p] [C, O] for the 16 positions p (U^T packed once per call),
 //   y[O, HO, WO] = output transform of M (+ bias), written channels-last and transposed.
 
+/// Which convolutions take the Winograd path: `auto` (the measured rule below), `always` (every
+/// 3x3 stride-1 convolution; tests use it to exercise the path on small inputs) or `never`.
+/// ORBIT_WINOGRAD=auto|always|never sets the start value.
+public enum ConvolutionPolicy {
+    public enum Mode: String, Sendable { case auto, always, never }
+    public nonisolated(unsafe) static var winograd: Mode =
+        Mode(rawValue: ProcessInfo.processInfo.environment["ORBIT_WINOGRAD"] ?? "") ?? .auto
+}
+
 extension Tensor {
-    /// Whether the Winograd path serves this convolution: 3x3, stride 1, and enough channels for
-    /// the 16 GEMMs to outweigh the transforms (measured: the input conv with C = 3 is faster direct).
-    static func winogradApplies(_ geo: ConvGeometry, outChannels o: Int) -> Bool {
-        geo.kh == 3 && geo.kw == 3 && geo.sh == 1 && geo.sw == 1 && geo.c >= 16 && o >= 16
+    /// Whether the Winograd path serves this convolution: 3x3, stride 1, enough channels for the
+    /// 16 GEMMs to outweigh the transforms (the input conv with C = 3 is faster direct), and enough
+    /// tiles over the batch to amortise the per-call weight transform (LPIPS' 15x15 layers of one
+    /// image, 64 tiles, were slower with it).
+    static func winogradApplies(_ geo: ConvGeometry, outChannels o: Int, batch n: Int) -> Bool {
+        guard geo.kh == 3 && geo.kw == 3 && geo.sh == 1 && geo.sw == 1 else { return false }
+        switch ConvolutionPolicy.winograd {
+        case .never: return false
+        case .always: return true
+        case .auto:
+            let tiles = ((geo.ho + 1) / 2) * ((geo.wo + 1) / 2)
+            return geo.c >= 16 && o >= 16 && n * tiles >= 512
+        }
     }
 
     /// y [N, O, HO, WO] = conv(x, w) + bias by Winograd F(2x2, 3x3); no recording.
@@ -52,11 +71,12 @@ extension Tensor {
         }
 
         if n >= Parallel.threads {
-            parallelFor(n) { lo, hi in
-                let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * t)
-                let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * t * o)
-                let yl = UnsafeMutablePointer<Float>.allocate(capacity: hw * o)
-                defer { v.deallocate(); m.deallocate(); yl.deallocate() }
+            // Per-chunk scratch allocated on this thread (main heap, reused; not worker-arena mmaps).
+            let chunks = Parallel.threads, per = 16 * c * t + 16 * t * o + hw * o
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * per)
+            defer { scratch.deallocate() }
+            parallelChunks(n, chunks: chunks) { chunk, lo, hi in
+                let v = scratch + chunk * per, m = v + 16 * c * t, yl = m + 16 * t * o
                 for i in lo..<hi {
                     inputTransform(i, v, 0, c)
                     products(v, m, 0, 16)
@@ -91,10 +111,11 @@ extension Tensor {
         let (px, pg, pp) = (x.data, dy.data, partial.data)
         // With one chunk (few images) each stage is split across the cores instead.
         let inner = chunks == 1 ? Parallel.threads : 1
+        let per = 16 * c * t + 16 * o * t  // scratch per chunk, allocated on this thread
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * per)
+        defer { scratch.deallocate() }
         parallelChunks(n, chunks: chunks) { chunk, lo, hi in
-            let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * t)
-            let dm = UnsafeMutablePointer<Float>.allocate(capacity: 16 * o * t)
-            defer { v.deallocate(); dm.deallocate() }
+            let v = scratch + chunk * per, dm = v + 16 * c * t
             let du = pp + chunk * 16 * o * c
             for i in lo..<hi {
                 parallelChunks(c, chunks: inner) { _, c0, c1 in

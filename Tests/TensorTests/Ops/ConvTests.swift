@@ -11,15 +11,29 @@ final class ConvTests: XCTestCase {
     }
 
     func testWinogradPathMatchesTorch() throws {
+        ConvolutionPolicy.winograd = .always
+        defer { ConvolutionPolicy.winograd = .auto }
         try checkParity("conv2d_wino_p1", inputs: 3) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1)) }
         try checkParity("conv2d_wino_p0_n1", inputs: 2) { $0[0].conv2d(weight: $0[1]) }
     }
 
     func testWinogradPathGradients() {
+        ConvolutionPolicy.winograd = .always
+        defer { ConvolutionPolicy.winograd = .auto }
         let x = param([2, 16, 5, 7], seed: 12), w = param([16, 16, 3, 3], seed: 13, std: 0.2), b = param([16], seed: 14)
         checkGradients([x, w, b], "winograd conv, padding 1") { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1)) }
         let x1 = param([1, 16, 6, 5], seed: 15)
         checkGradients([x1, w], "winograd conv, one image, padding 0") { $0[0].conv2d(weight: $0[1]) }
+    }
+
+    func testWinogradAgreesWithTheDirectPathIncludingThreeInputChannels() {
+        // C = 3 and one image: the cases `auto` leaves to implicit GEMM, forced through Winograd.
+        let x = Tensor.normal([1, 3, 13, 10], seed: 16), w = Tensor.normal([5, 3, 3, 3], seed: 17), b = Tensor.normal([5], seed: 18)
+        ConvolutionPolicy.winograd = .never
+        let direct = x.conv2d(weight: w, bias: b, padding: (1, 1))
+        ConvolutionPolicy.winograd = .always
+        defer { ConvolutionPolicy.winograd = .auto }
+        assertClose(x.conv2d(weight: w, bias: b, padding: (1, 1)), direct, rtol: 1e-5)
     }
 
     func testTemporalConvMatchesTorchConv3d() throws {

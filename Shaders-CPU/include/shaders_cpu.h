@@ -113,6 +113,20 @@ void nn_winograd_grad_weight(const float *du, float *dw, int64_t O, int64_t C);
 // dst[C, R] = src[R, C]^T for source rows [r0, r1).
 void nn_transpose(const float *restrict src, float *restrict dst, int64_t R, int64_t C, int64_t r0, int64_t r1);
 
+// ---- depthwise convolution (nn_depthwise.c) -----------------------------------------------------
+// One image: x [C, H, W], w [O, KH, KW] (O = C * mult; output channel o reads input channel o / mult),
+// y / dy [O, HO, WO]. Forward over output channels [o0, o1) (bias may be NULL); input gradient over
+// input channels [c0, c1) into a zeroed dx; weight gradient accumulated (+=) over [o0, o1).
+void nn_depthwise_fwd(const float *restrict x, const float *restrict w, const float *restrict bias, float *restrict y,
+                      int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                      int64_t HO, int64_t WO, int64_t mult, int64_t o0, int64_t o1);
+void nn_depthwise_bwd_input(const float *restrict dy, const float *restrict w, float *restrict dx, int64_t H, int64_t W,
+                            int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t HO,
+                            int64_t WO, int64_t mult, int64_t c0, int64_t c1);
+void nn_depthwise_bwd_weight(const float *restrict dy, const float *restrict x, float *restrict dw, int64_t H, int64_t W,
+                             int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t HO,
+                             int64_t WO, int64_t mult, int64_t o0, int64_t o1);
+
 // ---- optimiser (nn_adam.c) -------------------------------------------------------------------
 // One Adam/AdamW step on [n] parameters. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.
 // decoupled != 0: AdamW (p -= lr * wd * p); else L2 (g += wd * p).

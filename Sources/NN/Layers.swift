@@ -19,25 +19,26 @@ public final class Linear: Module {
     }
 }
 
-/// torch.nn.Conv2d (groups = 1): weight [out, in, k, k], bias [out].
+/// torch.nn.Conv2d: weight [out, in / groups, k, k], bias [out].
 public final class Conv2d: Module {
     public let weight: Tensor
     public let bias: Tensor?
-    public let stride: Int, padding: Int
+    public let stride: Int, padding: Int, groups: Int
     private let keys: (String, String)
 
     public init(_ w: WeightScope, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
-                padding: Int = 0, bias: Bool = true) throws {
-        let fanIn = inChannels * kernel * kernel
-        weight = try w.load("weight", shape: [outChannels, inChannels, kernel, kernel], initializer: .fanIn(fanIn))
+                padding: Int = 0, groups: Int = 1, bias: Bool = true) throws {
+        let fanIn = inChannels / groups * kernel * kernel
+        weight = try w.load("weight", shape: [outChannels, inChannels / groups, kernel, kernel], initializer: .fanIn(fanIn))
         self.bias = bias ? try w.load("bias", shape: [outChannels], initializer: .fanIn(fanIn)) : nil
         self.stride = stride
         self.padding = padding
+        self.groups = groups
         keys = (w.key("weight"), w.key("bias"))
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        x.conv2d(weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
+        x.conv2d(weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding), groups: groups)
     }
 
     public var namedParameters: [(String, Tensor)] { [(keys.0, weight)] + (bias.map { [(keys.1, $0)] } ?? []) }

@@ -73,6 +73,12 @@ def ops():
     case("conv2d_wino_p1", lambda x, w, b: F.conv2d(x, w, b, padding=1),
          randn(2, 16, 9, 11), randn(20, 16, 3, 3) * 0.2, randn(20), grad=True)
     case("conv2d_wino_p0_n1", lambda x, w: F.conv2d(x, w), randn(1, 24, 7, 10), randn(16, 24, 3, 3) * 0.2, grad=True)
+    case("conv2d_depthwise_s1", lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=6),
+         randn(2, 6, 9, 10), randn(6, 1, 3, 3), randn(6), grad=True)
+    case("conv2d_depthwise_s2_mult2", lambda x, w: F.conv2d(x, w, stride=2, padding=1, groups=4),
+         randn(2, 4, 11, 8), randn(8, 1, 3, 3), grad=True)
+    case("conv2d_groups2", lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
+         randn(1, 6, 7, 7), randn(4, 3, 3, 3), randn(4), grad=True)
     case("temporal_conv", lambda x, w, b: F.conv3d(x, w, b, padding=(1, 0, 0)),
          randn(2, 3, 5, 4, 3), randn(4, 3, 3, 1, 1), randn(4), grad=True)
     case("group_norm", lambda x, w, b: F.group_norm(x, 4, w, b, eps=1e-5),

@@ -4,12 +4,17 @@ import ShadersCPU
 // of SVD's temporal residual block (diffusers' Conv3d with kernel (3, 1, 1), padding (1, 0, 0)).
 
 extension Tensor {
-    /// torch.nn.functional.conv2d: x [N, C, H, W], weight [O, C, KH, KW], bias [O] -> [N, O, HO, WO].
+    /// torch.nn.functional.conv2d: x [N, C, H, W], weight [O, C / groups, KH, KW], bias [O] -> [N, O, HO, WO].
+    /// `groups` > 1: GroupedConv.swift.
     /// Implicit GEMM (Shaders-CPU/nn_gemm.c): no im2col buffer for the forward and weight gradient;
     /// the stride-1 input gradient is itself a convolution of dY with the flipped, transposed
     /// kernel (padding K - 1 - p), so it takes the same path.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
-                       padding: (Int, Int) = (0, 0)) -> Tensor {
+                       padding: (Int, Int) = (0, 0), groups: Int = 1) -> Tensor {
+        if groups != 1 {
+            precondition(rank == 4 && weight.rank == 4, "conv2d: input \(shape) with weight \(weight.shape)")
+            return groupedConv2d(weight: weight, bias: bias, stride: stride, padding: padding, groups: groups)
+        }
         precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[1],
                      "conv2d: input \(shape) with weight \(weight.shape)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])

@@ -36,6 +36,19 @@ final class ConvTests: XCTestCase {
         assertClose(x.conv2d(weight: w, bias: b, padding: (1, 1)), direct, rtol: 1e-5)
     }
 
+    func testGroupedAndDepthwiseConvMatchTorch() throws {
+        try checkParity("conv2d_depthwise_s1", inputs: 3) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1), groups: 6) }
+        try checkParity("conv2d_depthwise_s2_mult2", inputs: 2) { $0[0].conv2d(weight: $0[1], stride: (2, 2), padding: (1, 1), groups: 4) }
+        try checkParity("conv2d_groups2", inputs: 3) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1), groups: 2) }
+    }
+
+    func testDepthwiseGradients() {
+        let x = param([2, 3, 6, 7], seed: 20), w = param([6, 1, 3, 3], seed: 21), b = param([6], seed: 22)
+        checkGradients([x, w, b], "depthwise, multiplier 2") { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1), groups: 3) }
+        let w5 = param([3, 1, 5, 5], seed: 23)
+        checkGradients([x, w5], "depthwise 5x5 stride 2") { $0[0].conv2d(weight: $0[1], stride: (2, 2), padding: (2, 2), groups: 3) }
+    }
+
     func testTemporalConvMatchesTorchConv3d() throws {
         try checkParity("temporal_conv", inputs: 3) { $0[0].temporalConv(weight: $0[1], bias: $0[2]) }
     }

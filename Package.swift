@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -6,11 +6,11 @@ struct Orbit: ParsableCommand {
         commandName: "orbit",
         abstract: "Reconstruct a 3D head from one portrait, on the CPU.",
         discussion: """
-            Today Orbit has its tensor core (autograd, convolution, attention, norms, Adam), \
-            safetensors and image IO. `orbit demo` exercises them end to end; the generator \
+            Today Orbit has its tensor core, image IO, and the perceptual and face networks \
+            with real weights (LPIPS, SFace, YuNet; `orbit setup` fetches them). The generator \
             (`orbit generate`) and the data and mesh commands arrive with their issues.
             """,
         version: OrbitVersion.string,
-        subcommands: [Demo.self]
+        subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, SetupCommand.self]
     )
 }

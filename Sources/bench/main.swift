@@ -51,10 +51,10 @@ let cases: [BenchCase] = [
     },
     // LPIPS (AlexNet) between two 512x512 images, forward and the gradient with respect to the
     // first: the splat trainer's perceptual loss. Seeded random weights (timing does not depend
-    // on their values). Nominal flops: the backbone's forward conv flops for both images, x2 for
-    // the backward of one of them (~3x the single-image forward in all).
-    BenchCase(name: "lpips_alex_512_fwdbwd", flops: 3 * 2 * (64 * 3 * 121 * 127 * 127 + 192 * 64 * 25 * 31 * 31
-                                                          + 384 * 192 * 9 * 15 * 15 + 256 * 384 * 9 * 15 * 15 + 256 * 256 * 9 * 15 * 15)) {
+    // on their values). Nominal flops: the backbone's conv MACs at 512x512 (conv1 127x127, conv2
+    // 63x63, conv3-5 31x31), x2 flops, x2 images forward plus one input-gradient pass (x3 in all).
+    BenchCase(name: "lpips_alex_512_fwdbwd", flops: 3 * 2 * (64 * 3 * 121 * 127 * 127 + 192 * 64 * 25 * 63 * 63
+                                                          + 384 * 192 * 9 * 31 * 31 + 256 * 384 * 9 * 31 * 31 + 256 * 256 * 9 * 31 * 31)) {
         let model = try! LPIPS(WeightScope(RandomInitializer(seed: 1)), backbone: .alex)
         for p in model.parameters { p.requiringGrad(false) }
         let a = Tensor.uniform([1, 3, 512, 512], low: -1, high: 1, seed: 2).requiringGrad()

@@ -107,8 +107,8 @@ def torch_cases():
             a.grad = None
             d = sum(F.conv2d((norm(f0) - norm(f1)) ** 2, w).mean((2, 3)) for f0, f1, w in zip(features(a), features(b), lins))
             d.sum().backward()
-        flops = 3 * 2 * (64 * 3 * 121 * 127 * 127 + 192 * 64 * 25 * 31 * 31 + 384 * 192 * 9 * 15 * 15
-                         + 256 * 384 * 9 * 15 * 15 + 256 * 256 * 9 * 15 * 15)
+        flops = 3 * 2 * (64 * 3 * 121 * 127 * 127 + 192 * 64 * 25 * 63 * 63 + 384 * 192 * 9 * 31 * 31
+                         + 256 * 384 * 9 * 31 * 31 + 256 * 256 * 9 * 31 * 31)
         return run, flops
 
     def onnx_model(file, shape, flops):

@@ -83,9 +83,19 @@ public final class LPIPS: Module {
     public func callAsFunction(_ x0: Tensor, _ x1: Tensor) -> Tensor {
         precondition(x0.shape == x1.shape && x0.rank == 4 && x0.shape[1] == 3, "LPIPS needs two [N, 3, H, W] images, got \(x0.shape) and \(x1.shape)")
         let n = x0.shape[0]
-        let f0 = features(x0), f1 = features(x1)
+        // Both images through the backbone as one batch (whole images per core instead of split
+        // layers) unless only one needs a gradient: a batch would back-propagate into the other too.
+        let pairs: [(Tensor, Tensor)]
+        if x0.requiresGrad == x1.requiresGrad {
+            pairs = features(Tensor.concat([x0, x1], axis: 0)).map { f in
+                let halves = f.split(sizes: [n, n], axis: 0)
+                return (halves[0], halves[1])
+            }
+        } else {
+            pairs = Array(zip(features(x0), features(x1)))
+        }
         var total: Tensor?
-        for (k, (a, b)) in zip(f0, f1).enumerated() {
+        for (k, (a, b)) in pairs.enumerated() {
             let d = LPIPS.unitNormalized(a) - LPIPS.unitNormalized(b)
             let term = (d * d).conv2d(weight: heads[k].1).mean(axes: [2, 3]).reshaped([n])
             total = total.map { $0 + term } ?? term

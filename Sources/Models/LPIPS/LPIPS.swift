@@ -61,10 +61,7 @@ public final class LPIPS: Module {
 
     /// The converted weights from the WeightStore (Tools/convert/lpips_weights.py), loaded strictly.
     public static func pretrained(_ backbone: Backbone) throws -> LPIPS {
-        let loader = try WeightLoader(path: WeightStore.path(backbone.file, convertWith: "Tools/convert/lpips_weights.py"))
-        let model = try LPIPS(WeightScope(loader), backbone: backbone)
-        try loader.finish()
-        return model
+        try WeightStore.load(backbone.file, convertWith: "Tools/convert/lpips_weights.py") { try LPIPS($0, backbone: backbone) }
     }
 
     /// The five tapped activations of x [N, 3, H, W] in [-1, 1].

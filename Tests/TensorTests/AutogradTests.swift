@@ -54,4 +54,30 @@ final class AutogradTests: XCTestCase {
         y.sum().backward()
         XCTAssertEqual(x.grad!.item(), Float(Foundation.pow(1.0001, 2000.0)), accuracy: 1e-3)
     }
+
+    /// Graphs must be freed with their last tensor: a backward closure that captured its own
+    /// output (out -> node -> closure -> out) leaked every activation (LPIPS grew 55 MB a call).
+    func testGraphsAreFreedWithTheirOutputs() {
+        let x = Tensor.normal([2, 3, 4, 4], seed: 1).requiringGrad()
+        let w = Tensor.normal([3, 3, 3, 3], seed: 2).requiringGrad()
+        let ops: [(String, (Tensor) -> Tensor)] = [
+            ("exp", { $0.exp() }), ("sqrt", { ($0 * $0 + 1).sqrt() }), ("relu", { $0.relu() }),
+            ("sigmoid", { $0.sigmoid() }), ("tanh", { $0.tanh() }), ("div", { 1 / ($0 * $0 + 1) }),
+            ("softmax", { $0.softmax() }), ("gelu", { $0.gelu() }), ("silu", { $0.silu() }),
+            ("conv", { $0.conv2d(weight: w, padding: (1, 1)) }), ("group norm", { $0.groupNorm(groups: 3) }),
+            ("attention", { t in let q = t.reshaped([2, 3, 16]); return Tensor.attention(q: q, k: q, v: q) }),
+            ("max pool", { $0.maxPool2d(kernel: 2) }), ("permute", { $0.permuted([0, 2, 3, 1]).contiguous() }),
+        ]
+        for (name, op) in ops {
+            for runBackward in [false, true] {
+                weak var weakOut: Tensor?
+                do {
+                    let y = op(x)
+                    weakOut = y
+                    if runBackward { y.sum().backward() }
+                }
+                XCTAssertNil(weakOut, "\(name)\(runBackward ? " after backward" : ""): the output outlived its last reference")
+            }
+        }
+    }
 }

@@ -52,9 +52,10 @@ extension Tensor {
             }
         }
 
+        let saved = out.detached()  // not `out` itself: out -> node -> closure -> out would never be freed
         return record(out, inputs: [q, k, v]) { g in
             // Pointers re-derived from the captured tensors: the closure must keep them alive.
-            let (pq, pk, pv, po, pl) = (qc.data, kc.data, vc.data, out.data, lse.data)
+            let (pq, pk, pv, po, pl) = (qc.data, kc.data, vc.data, saved.data, lse.data)
             let gc = g.contiguous()
             let pg = gc.data
             let dq = Tensor.uninitialized(q.shape), dk = Tensor(zeros: k.shape), dvt = Tensor(zeros: v.shape)

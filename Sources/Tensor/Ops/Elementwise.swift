@@ -77,9 +77,10 @@ extension Tensor {
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = binaryForward(DivKernel.self, a, b)
+        let y = out.detached()  // the closure must not hold `out` itself: out -> node -> closure -> out
         return record(out, inputs: [a, b]) { g in
             [a.requiresGrad ? (g / b).sum(to: a.shape) : nil,
-             b.requiresGrad ? (-(g * out) / b).sum(to: b.shape) : nil]
+             b.requiresGrad ? (-(g * y) / b).sum(to: b.shape) : nil]
         }
     }
 
@@ -132,7 +133,8 @@ extension Tensor {
 
     public func exp() -> Tensor {
         let out = applyKernel { nn_exp_fwd($0, $1, $2) }
-        return record(out, inputs: [self]) { g in [g * out] }
+        let y = out.detached()
+        return record(out, inputs: [self]) { g in [g * y] }
     }
 
     public func log() -> Tensor {
@@ -146,7 +148,8 @@ extension Tensor {
         let src = contiguous()
         let out = Tensor.uninitialized(shape)
         for i in 0..<count { out.data[i] = src.data[i].squareRoot() }
-        return record(out, inputs: [self]) { g in [g / (out * 2)] }
+        let y = out.detached()
+        return record(out, inputs: [self]) { g in [g / (y * 2)] }
     }
 
     /// x^p for a constant exponent.
@@ -176,19 +179,22 @@ extension Tensor {
         let src = contiguous()
         let out = Tensor.uninitialized(shape)
         for i in 0..<count { out.data[i] = Swift.max(src.data[i], 0) }
-        return record(out, inputs: [self]) { g in [g * out.sign()] }
+        let y = out.detached()
+        return record(out, inputs: [self]) { g in [g * y.sign()] }
     }
 
     public func sigmoid() -> Tensor {
         let out = applyKernel { nn_sigmoid_fwd($0, $1, $2) }
-        return record(out, inputs: [self]) { g in [Tensor.applyBackwardKernel(out, g) { nn_sigmoid_bwd($0, $1, $2, $3) }] }
+        let y = out.detached()
+        return record(out, inputs: [self]) { g in [Tensor.applyBackwardKernel(y, g) { nn_sigmoid_bwd($0, $1, $2, $3) }] }
     }
 
     public func tanh() -> Tensor {
         // tanh(x) = 2 sigmoid(2x) - 1
         let s = noGrad { (self * 2).sigmoid() }
         let out = s * 2 - 1
-        return record(out, inputs: [self]) { g in [g * (1 - out * out)] }
+        let y = out.detached()
+        return record(out, inputs: [self]) { g in [g * (1 - y * y)] }
     }
 
     /// SiLU (swish): x sigmoid(x).

@@ -11,11 +11,12 @@ extension Tensor {
         parallelFor(rows, grain: 8) { lo, hi in
             nn_softmax_fwd(x.data + lo * cols, out.data + lo * cols, nil, Int64(hi - lo), Int64(cols), Int64(cols))
         }
+        let y = out.detached()  // not `out` itself: out -> node -> closure -> out would never be freed
         return record(out, inputs: [self]) { g in
             let gc = g.contiguous()
-            let dx = Tensor.uninitialized(out.shape)
+            let dx = Tensor.uninitialized(y.shape)
             parallelFor(rows, grain: 8) { lo, hi in
-                nn_softmax_bwd(out.data + lo * cols, gc.data + lo * cols, dx.data + lo * cols, Int64(hi - lo),
+                nn_softmax_bwd(y.data + lo * cols, gc.data + lo * cols, dx.data + lo * cols, Int64(hi - lo),
                                Int64(cols), Int64(cols))
             }
             return [dx]

@@ -9,10 +9,11 @@
 // 4x4 transformed tile.
 #include "nn_isa.h"
 
-// ut[p][c][o] = (G w[o, c] G^T)[p]; w: [O, C, 3, 3], ut: [16, C, O] (B operand of M^T = V^T U^T).
-void nn_winograd_weight(const float *restrict w, float *restrict ut, int64_t O, int64_t C) {
+// ut[p][c][o] = (G w[o, c] G^T)[p] for input channels [c0, c1); w: [O, C, 3, 3], ut: [16, C, O]
+// (the B operand of M^T = V^T U^T).
+void nn_winograd_weight(const float *restrict w, float *restrict ut, int64_t O, int64_t C, int64_t c0, int64_t c1) {
     // o innermost: the 16 output rows ut[p][c][.] are written contiguously.
-    for (int64_t c = 0; c < C; c++)
+    for (int64_t c = c0; c < c1; c++)
         for (int64_t o = 0; o < O; o++) {
             const float *g = w + (o * C + c) * 9;
             float t[4][3];  // G g

@@ -97,8 +97,8 @@ void nn_conv_gemm_wgrad(const nn_conv_geometry *g, const float *dy, const float 
                         float *dw, float *work);
 
 // ---- Winograd F(2x2, 3x3) for stride-1 3x3 convolutions (nn_winograd.c) -----------------------
-// ut[16, C, O] = G w G^T per position, from w [O, C, 3, 3].
-void nn_winograd_weight(const float *w, float *ut, int64_t O, int64_t C);
+// ut[16, C, O] = G w G^T per position, from w [O, C, 3, 3], for input channels [c0, c1).
+void nn_winograd_weight(const float *w, float *ut, int64_t O, int64_t C, int64_t c0, int64_t c1);
 // v[16, C, T] = B^T d B for every 2x2 output tile (T = tilesY * tilesX) of x [C, H, W], channels [c0, c1).
 void nn_winograd_input(const float *restrict x, float *restrict v, int64_t C, int64_t H, int64_t W, int64_t ph,
                        int64_t pw, int64_t tilesY, int64_t tilesX, int64_t c0, int64_t c1);

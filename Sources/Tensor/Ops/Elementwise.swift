@@ -30,12 +30,12 @@ extension Tensor {
         let o = out.data
         if a.shape == shape, b.shape == shape, a.isContiguous, b.isContiguous {
             let x = a.data, y = b.data
-            for i in 0..<out.count { o[i] = K.apply(x[i], y[i]) }
+            parallelFor(out.count, grain: 1 << 16) { lo, hi in for i in lo..<hi { o[i] = K.apply(x[i], y[i]) } }
             return out
         }
         if b.count == 1, a.shape == shape, a.isContiguous {
             let x = a.data, y = b.data[0]
-            for i in 0..<out.count { o[i] = K.apply(x[i], y) }
+            parallelFor(out.count, grain: 1 << 16) { lo, hi in for i in lo..<hi { o[i] = K.apply(x[i], y) } }
             return out
         }
         let ea = a.expanded(to: shape).detached(), eb = b.expanded(to: shape).detached()
@@ -44,17 +44,20 @@ extension Tensor {
         let sa = [Int](repeating: 0, count: pad) + ea.strides
         let sb = [Int](repeating: 0, count: pad) + eb.strides
         let pa = ea.storage.pointer + ea.offset, pb = eb.storage.pointer + eb.offset
-        var idx = 0
-        for i0 in 0..<s[0] { for i1 in 0..<s[1] { for i2 in 0..<s[2] { for i3 in 0..<s[3] {
-            let xa = pa + (i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3])
-            let xb = pb + (i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3])
-            let ia = sa[4], ib = sb[4], n = s[4], dst = o + idx
-            if ia == 1 && ib == 1 { for i in 0..<n { dst[i] = K.apply(xa[i], xb[i]) } }
-            else if ia == 1 && ib == 0 { let v = xb[0]; for i in 0..<n { dst[i] = K.apply(xa[i], v) } }
-            else if ia == 0 && ib == 1 { let v = xa[0]; for i in 0..<n { dst[i] = K.apply(v, xb[i]) } }
-            else { for i in 0..<n { dst[i] = K.apply(xa[i * ia], xb[i * ib]) } }
-            idx += n
-        } } } }
+        // Rows of the innermost axis, in parallel: row r is (i0, i1, i2, i3) in row-major order.
+        let rows = s[0] * s[1] * s[2] * s[3], n = s[4]
+        parallelFor(rows, grain: Swift.max(1, (1 << 16) / Swift.max(n, 1))) { lo, hi in
+            for r in lo..<hi {
+                let i3 = r % s[3], i2 = (r / s[3]) % s[2], i1 = (r / (s[3] * s[2])) % s[1], i0 = r / (s[3] * s[2] * s[1])
+                let xa = pa + (i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3])
+                let xb = pb + (i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3])
+                let ia = sa[4], ib = sb[4], dst = o + r * n
+                if ia == 1 && ib == 1 { for i in 0..<n { dst[i] = K.apply(xa[i], xb[i]) } }
+                else if ia == 1 && ib == 0 { let v = xb[0]; for i in 0..<n { dst[i] = K.apply(xa[i], v) } }
+                else if ia == 0 && ib == 1 { let v = xa[0]; for i in 0..<n { dst[i] = K.apply(v, xb[i]) } }
+                else { for i in 0..<n { dst[i] = K.apply(xa[i * ia], xb[i * ib]) } }
+            }
+        }
         return out
     }
 

@@ -44,7 +44,7 @@ extension Tensor {
         // U^T per position, packed as the B operand of each of the 16 GEMMs.
         let ut = UnsafeMutablePointer<Float>.allocate(capacity: 16 * c * o)
         defer { ut.deallocate() }
-        nn_winograd_weight(w.data, ut, Int64(o), Int64(c))
+        parallelFor(c, grain: 8) { c0, c1 in nn_winograd_weight(w.data, ut, Int64(o), Int64(c), Int64(c0), Int64(c1)) }
         let psize = BLAS.packedBFloats(k: c, n: o)
         let packed = UnsafeMutablePointer<Float>.allocate(capacity: 16 * psize)
         defer { packed.deallocate() }

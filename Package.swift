@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG", "CTurboJPEG"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["Tensor", "NN"], swiftSettings: swiftSettings),
+        .target(name: "Diffusion", dependencies: ["Tensor"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "orbit",
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),

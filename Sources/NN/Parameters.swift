@@ -44,6 +44,15 @@ public final class WeightLoader: ParameterSource {
         return try file.tensor(key).requiringGrad()
     }
 
+    /// Builds a module from the safetensors file at `path`, strictly: a missing, unused,
+    /// wrong-shape or wrong-dtype key is an error naming it.
+    public static func load<M>(path: String, _ build: (WeightScope) throws -> M) throws -> M {
+        let loader = try WeightLoader(path: path)
+        let model = try build(WeightScope(loader))
+        try loader.finish()
+        return model
+    }
+
     /// Throws when the file holds keys that no layer loaded.
     public func finish() throws {
         let unused = Set(file.entries.keys).subtracting(used).sorted()

@@ -20,9 +20,6 @@ public enum WeightStore {
     /// Builds a module from a converted weight file, strictly: a missing, unused, wrong-shape or
     /// wrong-dtype key is an error naming it (WeightLoader).
     public static func load<M>(_ file: String, convertWith script: String, _ build: (WeightScope) throws -> M) throws -> M {
-        let loader = try WeightLoader(path: path(file, convertWith: script))
-        let model = try build(WeightScope(loader))
-        try loader.finish()
-        return model
+        try WeightLoader.load(path: path(file, convertWith: script), build)
     }
 }

@@ -10,9 +10,7 @@ final class IResNetTests: XCTestCase {
     let tiny = IResNet.Config(blocks: [1, 2, 1, 1], widths: [4, 8, 16, 32], stem: 8, features: 16)
 
     func testEmbeddingAndInputGradientMatchTorch() throws {
-        let loader = try WeightLoader(path: Fixtures.path("iresnet/tiny_iresnet.safetensors"))
-        let model = try IResNet(WeightScope(loader), config: tiny)
-        try loader.finish()
+        let model = try WeightLoader.load(path: Fixtures.path("iresnet/tiny_iresnet.safetensors")) { try IResNet($0, config: tiny) }
         let io = try Fixtures.file("iresnet/tiny_iresnet_io.safetensors")
         let x = try io.tensor("x").clone().requiringGrad()
         let y = model(x)

@@ -47,3 +47,105 @@ public final class Downsample2D: Module {
 
     public var namedParameters: [(String, Tensor)] { conv.namedParameters }
 }
+
+/// diffusers' TimestepEmbedding: linear_1 -> SiLU -> linear_2 (the time and added-time MLPs).
+public final class TimestepEmbedding: Module {
+    let linear1, linear2: Linear
+
+    public init(_ w: WeightScope, inChannels: Int, timeEmbedDim: Int) throws {
+        linear1 = try Linear(w["linear_1"], inFeatures: inChannels, outFeatures: timeEmbedDim)
+        linear2 = try Linear(w["linear_2"], inFeatures: timeEmbedDim, outFeatures: timeEmbedDim)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { linear2(linear1(x).silu()) }
+
+    public var namedParameters: [(String, Tensor)] { linear1.namedParameters + linear2.namedParameters }
+}
+
+/// diffusers' TemporalResnetBlock on x [B, C, F, H, W]: group norm (32 groups) -> SiLU -> 3-tap
+/// frame conv (+ per-frame projected time embedding) -> group norm -> SiLU -> frame conv, plus the
+/// input (1x1x1 conv_shortcut when channels change). temb [B, F, T].
+public final class TemporalResnetBlock: Module {
+    let norm1, norm2: GroupNorm
+    let conv1, conv2: TemporalConv
+    let timeProjection: Linear?
+    let shortcut: TemporalConv?
+
+    public init(_ w: WeightScope, inChannels: Int, outChannels: Int, eps: Float, timeChannels: Int?) throws {
+        norm1 = try GroupNorm(w["norm1"], groups: 32, channels: inChannels, eps: eps)
+        conv1 = try TemporalConv(w["conv1"], inChannels: inChannels, outChannels: outChannels)
+        timeProjection = try timeChannels.map { try Linear(w["time_emb_proj"], inFeatures: $0, outFeatures: outChannels) }
+        norm2 = try GroupNorm(w["norm2"], groups: 32, channels: outChannels, eps: eps)
+        conv2 = try TemporalConv(w["conv2"], inChannels: outChannels, outChannels: outChannels)
+        shortcut = inChannels == outChannels ? nil : try TemporalConv(w["conv_shortcut"], inChannels: inChannels, outChannels: outChannels, kernel: 1)
+    }
+
+    public func callAsFunction(_ x: Tensor, temb: Tensor?) -> Tensor {
+        var h = conv1(norm1(x).silu())
+        if let timeProjection, let temb {
+            let t = timeProjection(temb.silu())                                   // [B, F, C]
+            h = h + t.permuted([0, 2, 1]).reshaped([t.shape[0], t.shape[2], t.shape[1], 1, 1])
+        }
+        h = conv2(norm2(h).silu())
+        return (shortcut.map { $0(x) } ?? x) + h
+    }
+
+    public var namedParameters: [(String, Tensor)] {
+        norm1.namedParameters + conv1.namedParameters + (timeProjection?.namedParameters ?? []) + norm2.namedParameters
+            + conv2.namedParameters + (shortcut?.namedParameters ?? [])
+    }
+}
+
+/// diffusers' AlphaBlender ("learned_with_images"): alpha spatial + (1 - alpha) temporal with
+/// alpha = sigmoid(mix_factor) for video frames and 1 for image-only frames.
+public final class AlphaBlender: Module {
+    public let mixFactor: Tensor
+    private let key: String
+
+    public init(_ w: WeightScope, initial: Float = 0.5) throws {
+        mixFactor = try w.load("mix_factor", shape: [1], initializer: .constant(initial))
+        key = w.key("mix_factor")
+    }
+
+    /// spatial, temporal [B, C, F, ...]; imageOnly [B, F] (1 = image frame) or nil (all video).
+    public func callAsFunction(spatial: Tensor, temporal: Tensor, imageOnly: Tensor? = nil) -> Tensor {
+        var alpha = mixFactor.sigmoid().reshaped([1, 1, 1] + [Int](repeating: 1, count: spatial.rank - 3))
+        if let imageOnly {
+            // where(image, 1, sigmoid(m)) = sigmoid(m) + image (1 - sigmoid(m)), as [B, 1, F, 1...]
+            let shape = [imageOnly.shape[0], 1, imageOnly.shape[1]] + [Int](repeating: 1, count: spatial.rank - 3)
+            alpha = alpha + imageOnly.reshaped(shape) * (1 - alpha)
+        }
+        return spatial * alpha + temporal * (1 - alpha)
+    }
+
+    public var namedParameters: [(String, Tensor)] { [(key, mixFactor)] }
+}
+
+/// diffusers' SpatioTemporalResBlock: a ResnetBlock2D per frame (32 groups), then a
+/// TemporalResnetBlock across frames, blended by an AlphaBlender. x [B*F, C, H, W], temb [B*F, T].
+public final class SpatioTemporalResBlock: Module {
+    let spatial: ResnetBlock2D
+    let temporal: TemporalResnetBlock
+    let mixer: AlphaBlender
+
+    public init(_ w: WeightScope, inChannels: Int, outChannels: Int, timeChannels: Int?, eps: Float = 1e-6,
+                temporalEps: Float? = nil) throws {
+        spatial = try ResnetBlock2D(w["spatial_res_block"], inChannels: inChannels, outChannels: outChannels, groups: 32,
+                                    eps: eps, timeChannels: timeChannels)
+        temporal = try TemporalResnetBlock(w["temporal_res_block"], inChannels: outChannels, outChannels: outChannels,
+                                           eps: temporalEps ?? eps, timeChannels: timeChannels)
+        mixer = try AlphaBlender(w["time_mixer"])
+    }
+
+    public func callAsFunction(_ x: Tensor, temb: Tensor?, frames: Int, imageOnly: Tensor? = nil) -> Tensor {
+        let s = spatial(x, temb: temb)
+        let (bf, c, h, w) = (s.shape[0], s.shape[1], s.shape[2], s.shape[3])
+        let b = bf / frames
+        let video = s.reshaped([b, frames, c, h, w]).permuted([0, 2, 1, 3, 4]).contiguous()     // [B, C, F, H, W]
+        let t = temporal(video, temb: temb?.reshaped([b, frames, -1]))
+        let mixed = mixer(spatial: video, temporal: t, imageOnly: imageOnly)
+        return mixed.permuted([0, 2, 1, 3, 4]).reshaped([bf, c, h, w])
+    }
+
+    public var namedParameters: [(String, Tensor)] { spatial.namedParameters + temporal.namedParameters + mixer.namedParameters }
+}

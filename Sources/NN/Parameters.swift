@@ -7,6 +7,7 @@ public enum Initializer: Sendable {
     case normal(std: Float)
     case ones
     case zeros
+    case constant(Float)
 
     /// torch.nn.Linear / Conv default: kaiming_uniform(a = sqrt 5) => U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
     public static func fanIn(_ fanIn: Int) -> Initializer { .uniform(bound: 1 / Float(max(fanIn, 1)).squareRoot()) }
@@ -80,6 +81,7 @@ public final class RandomInitializer: ParameterSource {
         case .normal(let std): t = Tensor.normal(shape, std: std, seed: s)
         case .ones: t = Tensor(filling: 1, shape: shape)
         case .zeros: t = Tensor(zeros: shape)
+        case .constant(let v): t = Tensor(filling: v, shape: shape)
         }
         return t.requiringGrad()
     }

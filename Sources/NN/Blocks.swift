@@ -48,13 +48,14 @@ public final class Downsample2D: Module {
     public var namedParameters: [(String, Tensor)] { conv.namedParameters }
 }
 
-/// diffusers' TimestepEmbedding: linear_1 -> SiLU -> linear_2 (the time and added-time MLPs).
+/// diffusers' TimestepEmbedding: linear_1 -> SiLU -> linear_2 (the time and added-time MLPs;
+/// `outDim` for the frame-position embedding, which maps back to the channel count).
 public final class TimestepEmbedding: Module {
     let linear1, linear2: Linear
 
-    public init(_ w: WeightScope, inChannels: Int, timeEmbedDim: Int) throws {
+    public init(_ w: WeightScope, inChannels: Int, timeEmbedDim: Int, outDim: Int? = nil) throws {
         linear1 = try Linear(w["linear_1"], inFeatures: inChannels, outFeatures: timeEmbedDim)
-        linear2 = try Linear(w["linear_2"], inFeatures: timeEmbedDim, outFeatures: timeEmbedDim)
+        linear2 = try Linear(w["linear_2"], inFeatures: timeEmbedDim, outFeatures: outDim ?? timeEmbedDim)
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { linear2(linear1(x).silu()) }

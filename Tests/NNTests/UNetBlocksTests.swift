@@ -23,3 +23,14 @@ final class UNetBlocksTests: XCTestCase {
         checkGradients([s, t, blender.mixFactor], "alpha blender", eps: 1e-3) { blender(spatial: $0[0], temporal: $0[1]) }
     }
 }
+
+final class TransformerSpatioTemporalTests: XCTestCase {
+    func testMatchesDiffusers() throws {
+        let model = try WeightLoader.load(path: Fixtures.path("unet/transformer.safetensors")) {
+            try TransformerSpatioTemporal($0, channels: 32, heads: 1, headDim: 32, contextDim: 24)
+        }
+        let io = try Fixtures.file("unet/transformer_io.safetensors")
+        let out = noGrad { model(try! io.tensor("x"), context: try! io.tensor("context"), frames: 3, imageOnly: try! io.tensor("image_only")) }
+        assertClose(out, try io.tensor("out"), rtol: 1e-4, "TransformerSpatioTemporalModel")
+    }
+}

@@ -32,3 +32,23 @@ with torch.no_grad():
     out["temb_out"] = temb_mlp(sinus)
 save_file(out, os.path.join(ROOT, "blocks_io.safetensors"))
 print(len(weights), "weights")
+
+# TransformerSpatioTemporalModel: 32 channels, 1 head x 32 (heads x head_dim must equal the channels,
+# as the frame embedding of in_channels width is added to the inner width), context 24, 3 frames,
+# one image-only frame.
+from diffusers.models.transformers.transformer_temporal import TransformerSpatioTemporalModel
+
+torch.manual_seed(22)
+tr = TransformerSpatioTemporalModel(num_attention_heads=1, attention_head_dim=32, in_channels=32, num_layers=1,
+                                    cross_attention_dim=24).eval()
+with torch.no_grad():
+    for name, p in tr.named_parameters():
+        if "norm" in name:
+            p.add_(torch.randn_like(p) * 0.1)
+    tr.time_mixer.mix_factor.fill_(-0.4)
+save_file({k: v.contiguous().clone() for k, v in tr.state_dict().items()}, os.path.join(ROOT, "transformer.safetensors"))
+x, ctx = torch.randn(2 * 3, 32, 3, 2), torch.randn(2 * 3, 2, 24)
+with torch.no_grad():
+    y = tr(x, encoder_hidden_states=ctx, image_only_indicator=image_only, return_dict=False)[0]
+save_file({"x": x, "context": ctx, "image_only": image_only.clone(), "out": y}, os.path.join(ROOT, "transformer_io.safetensors"))
+print("transformer", tuple(y.shape))

@@ -15,14 +15,14 @@ public final class FeedForward: Module {
     public var namedParameters: [(String, Tensor)] { geglu.namedParameters + out.namedParameters }
 }
 
-/// diffusers' BasicTransformerBlock (layer norms, self-attention, cross-attention, GEGLU
-/// feed-forward, each with a residual) on x [N, L, dim] with context [N, Lc, contextDim].
-public final class BasicTransformerBlock: Module {
+/// The three residual sub-blocks both transformer blocks share, under their keys norm1/attn1
+/// (self-attention), norm2/attn2 (cross-attention) and norm3/ff (GEGLU feed-forward).
+final class AttentionCore: Module {
     let norm1, norm2, norm3: LayerNorm
     let attn1, attn2: Attention
     let ff: FeedForward
 
-    public init(_ w: WeightScope, dim: Int, heads: Int, headDim: Int, contextDim: Int) throws {
+    init(_ w: WeightScope, dim: Int, heads: Int, headDim: Int, contextDim: Int) throws {
         norm1 = try LayerNorm(w["norm1"], dim: dim)
         attn1 = try Attention(w["attn1"], queryDim: dim, heads: heads, headDim: headDim)
         norm2 = try LayerNorm(w["norm2"], dim: dim)
@@ -31,50 +31,52 @@ public final class BasicTransformerBlock: Module {
         ff = try FeedForward(w["ff"], dim: dim)
     }
 
-    public func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor {
+    func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor {
         var h = x + attn1(norm1(x))
         h = h + attn2(norm2(h), context: context)
         return h + ff(norm3(h))
     }
 
-    public var namedParameters: [(String, Tensor)] {
-        ([norm1, attn1, norm2, attn2, norm3, ff] as [Module]).flatMap(\.namedParameters)
+    var namedParameters: [(String, Tensor)] { ([norm1, attn1, norm2, attn2, norm3, ff] as [Module]).flatMap(\.namedParameters) }
+}
+
+/// diffusers' BasicTransformerBlock (layer norms, self-attention, cross-attention, GEGLU
+/// feed-forward, each with a residual) on x [N, L, dim] with context [N, Lc, contextDim].
+public final class BasicTransformerBlock: Module {
+    let core: AttentionCore
+
+    public init(_ w: WeightScope, dim: Int, heads: Int, headDim: Int, contextDim: Int) throws {
+        core = try AttentionCore(w, dim: dim, heads: heads, headDim: headDim, contextDim: contextDim)
     }
+
+    public func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor { core(x, context: context) }
+
+    public var namedParameters: [(String, Tensor)] { core.namedParameters }
 }
 
 /// diffusers' TemporalBasicTransformerBlock: attention across frames at every position.
 /// x [B*F, L, dim] -> [B*L, F, dim]; ff_in (residual when widths match), self-attention,
 /// cross-attention to context [B*L, Lc, contextDim], feed-forward; back to [B*F, L, dim].
 public final class TemporalBasicTransformerBlock: Module {
-    let normIn, norm1, norm2, norm3: LayerNorm
-    let ffIn, ff: FeedForward
-    let attn1, attn2: Attention
+    let normIn: LayerNorm
+    let ffIn: FeedForward
+    let core: AttentionCore
 
     public init(_ w: WeightScope, dim: Int, heads: Int, headDim: Int, contextDim: Int) throws {
         normIn = try LayerNorm(w["norm_in"], dim: dim)
         ffIn = try FeedForward(w["ff_in"], dim: dim, dimOut: dim)
-        norm1 = try LayerNorm(w["norm1"], dim: dim)
-        attn1 = try Attention(w["attn1"], queryDim: dim, heads: heads, headDim: headDim)
-        norm2 = try LayerNorm(w["norm2"], dim: dim)
-        attn2 = try Attention(w["attn2"], queryDim: dim, contextDim: contextDim, heads: heads, headDim: headDim)
-        norm3 = try LayerNorm(w["norm3"], dim: dim)
-        ff = try FeedForward(w["ff"], dim: dim)
+        core = try AttentionCore(w, dim: dim, heads: heads, headDim: headDim, contextDim: contextDim)
     }
 
     public func callAsFunction(_ x: Tensor, frames: Int, context: Tensor) -> Tensor {
         let (bf, l, d) = (x.shape[0], x.shape[1], x.shape[2])
         let b = bf / frames
         var h = x.reshaped([b, frames, l, d]).permuted([0, 2, 1, 3]).reshaped([b * l, frames, d])
-        h = ffIn(normIn(h)) + h
-        h = h + attn1(norm1(h))
-        h = h + attn2(norm2(h), context: context)
-        h = h + ff(norm3(h))
+        h = core(ffIn(normIn(h)) + h, context: context)
         return h.reshaped([b, l, frames, d]).permuted([0, 2, 1, 3]).reshaped([bf, l, d])
     }
 
-    public var namedParameters: [(String, Tensor)] {
-        ([normIn, ffIn, norm1, attn1, norm2, attn2, norm3, ff] as [Module]).flatMap(\.namedParameters)
-    }
+    public var namedParameters: [(String, Tensor)] { normIn.namedParameters + ffIn.namedParameters + core.namedParameters }
 }
 
 /// diffusers' TransformerSpatioTemporalModel on x [B*F, C, H, W] with context [B*F, Lc, contextDim]:

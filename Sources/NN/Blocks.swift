@@ -34,16 +34,34 @@ public final class ResnetBlock2D: Module {
     }
 }
 
-/// diffusers' Downsample2D with a conv and padding 0: zero-pad right and bottom by one, then a
-/// 3x3 stride-2 convolution.
+/// diffusers' Downsample2D with a conv: a 3x3 stride-2 convolution. Padding 0 (the VAE's variant)
+/// zero-pads only right and bottom by one; padding 1 (the UNet's) pads every side.
 public final class Downsample2D: Module {
+    let conv: Conv2d
+    let padding: Int
+
+    public init(_ w: WeightScope, channels: Int, padding: Int = 0) throws {
+        precondition(padding == 0 || padding == 1, "Downsample2D padding is 0 or 1")
+        self.padding = padding
+        conv = try Conv2d(w["conv"], inChannels: channels, outChannels: channels, kernel: 3, stride: 2, padding: padding)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        padding == 1 ? conv(x) : conv(x.padded2d(top: 0, bottom: 1, left: 0, right: 1))
+    }
+
+    public var namedParameters: [(String, Tensor)] { conv.namedParameters }
+}
+
+/// diffusers' Upsample2D with a conv: nearest-neighbour x2, then a 3x3 convolution (padding 1).
+public final class Upsample2D: Module {
     let conv: Conv2d
 
     public init(_ w: WeightScope, channels: Int) throws {
-        conv = try Conv2d(w["conv"], inChannels: channels, outChannels: channels, kernel: 3, stride: 2)
+        conv = try Conv2d(w["conv"], inChannels: channels, outChannels: channels, kernel: 3, padding: 1)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { conv(x.padded2d(top: 0, bottom: 1, left: 0, right: 1)) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { conv(x.upsampleNearest()) }
 
     public var namedParameters: [(String, Tensor)] { conv.namedParameters }
 }

@@ -1,0 +1,105 @@
+import NN
+import Tensor
+
+/// Shape of a spatio-temporal UNet. `.svd` is Stable Video Diffusion's (diffusers'
+/// UNetSpatioTemporalConditionModel defaults); the last down level and the first up level have no
+/// attention, the others do.
+public struct UNetSpatioTemporalConfig: Sendable {
+    public var inChannels = 8, outChannels = 4
+    public var blockChannels = [320, 640, 1280, 1280]
+    public var heads = [5, 10, 20, 20]
+    public var layersPerBlock = 2
+    public var transformerLayers = 1
+    public var contextDim = 1024
+    /// Width of each added-time sinusoid; the added ids (SVD: fps, motion bucket, noise augmentation;
+    /// Orbit/SV3D: noise augmentation, elevation, azimuth) are embedded one by one and concatenated.
+    public var additionTimeEmbedDim = 256
+    public var addedTimeIds = 3
+
+    public static let svd = UNetSpatioTemporalConfig()
+
+    public init() {}
+}
+
+/// diffusers' UNetSpatioTemporalConditionModel. sample [B, F, Cin, H, W], timestep [B] (SVD feeds
+/// EDM's c_noise), context [B, L, contextDim] (shared by a video's frames), addedTimeIds [B, ids]
+/// -> [B, F, Cout, H, W]. H and W must be divisible by 2^(levels-1).
+public final class UNetSpatioTemporal: Module {
+    public let config: UNetSpatioTemporalConfig
+    let convIn, convOut: Conv2d
+    let timeEmbedding, addEmbedding: TimestepEmbedding
+    let downLevels, upLevels: [SpatioTemporalLevel]
+    let middle: SpatioTemporalMiddle
+    let normOut: GroupNorm
+
+    public init(_ w: WeightScope, config: UNetSpatioTemporalConfig = .svd) throws {
+        self.config = config
+        let ch = config.blockChannels, levels = ch.count, time = 4 * ch[0]
+        convIn = try Conv2d(w["conv_in"], inChannels: config.inChannels, outChannels: ch[0], kernel: 3, padding: 1)
+        timeEmbedding = try TimestepEmbedding(w["time_embedding"], inChannels: ch[0], timeEmbedDim: time)
+        addEmbedding = try TimestepEmbedding(w["add_embedding"], inChannels: config.additionTimeEmbedDim * config.addedTimeIds,
+                                             timeEmbedDim: time)
+        let layers = config.layersPerBlock
+        downLevels = try (0..<levels).map { i in
+            let inCh = i == 0 ? ch[0] : ch[i - 1], last = i == levels - 1
+            return try SpatioTemporalLevel(
+                w["down_blocks.\(i)"], resnetChannels: (0..<layers).map { ($0 == 0 ? inCh : ch[i], ch[i]) },
+                timeChannels: time, eps: last ? 1e-5 : 1e-6, heads: last ? nil : config.heads[i],
+                contextDim: config.contextDim, transformerLayers: config.transformerLayers, downsample: !last, upsample: false)
+        }
+        middle = try SpatioTemporalMiddle(w["mid_block"], channels: ch[levels - 1], timeChannels: time,
+                                          heads: config.heads[levels - 1], contextDim: config.contextDim,
+                                          transformerLayers: config.transformerLayers)
+        let rch = Array(ch.reversed()), rheads = Array(config.heads.reversed())
+        upLevels = try (0..<levels).map { i in
+            let out = rch[i], previous = i == 0 ? rch[0] : rch[i - 1], skipIn = rch[min(i + 1, levels - 1)]
+            let resnetChannels = (0...layers).map { j -> (Int, Int) in
+                ((j == 0 ? previous : out) + (j == layers ? skipIn : out), out)
+            }
+            return try SpatioTemporalLevel(
+                w["up_blocks.\(i)"], resnetChannels: resnetChannels, timeChannels: time, eps: 1e-6,
+                heads: i == 0 ? nil : rheads[i], contextDim: config.contextDim,
+                transformerLayers: config.transformerLayers, downsample: false, upsample: i != levels - 1)
+        }
+        normOut = try GroupNorm(w["conv_norm_out"], groups: 32, channels: ch[0], eps: 1e-5)
+        convOut = try Conv2d(w["conv_out"], inChannels: ch[0], outChannels: config.outChannels, kernel: 3, padding: 1)
+    }
+
+    public func callAsFunction(_ sample: Tensor, timestep: Tensor, context: Tensor, addedTimeIds: Tensor,
+                               imageOnly: Tensor? = nil) -> Tensor {
+        let (b, f) = (sample.shape[0], sample.shape[1])
+        precondition(timestep.shape == [b] && addedTimeIds.shape == [b, config.addedTimeIds] && context.shape[0] == b,
+                     "UNetSpatioTemporal: timestep [\(b)], addedTimeIds [\(b), \(config.addedTimeIds)], context [\(b), L, D]")
+        // Time embedding plus the added-time embedding: [B, T], then one row per frame.
+        let t = timeEmbedding(Tensor.timestepEmbedding(timestep, dim: config.blockChannels[0], flipSinToCos: true,
+                                                       downscaleFreqShift: 0))
+        let ids = Tensor.timestepEmbedding(addedTimeIds.reshaped([-1]), dim: config.additionTimeEmbedDim,
+                                           flipSinToCos: true, downscaleFreqShift: 0).reshaped([b, -1])
+        let emb = t + addEmbedding(ids)
+        let conditioning = FrameBatchConditioning(
+            temb: emb.perFrame(f), context: context.perFrame(f), frames: f, imageOnly: imageOnly)
+
+        var h = convIn(sample.reshaped([b * f] + Array(sample.shape[2...])))
+        var skips = [h]
+        for level in downLevels { h = level.down(h, conditioning, skips: &skips) }
+        h = middle(h, conditioning)
+        for level in upLevels { h = level.up(h, conditioning, skips: &skips) }
+        h = convOut(normOut(h).silu())
+        return h.reshaped([b, f] + Array(h.shape[1...]))
+    }
+
+    public var namedParameters: [(String, Tensor)] {
+        convIn.namedParameters + timeEmbedding.namedParameters + addEmbedding.namedParameters
+            + downLevels.flatMap(\.namedParameters) + middle.namedParameters + upLevels.flatMap(\.namedParameters)
+            + normOut.namedParameters + convOut.namedParameters
+    }
+}
+
+extension Tensor {
+    /// [B, ...] -> [B*F, ...], each row repeated for the F frames of its video (repeat_interleave).
+    func perFrame(_ frames: Int) -> Tensor {
+        let rest = Array(shape.dropFirst())
+        return reshaped([shape[0], 1] + rest).expanded(to: [shape[0], frames] + rest).contiguous()
+            .reshaped([shape[0] * frames] + rest)
+    }
+}

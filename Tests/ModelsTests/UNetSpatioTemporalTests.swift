@@ -7,25 +7,51 @@ import XCTest
 /// The assembled SVD UNet against diffusers 0.42.1 (Tools/golden/make_unet_fixtures.py): a tiny
 /// two-level configuration read from diffusers' own parameter names, F16 weights.
 final class UNetSpatioTemporalTests: XCTestCase {
-    static var tiny: UNetSpatioTemporalConfig {
+    static func tiny(addedTimeIdWidths: [Int] = [8, 8, 8]) -> UNetSpatioTemporalConfig {
         var c = UNetSpatioTemporalConfig()
         c.blockChannels = [32, 64]
         c.heads = [1, 2]
         c.layersPerBlock = 1
         c.contextDim = 24
-        c.additionTimeEmbedDim = 8
+        c.addedTimeIdWidths = addedTimeIdWidths
         return c
     }
 
-    func testMatchesDiffusers() throws {
-        let unet = try WeightLoader.load(path: Fixtures.path("unet/unet.safetensors")) {
-            try UNetSpatioTemporal($0, config: Self.tiny)
-        }
+    static func load(_ config: UNetSpatioTemporalConfig) throws -> UNetSpatioTemporal {
+        try WeightLoader.load(path: Fixtures.path("unet/unet.safetensors")) { try UNetSpatioTemporal($0, config: config) }
+    }
+
+    /// Runs the fixture case whose tensors are named `prefix` + sample/timestep/context/ids/out.
+    func assertFixtureCase(_ unet: UNetSpatioTemporal, prefix: String, idsKey: String, _ message: String) throws {
         let io = try Fixtures.file("unet/unet_io.safetensors")
         let out = noGrad {
-            unet(try! io.tensor("sample"), timestep: try! io.tensor("timestep"), context: try! io.tensor("context"),
-                 addedTimeIds: try! io.tensor("added_time_ids"))
+            unet(try! io.tensor(prefix + "sample"), timestep: try! io.tensor(prefix + "timestep"),
+                 context: try! io.tensor(prefix + "context"), addedTimeIds: try! io.tensor(prefix + idsKey))
         }
-        assertClose(out, try io.tensor("out"), rtol: 1e-4, "UNetSpatioTemporalConditionModel")
+        assertClose(out, try io.tensor(prefix + "out"), rtol: 1e-4, message)
+    }
+
+    /// Batch 2 (a guidance pair, the second context zeroed), 2 context tokens, the same ids on every frame.
+    func testStockCallMatchesDiffusers() throws {
+        try assertFixtureCase(try Self.load(Self.tiny()), prefix: "", idsKey: "added_time_ids", "UNetSpatioTemporalConditionModel")
+    }
+
+    /// SV3D's camera path: each frame its own (cond_aug, polar, azimuth), sinusoid widths 4, 10, 10.
+    func testPerFrameCameraMatchesTheReferenceForward() throws {
+        try assertFixtureCase(try Self.load(Self.tiny(addedTimeIdWidths: [4, 10, 10])), prefix: "pf_",
+                              idsKey: "added_time_ids_per_frame", "UNet with per-frame cameras")
+    }
+
+    /// Per-frame ids that are the same on every frame reproduce the stock [B, ids] call.
+    func testRepeatedPerFrameIdsEqualTheStockCall() throws {
+        let unet = try Self.load(Self.tiny())
+        let io = try Fixtures.file("unet/unet_io.safetensors")
+        let (sample, t, ctx, ids) = (try io.tensor("sample"), try io.tensor("timestep"), try io.tensor("context"),
+                                     try io.tensor("added_time_ids"))
+        let perFrame = ids.reshaped([2, 1, 3]).expanded(to: [2, 3, 3]).contiguous()
+        noGrad {
+            assertClose(unet(sample, timestep: t, context: ctx, addedTimeIds: perFrame),
+                        unet(sample, timestep: t, context: ctx, addedTimeIds: ids), rtol: 1e-6, "per-frame vs stock")
+        }
     }
 }

@@ -11,10 +11,10 @@ public struct UNetSpatioTemporalConfig: Sendable {
     public var layersPerBlock = 2
     public var transformerLayers = 1
     public var contextDim = 1024
-    /// Width of each added-time sinusoid; the added ids (SVD: fps, motion bucket, noise augmentation;
-    /// Orbit/SV3D: noise augmentation, elevation, azimuth) are embedded one by one and concatenated.
-    public var additionTimeEmbedDim = 256
-    public var addedTimeIds = 3
+    /// Width of each added time id's sinusoid (SVD: fps, motion bucket, noise augmentation, 256 each;
+    /// sv3d_p: noise augmentation 256, polar 512, azimuth 512); the sinusoids are concatenated into
+    /// add_embedding, so its input width is their sum.
+    public var addedTimeIdWidths = [256, 256, 256]
 
     public static let svd = UNetSpatioTemporalConfig()
 
@@ -37,7 +37,7 @@ public final class UNetSpatioTemporal: Module {
         let ch = config.blockChannels, levels = ch.count, time = 4 * ch[0]
         convIn = try Conv2d(w["conv_in"], inChannels: config.inChannels, outChannels: ch[0], kernel: 3, padding: 1)
         timeEmbedding = try TimestepEmbedding(w["time_embedding"], inChannels: ch[0], timeEmbedDim: time)
-        addEmbedding = try TimestepEmbedding(w["add_embedding"], inChannels: config.additionTimeEmbedDim * config.addedTimeIds,
+        addEmbedding = try TimestepEmbedding(w["add_embedding"], inChannels: config.addedTimeIdWidths.reduce(0, +),
                                              timeEmbedDim: time)
         let layers = config.layersPerBlock
         downLevels = try (0..<levels).map { i in
@@ -65,19 +65,20 @@ public final class UNetSpatioTemporal: Module {
         convOut = try Conv2d(w["conv_out"], inChannels: ch[0], outChannels: config.outChannels, kernel: 3, padding: 1)
     }
 
+    /// addedTimeIds is [B, ids] (the same ids on every frame, diffusers' path) or [B, F, ids] (a camera
+    /// per frame, SV3D's path: polar angle and azimuth in radians).
     public func callAsFunction(_ sample: Tensor, timestep: Tensor, context: Tensor, addedTimeIds: Tensor,
                                imageOnly: Tensor? = nil) -> Tensor {
-        let (b, f) = (sample.shape[0], sample.shape[1])
-        precondition(timestep.shape == [b] && addedTimeIds.shape == [b, config.addedTimeIds] && context.shape[0] == b,
-                     "UNetSpatioTemporal: timestep [\(b)], addedTimeIds [\(b), \(config.addedTimeIds)], context [\(b), L, D]")
-        // Time embedding plus the added-time embedding: [B, T], then one row per frame.
+        let (b, f, ids) = (sample.shape[0], sample.shape[1], config.addedTimeIdWidths.count)
+        precondition(timestep.shape == [b] && context.shape[0] == b
+                     && (addedTimeIds.shape == [b, ids] || addedTimeIds.shape == [b, f, ids]),
+                     "UNetSpatioTemporal: timestep [\(b)], context [\(b), L, D], addedTimeIds [\(b), \(ids)] or [\(b), \(f), \(ids)]")
         let t = timeEmbedding(Tensor.timestepEmbedding(timestep, dim: config.blockChannels[0], flipSinToCos: true,
                                                        downscaleFreqShift: 0))
-        let ids = Tensor.timestepEmbedding(addedTimeIds.reshaped([-1]), dim: config.additionTimeEmbedDim,
-                                           flipSinToCos: true, downscaleFreqShift: 0).reshaped([b, -1])
-        let emb = t + addEmbedding(ids)
-        let conditioning = FrameBatchConditioning(
-            temb: emb.perFrame(f), context: context.perFrame(f), frames: f, imageOnly: imageOnly)
+        // [B*F, T]: the time embedding of each video plus the added-time embedding of each frame.
+        let perFrameIds = addedTimeIds.rank == 3 ? addedTimeIds.reshaped([b * f, ids]) : addedTimeIds.perFrame(f)
+        let emb = t.perFrame(f) + addEmbedding(addedTimeSinusoids(perFrameIds))
+        let conditioning = FrameBatchConditioning(temb: emb, context: context.perFrame(f), frames: f, imageOnly: imageOnly)
 
         var h = convIn(sample.reshaped([b * f] + Array(sample.shape[2...])))
         var skips = [h]
@@ -86,6 +87,14 @@ public final class UNetSpatioTemporal: Module {
         for level in upLevels { h = level.up(h, conditioning, skips: &skips) }
         h = convOut(normOut(h).silu())
         return h.reshaped([b, f] + Array(h.shape[1...]))
+    }
+
+    /// ids [N, n] -> [N, sum of widths]: id j through a cos-first sinusoid of width addedTimeIdWidths[j].
+    func addedTimeSinusoids(_ ids: Tensor) -> Tensor {
+        Tensor.concat(config.addedTimeIdWidths.enumerated().map { j, width in
+            Tensor.timestepEmbedding(ids.slice(axis: 1, j..<(j + 1)).reshaped([-1]), dim: width, flipSinToCos: true,
+                                     downscaleFreqShift: 0)
+        }, axis: 1)
     }
 
     public var namedParameters: [(String, Tensor)] {

@@ -42,7 +42,7 @@ struct CompareCommand: ParsableCommand {
         if json {
             let object: [String: Any] = ["psnr": psnr.isFinite ? psnr : "inf", "ssim": ssim, "lpips_alex": lpips[0],
                                          "lpips_vgg": lpips[1], "id": identity.map { $0 as Any } ?? NSNull()]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            try printJSON(object)
             return
         }
         print(String(format: "PSNR %.3f dB  SSIM %.5f  LPIPS alex %.5f  vgg %.5f", psnr, ssim, lpips[0], lpips[1]))

@@ -43,8 +43,7 @@ struct FaceCommand: ParsableCommand {
             var object: [String: Any] = ["faces": faces, "chosen": result.faces.firstIndex { $0.area == result.chosen.area } ?? 0,
                                          "aligned": alignedPath, "annotated": annotatedPath]
             if let note = result.note { object["note"] = note }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(object)
             return
         }
         if let note = result.note { print("note: \(note)") }

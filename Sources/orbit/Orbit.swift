@@ -11,6 +11,6 @@ struct Orbit: ParsableCommand {
             (`orbit generate`) and the data and mesh commands arrive with their issues.
             """,
         version: OrbitVersion.string,
-        subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, SetupCommand.self]
+        subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, SetupCommand.self, VerifyModelCommand.self]
     )
 }

@@ -21,19 +21,37 @@ final class UNetSpatioTemporalTests: XCTestCase {
         try WeightLoader.load(path: Fixtures.path("unet/unet.safetensors")) { try UNetSpatioTemporal($0, config: config) }
     }
 
-    /// Runs the fixture case whose tensors are named `prefix` + sample/timestep/context/ids/out.
+    /// Runs the fixture case whose tensors are named `prefix` + sample/timestep/encoder_hidden_states/ids/out.
     func assertFixtureCase(_ unet: UNetSpatioTemporal, prefix: String, idsKey: String, _ message: String) throws {
         let io = try Fixtures.file("unet/unet_io.safetensors")
         let out = noGrad {
             unet(try! io.tensor(prefix + "sample"), timestep: try! io.tensor(prefix + "timestep"),
-                 context: try! io.tensor(prefix + "context"), addedTimeIds: try! io.tensor(prefix + idsKey))
+                 context: try! io.tensor(prefix + "encoder_hidden_states"), addedTimeIds: try! io.tensor(prefix + idsKey))
         }
         assertClose(out, try io.tensor(prefix + "out"), rtol: 1e-4, message)
     }
 
     /// Batch 2 (a guidance pair, the second context zeroed), 2 context tokens, the same ids on every frame.
+    /// The model built from diffusers' own config.json.
     func testStockCallMatchesDiffusers() throws {
-        try assertFixtureCase(try Self.load(Self.tiny()), prefix: "", idsKey: "added_time_ids", "UNetSpatioTemporalConditionModel")
+        let config = try UNetSpatioTemporalConfig(diffusersConfigAt: Fixtures.path("unet/unet_config/config.json"))
+        XCTAssertEqual(config.blockChannels, Self.tiny().blockChannels)
+        XCTAssertEqual(config.heads, Self.tiny().heads)
+        XCTAssertEqual(config.addedTimeIdWidths, [8, 8, 8])
+        try assertFixtureCase(try Self.load(config), prefix: "", idsKey: "added_time_ids", "UNetSpatioTemporalConditionModel")
+    }
+
+    func testConfigsItCannotRunAreRejectedNamingTheFile() throws {
+        let path = Fixtures.temporaryDirectory() + "/config.json"
+        for (json, problem) in [("{\"_class_name\": \"UNet2DConditionModel\"}", "not a UNetSpatioTemporalConditionModel"),
+                                ("{\"layers_per_block\": [1, 2, 2, 2]}", "layers_per_block must be the same"),
+                                ("{\"down_block_types\": [\"DownBlockSpatioTemporal\"]}", "down_block_types must be"),
+                                ("[1]", "not a JSON object")] {
+            try json.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try UNetSpatioTemporalConfig(diffusersConfigAt: path)) {
+                XCTAssertTrue("\($0)".hasPrefix(path) && "\($0)".contains(problem), "\($0)")
+            }
+        }
     }
 
     /// SV3D's camera path: each frame its own (cond_aug, polar, azimuth), sinusoid widths 4, 10, 10.
@@ -46,7 +64,7 @@ final class UNetSpatioTemporalTests: XCTestCase {
     func testRepeatedPerFrameIdsEqualTheStockCall() throws {
         let unet = try Self.load(Self.tiny())
         let io = try Fixtures.file("unet/unet_io.safetensors")
-        let (sample, t, ctx, ids) = (try io.tensor("sample"), try io.tensor("timestep"), try io.tensor("context"),
+        let (sample, t, ctx, ids) = (try io.tensor("sample"), try io.tensor("timestep"), try io.tensor("encoder_hidden_states"),
                                      try io.tensor("added_time_ids"))
         let perFrame = ids.reshaped([2, 1, 3]).expanded(to: [2, 3, 3]).contiguous()
         noGrad {

@@ -63,4 +63,21 @@ final class OrbitCLITests: XCTestCase {
         XCTAssertNotEqual(mismatch.status, 0)
         XCTAssertTrue(mismatch.stderr.contains("sizes must match"), mismatch.stderr)
     }
+
+    /// A diffusers model directory (diffusers' config.json, the F16 weights) checked against diffusers' output.
+    func testVerifyModelMatchesTheStoredDiffusersOutput() throws {
+        let dir = Fixtures.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: Fixtures.path("unet/unet_config/config.json"), toPath: dir + "/config.json")
+        try FileManager.default.copyItem(atPath: Fixtures.path("unet/unet.safetensors"),
+                                         toPath: dir + "/diffusion_pytorch_model.safetensors")
+        let run = try orbit(["verify-model", "--model", dir, "--io", Fixtures.path("unet/unet_io.safetensors"), "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        XCTAssertLessThan((json["max_abs_diff"] as! NSNumber).doubleValue, 1e-4)
+        XCTAssertEqual((json["outputs"] as! NSNumber).intValue, 2 * 3 * 4 * 8 * 8)
+
+        let missing = try orbit(["verify-model", "--model", dir + "/nowhere", "--io", Fixtures.path("unet/unet_io.safetensors")])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("nowhere/config.json: no such file"), missing.stderr)
+    }
 }

@@ -2,7 +2,8 @@
 """Golden output of a tiny diffusers 0.42.1 UNetSpatioTemporalConditionModel (2 levels: 32 and 64
 channels, 1 and 2 heads, one layer per block, context 24, three added time ids of width 8, 3
 frames), random F16-rounded weights with randomised norms and mix factors (torch 2.13 CPU). Writes
-Tests/Fixtures/unet/unet.safetensors (weights, diffusers names) and unet_io.safetensors: a stock batch-2 guidance-pair call and
+Tests/Fixtures/unet/unet.safetensors (weights, diffusers names), unet_config/config.json and
+unet_io.safetensors (inputs under diffusers' forward-argument names): a stock batch-2 guidance-pair call and
 a per-frame camera call (the stock forward with per-frame added-time embeddings). Seed pinned.
 """
 import os
@@ -32,13 +33,15 @@ with torch.no_grad():
     for p in unet.parameters():
         p.copy_(p.half().float())
 save_file({k: v.half().contiguous() for k, v in unet.state_dict().items()}, os.path.join(ROOT, "unet.safetensors"))
+# diffusers' own config.json for the model (with the weights above, a diffusers model directory).
+unet.save_config(os.path.join(ROOT, "unet_config"))
 # Stock call: batch 2 (a guidance pair: real context and zeros), 2 context tokens, ids [B, 3].
 sample, ctx = torch.randn(2, 3, 8, 8, 8), torch.randn(2, 2, 24)
 ctx[1].zero_()
 timestep, ids = torch.tensor([0.7, 0.7]), torch.tensor([[0.02, 10.0, 90.0], [0.02, 10.0, 90.0]])
 with torch.no_grad():
     out = unet(sample, timestep, ctx, ids, return_dict=False)[0]
-io = {"sample": sample, "timestep": timestep, "context": ctx, "added_time_ids": ids, "out": out}
+io = {"sample": sample, "timestep": timestep, "encoder_hidden_states": ctx, "added_time_ids": ids, "out": out}
 
 
 def per_frame_forward(sample, timestep, ctx, ids, widths):
@@ -78,7 +81,7 @@ with torch.no_grad():
     check = per_frame_forward(sample, timestep, ctx, ids[:, None, :].expand(2, 3, 3), [8, 8, 8])
     assert (check - out).abs().max() < 1e-5, "the reference per-frame forward must equal the stock one"
     pf_out = per_frame_forward(pf_sample, torch.tensor([0.4]), pf_ctx, pf_ids, [4, 10, 10])
-io.update({"pf_sample": pf_sample, "pf_timestep": torch.tensor([0.4]), "pf_context": pf_ctx,
+io.update({"pf_sample": pf_sample, "pf_timestep": torch.tensor([0.4]), "pf_encoder_hidden_states": pf_ctx,
            "pf_added_time_ids_per_frame": pf_ids, "pf_out": pf_out})
 save_file(io, os.path.join(ROOT, "unet_io.safetensors"))
 print(sum(p.numel() for p in unet.parameters()), "parameters; out", tuple(out.shape))

@@ -66,7 +66,7 @@ final class UNetSpatioTemporalTests: XCTestCase {
         let io = try Fixtures.file("unet/unet_io.safetensors")
         let (sample, t, ctx, ids) = (try io.tensor("sample"), try io.tensor("timestep"), try io.tensor("encoder_hidden_states"),
                                      try io.tensor("added_time_ids"))
-        let perFrame = ids.reshaped([2, 1, 3]).expanded(to: [2, 3, 3]).contiguous()
+        let perFrame = ids.reshaped([2, 1, 3]).expanded(to: [2, 8, 3]).contiguous()
         noGrad {
             assertClose(unet(sample, timestep: t, context: ctx, addedTimeIds: perFrame),
                         unet(sample, timestep: t, context: ctx, addedTimeIds: ids), rtol: 1e-6, "per-frame vs stock")

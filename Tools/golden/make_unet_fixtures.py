@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Golden output of a tiny diffusers 0.42.1 UNetSpatioTemporalConditionModel (2 levels: 32 and 64
-channels, 1 and 2 heads, one layer per block, context 24, three added time ids of width 8, 3
+channels, 1 and 2 heads, one layer per block, context 24, three added time ids of width 8, 8
 frames), random F16-rounded weights with randomised norms and mix factors (torch 2.13 CPU). Writes
 Tests/Fixtures/unet/unet.safetensors (weights, diffusers names), unet_config/config.json and
 unet_io.safetensors (inputs under diffusers' forward-argument names): a stock batch-2 guidance-pair call and
@@ -22,7 +22,7 @@ unet = UNetSpatioTemporalConditionModel(
     up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"),
     block_out_channels=(32, 64), addition_time_embed_dim=8, projection_class_embeddings_input_dim=24,
     layers_per_block=1, cross_attention_dim=24, transformer_layers_per_block=1, num_attention_heads=(1, 2),
-    num_frames=3).eval()
+    num_frames=8).eval()
 with torch.no_grad():
     for name, p in unet.named_parameters():
         if "norm" in name:
@@ -36,7 +36,7 @@ save_file({k: v.half().contiguous() for k, v in unet.state_dict().items()}, os.p
 # diffusers' own config.json for the model (with the weights above, a diffusers model directory).
 unet.save_config(os.path.join(ROOT, "unet_config"))
 # Stock call: batch 2 (a guidance pair: real context and zeros), 2 context tokens, ids [B, 3].
-sample, ctx = torch.randn(2, 3, 8, 8, 8), torch.randn(2, 2, 24)
+sample, ctx = torch.randn(2, 8, 8, 8, 8), torch.randn(2, 2, 24)
 ctx[1].zero_()
 timestep, ids = torch.tensor([0.7, 0.7]), torch.tensor([[0.02, 10.0, 90.0], [0.02, 10.0, 90.0]])
 with torch.no_grad():
@@ -75,10 +75,12 @@ def per_frame_forward(sample, timestep, ctx, ids, widths):
 
 # Per-frame camera call: batch 1, each frame its own (cond_aug, polar, azimuth) in radians, sinusoid
 # widths 4, 10, 10 (24 into the same add_embedding, like sv3d_p's 256 + 512 + 512 = 1280).
-pf_sample, pf_ctx = torch.randn(1, 3, 8, 8, 8), torch.randn(1, 2, 24)
-pf_ids = torch.tensor([[[0.02, 1.57, 0.0], [0.02, 1.40, 2.09], [0.02, 1.75, 4.19]]])
+pf_sample, pf_ctx = torch.randn(1, 8, 8, 8, 8), torch.randn(1, 2, 24)
+# An orbit of 8 views: azimuth every 45 degrees, polar angle (90 deg - elevation) wobbling around 90 deg.
+azimuth = torch.arange(8) * (2 * torch.pi / 8)
+pf_ids = torch.stack([torch.full((8,), 0.02), torch.pi / 2 + 0.2 * torch.sin(azimuth), azimuth], dim=1)[None]
 with torch.no_grad():
-    check = per_frame_forward(sample, timestep, ctx, ids[:, None, :].expand(2, 3, 3), [8, 8, 8])
+    check = per_frame_forward(sample, timestep, ctx, ids[:, None, :].expand(2, 8, 3), [8, 8, 8])
     assert (check - out).abs().max() < 1e-5, "the reference per-frame forward must equal the stock one"
     pf_out = per_frame_forward(pf_sample, torch.tensor([0.4]), pf_ctx, pf_ids, [4, 10, 10])
 io.update({"pf_sample": pf_sample, "pf_timestep": torch.tensor([0.4]), "pf_encoder_hidden_states": pf_ctx,

@@ -121,9 +121,13 @@ public final class AlphaBlender: Module {
     public let mixFactor: Tensor
     private let key: String
 
-    public init(_ w: WeightScope, initial: Float = 0.5) throws {
+    /// switchSpatialToTemporal: alpha weighs the temporal branch instead (the temporal VAE decoder).
+    public let switchSpatialToTemporal: Bool
+
+    public init(_ w: WeightScope, initial: Float = 0.5, switchSpatialToTemporal: Bool = false) throws {
         mixFactor = try w.load("mix_factor", shape: [1], initializer: .constant(initial))
         key = w.key("mix_factor")
+        self.switchSpatialToTemporal = switchSpatialToTemporal
     }
 
     /// spatial, temporal [B, C, F, ...]; imageOnly [B, F] (1 = image frame) or nil (all video).
@@ -134,7 +138,7 @@ public final class AlphaBlender: Module {
             let shape = [imageOnly.shape[0], 1, imageOnly.shape[1]] + [Int](repeating: 1, count: spatial.rank - 3)
             alpha = alpha + imageOnly.reshaped(shape) * (1 - alpha)
         }
-        return spatial * alpha + temporal * (1 - alpha)
+        return switchSpatialToTemporal ? spatial * (1 - alpha) + temporal * alpha : spatial * alpha + temporal * (1 - alpha)
     }
 
     public var namedParameters: [(String, Tensor)] { [(key, mixFactor)] }
@@ -148,12 +152,12 @@ public final class SpatioTemporalResBlock: Module {
     let mixer: AlphaBlender
 
     public init(_ w: WeightScope, inChannels: Int, outChannels: Int, timeChannels: Int?, eps: Float = 1e-6,
-                temporalEps: Float? = nil) throws {
+                temporalEps: Float? = nil, switchSpatialToTemporalMix: Bool = false) throws {
         spatial = try ResnetBlock2D(w["spatial_res_block"], inChannels: inChannels, outChannels: outChannels, groups: 32,
                                     eps: eps, timeChannels: timeChannels)
         temporal = try TemporalResnetBlock(w["temporal_res_block"], inChannels: outChannels, outChannels: outChannels,
                                            eps: temporalEps ?? eps, timeChannels: timeChannels)
-        mixer = try AlphaBlender(w["time_mixer"])
+        mixer = try AlphaBlender(w["time_mixer"], switchSpatialToTemporal: switchSpatialToTemporalMix)
     }
 
     public func callAsFunction(_ x: Tensor, temb: Tensor?, frames: Int, imageOnly: Tensor? = nil) -> Tensor {
@@ -167,4 +171,24 @@ public final class SpatioTemporalResBlock: Module {
     }
 
     public var namedParameters: [(String, Tensor)] { spatial.namedParameters + temporal.namedParameters + mixer.namedParameters }
+}
+
+/// The VAE's mid-block attention: single-head self-attention over the group-normed pixels of
+/// x [N, C, H, W], added back to x (keys group_norm, to_q, to_k, to_v, to_out.0).
+public final class PixelSelfAttention: Module {
+    let norm: GroupNorm
+    let attention: Attention
+
+    public init(_ w: WeightScope, channels: Int, groups: Int = 32) throws {
+        norm = try GroupNorm(w["group_norm"], groups: groups, channels: channels, eps: 1e-6)
+        attention = try Attention(w, queryDim: channels, heads: 1, headDim: channels, qkvBias: true)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let tokens = norm(x).reshaped([n, c, h * w]).transposed(1, 2)                // [N, HW, C]
+        return x + attention(tokens).transposed(1, 2).reshaped([n, c, h, w])
+    }
+
+    public var namedParameters: [(String, Tensor)] { norm.namedParameters + attention.namedParameters }
 }

@@ -13,6 +13,8 @@ from diffusers import UNetSpatioTemporalConditionModel
 from diffusers.models.embeddings import get_timestep_embedding
 from safetensors.torch import save_file
 
+from perturb import randomise_norms_and_mixes, round_to_f16
+
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "unet")
 os.makedirs(ROOT, exist_ok=True)
 torch.manual_seed(23)
@@ -23,16 +25,9 @@ unet = UNetSpatioTemporalConditionModel(
     block_out_channels=(32, 64), addition_time_embed_dim=8, projection_class_embeddings_input_dim=24,
     layers_per_block=1, cross_attention_dim=24, transformer_layers_per_block=1, num_attention_heads=(1, 2),
     num_frames=8).eval()
-with torch.no_grad():
-    for name, p in unet.named_parameters():
-        if "norm" in name:
-            p.add_(torch.randn_like(p) * 0.1)
-        if name.endswith("mix_factor"):
-            p.fill_(float(torch.randn(())))
-    # Stored as F16 (as the released SVD checkpoints are); the reference runs on the rounded weights.
-    for p in unet.parameters():
-        p.copy_(p.half().float())
-save_file({k: v.half().contiguous() for k, v in unet.state_dict().items()}, os.path.join(ROOT, "unet.safetensors"))
+randomise_norms_and_mixes(unet)
+# Stored as F16 (as the released SVD checkpoints are); the reference runs on the rounded weights.
+save_file(round_to_f16(unet), os.path.join(ROOT, "unet.safetensors"))
 # diffusers' own config.json for the model (with the weights above, a diffusers model directory).
 unet.save_config(os.path.join(ROOT, "unet_config"))
 # Stock call: batch 2 (a guidance pair: real context and zeros), 2 context tokens, ids [B, 3].

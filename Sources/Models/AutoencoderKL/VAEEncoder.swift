@@ -21,8 +21,7 @@ public final class VAEEncoder: Module {
     let convIn: Conv2d
     let down: [([ResnetBlock2D], Downsample2D?)]
     let mid1, mid2: ResnetBlock2D
-    let attnNorm: GroupNorm
-    let attn: Attention
+    let midAttention: PixelSelfAttention
     let normOut: GroupNorm
     let convOut, quantConv: Conv2d
 
@@ -42,8 +41,7 @@ public final class VAEEncoder: Module {
         }
         let top = chans[chans.count - 1]
         mid1 = try ResnetBlock2D(e["mid_block.resnets.0"], inChannels: top, outChannels: top, groups: c.groups, eps: 1e-6)
-        attnNorm = try GroupNorm(e["mid_block.attentions.0.group_norm"], groups: c.groups, channels: top, eps: 1e-6)
-        attn = try Attention(e["mid_block.attentions.0"], queryDim: top, heads: 1, headDim: top, qkvBias: true)
+        midAttention = try PixelSelfAttention(e["mid_block.attentions.0"], channels: top, groups: c.groups)
         mid2 = try ResnetBlock2D(e["mid_block.resnets.1"], inChannels: top, outChannels: top, groups: c.groups, eps: 1e-6)
         normOut = try GroupNorm(e["conv_norm_out"], groups: c.groups, channels: top, eps: 1e-6)
         convOut = try Conv2d(e["conv_out"], inChannels: top, outChannels: 2 * c.latentChannels, kernel: 3, padding: 1)
@@ -57,18 +55,14 @@ public final class VAEEncoder: Module {
             for r in resnets { h = r(h) }
             if let downsample { h = downsample(h) }
         }
-        h = mid1(h)
-        let (n, c, hh, ww) = (h.shape[0], h.shape[1], h.shape[2], h.shape[3])
-        let tokens = attnNorm(h).reshaped([n, c, hh * ww]).transposed(1, 2)           // [N, HW, C]
-        h = h + attn(tokens).transposed(1, 2).reshaped([n, c, hh, ww])
-        h = mid2(h)
+        h = mid2(midAttention(mid1(h)))
         let moments = quantConv(convOut(normOut(h).silu())).chunked(2, axis: 1)
         return (moments[0], moments[1])
     }
 
     public var namedParameters: [(String, Tensor)] {
         convIn.namedParameters + down.flatMap { $0.0.flatMap(\.namedParameters) + ($0.1?.namedParameters ?? []) }
-            + mid1.namedParameters + attnNorm.namedParameters + attn.namedParameters + mid2.namedParameters
+            + mid1.namedParameters + midAttention.namedParameters + mid2.namedParameters
             + normOut.namedParameters + convOut.namedParameters + quantConv.namedParameters
     }
 }

@@ -6,63 +6,104 @@ import Tensor
 
 /// `orbit verify-model --model DIR --io FILE`: runs a diffusers-layout model directory (config.json +
 /// diffusion_pytorch_model.safetensors) on inputs stored under diffusers' forward-argument names and
-/// prints the largest absolute difference to the stored output: how a user checks a converted
+/// prints the largest absolute difference to the stored outputs: how a user checks a converted
 /// checkpoint against the framework that produced FILE.
 struct VerifyModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-model",
         abstract: "Run a diffusers-layout model on stored inputs and compare with the stored output.",
         discussion: """
-            Supported: UNetSpatioTemporalConditionModel. FILE holds `sample` [B,F,C,H,W], `timestep` [B], \
+            UNetSpatioTemporalConditionModel: FILE holds `sample` [B,F,C,H,W], `timestep` [B], \
             `encoder_hidden_states` [B,L,D], `added_time_ids` [B,n] or `added_time_ids_per_frame` [B,F,n], and `out`.
+            AutoencoderKLTemporalDecoder: `image` [N,3,H,W] with `mean` (the latent mean), and/or \
+            `z_frames` [B,F,C,h,w] with `decoded` [B*F,3,H,W].
             """)
 
     @Option(help: "Model directory (config.json and diffusion_pytorch_model.safetensors).")
     var model: String
 
-    @Option(help: "Safetensors file with the inputs and the expected output.")
+    @Option(help: "Safetensors file with the inputs and the expected outputs.")
     var io: String
 
     @Flag(help: "Print one JSON object {\"max_abs_diff\": x, \"outputs\": n}.")
     var json = false
+
+    /// One output of the model next to what FILE expects.
+    typealias Comparison = (name: String, produced: Tensor, expected: Tensor)
 
     func run() throws {
         let configPath = model + "/config.json", weightsPath = model + "/diffusion_pytorch_model.safetensors"
         for path in [configPath, weightsPath, io] where !FileManager.default.fileExists(atPath: path) {
             throw CommandFailure("\(path): no such file")
         }
-        let config = try UNetSpatioTemporalConfig(diffusersConfigAt: configPath)
-        let unet = try WeightLoader.load(path: weightsPath) { try UNetSpatioTemporal($0, config: config) }
         let file = try SafeTensorsFile(path: io)
+        let comparisons: [Comparison]
+        switch try DiffusersConfigFile(path: configPath).className {
+        case "UNetSpatioTemporalConditionModel", nil:
+            comparisons = try verifyUNet(config: try UNetSpatioTemporalConfig(diffusersConfigAt: configPath), weights: weightsPath, file)
+        case "AutoencoderKLTemporalDecoder":
+            comparisons = try verifyVAE(config: try VAEEncoder.Config(diffusersConfigAt: configPath), weights: weightsPath, file)
+        case let other?:
+            throw CommandFailure("\(configPath): verify-model runs UNetSpatioTemporalConditionModel and "
+                                 + "AutoencoderKLTemporalDecoder, not \(other)")
+        }
+        var diff: Float = 0, outputs = 0
+        for c in comparisons {
+            guard c.produced.shape == c.expected.shape else {
+                throw CommandFailure("\(io): \(c.name) is \(c.expected.shape) but the model produced \(c.produced.shape)")
+            }
+            diff = zip(c.produced.toArray(), c.expected.toArray()).reduce(diff) { Swift.max($0, abs($1.0 - $1.1)) }
+            outputs += c.expected.count
+        }
+        if json {
+            try printJSON(["max_abs_diff": diff, "outputs": outputs])
+        } else {
+            print("\(io): max |difference| \(String(format: "%.3g", diff)) over \(outputs) outputs "
+                  + "(\(comparisons.map(\.name).joined(separator: ", ")))")
+        }
+    }
+
+    func verifyUNet(config: UNetSpatioTemporalConfig, weights: String, _ file: SafeTensorsFile) throws -> [Comparison] {
+        let unet = try WeightLoader.load(path: weights) { try UNetSpatioTemporal($0, config: config) }
         let ids = try file.entries["added_time_ids_per_frame"] != nil ? file.tensor("added_time_ids_per_frame")
                                                                         : file.tensor("added_time_ids")
         let (sample, timestep, context) = (try file.tensor("sample"), try file.tensor("timestep"),
                                            try file.tensor("encoder_hidden_states"))
-        let (b, f) = (sample.shape[0], sample.shape[1])
-        guard sample.rank == 5, sample.shape[2] == config.inChannels, timestep.shape == [b],
+        let (b, f) = (sample.shape[0], sample.shape[1]), factor = 1 << (config.blockChannels.count - 1)
+        guard sample.rank == 5, sample.shape[2] == config.inChannels, sample.shape[3] % factor == 0,
+              sample.shape[4] % factor == 0, timestep.shape == [b],
               context.rank == 3, context.shape[0] == b, context.shape[2] == config.contextDim,
               ids.shape == [b, config.addedTimeIdWidths.count] || ids.shape == [b, f, config.addedTimeIdWidths.count]
         else {
-            throw CommandFailure("\(io): inputs do not fit the model: sample \(sample.shape) (want [B, F, \(config.inChannels), H, W]), "
-                                 + "timestep \(timestep.shape), encoder_hidden_states \(context.shape) (want [B, L, \(config.contextDim)]), "
-                                 + "added time ids \(ids.shape) (want [B, \(config.addedTimeIdWidths.count)] or [B, F, n])")
+            throw CommandFailure("\(io): inputs do not fit the model: sample \(sample.shape) (want [B, F, \(config.inChannels), H, W] "
+                                 + "with H and W multiples of \(factor)), timestep \(timestep.shape), encoder_hidden_states "
+                                 + "\(context.shape) (want [B, L, \(config.contextDim)]), added time ids \(ids.shape) "
+                                 + "(want [B, \(config.addedTimeIdWidths.count)] or [B, F, \(config.addedTimeIdWidths.count)])")
         }
-        let factor = 1 << (config.blockChannels.count - 1)
-        guard sample.shape[3] % factor == 0, sample.shape[4] % factor == 0 else {
-            throw CommandFailure("\(io): sample height and width must be multiples of \(factor)")
-        }
-        let expected = try file.tensor("out")
         let out = noGrad { unet(sample, timestep: timestep, context: context, addedTimeIds: ids) }
-        guard out.shape == expected.shape else {
-            throw CommandFailure("\(io): out is \(expected.shape) but the model produced \(out.shape)")
+        return [("out", out, try file.tensor("out"))]
+    }
+
+    func verifyVAE(config: VAEEncoder.Config, weights: String, _ file: SafeTensorsFile) throws -> [Comparison] {
+        let vae = try WeightLoader.load(path: weights) { try AutoencoderKLTemporalDecoder($0, config: config) }
+        let factor = 1 << (config.blockOutChannels.count - 1)
+        var comparisons: [Comparison] = []
+        if file.entries["image"] != nil {
+            let image = try file.tensor("image")
+            guard image.rank == 4, image.shape[1] == config.inChannels, image.shape[2] % factor == 0, image.shape[3] % factor == 0 else {
+                throw CommandFailure("\(io): image is \(image.shape), want [N, \(config.inChannels), H, W] with H and W multiples of \(factor)")
+            }
+            comparisons.append(("mean", noGrad { vae.encoder(image).mean }, try file.tensor("mean")))
         }
-        let (a, e) = (out.toArray(), expected.toArray())
-        let diff = zip(a, e).map { abs($0 - $1) }.max() ?? 0
-        if json {
-            let object: [String: Any] = ["max_abs_diff": diff, "outputs": a.count]
-            try printJSON(object)
-        } else {
-            print("\(io): max |difference| \(String(format: "%.3g", diff)) over \(a.count) outputs")
+        if file.entries["z_frames"] != nil {
+            let z = try file.tensor("z_frames")
+            guard z.rank == 5, z.shape[2] == config.latentChannels else {
+                throw CommandFailure("\(io): z_frames is \(z.shape), want [B, F, \(config.latentChannels), h, w]")
+            }
+            let frames = z.reshaped([z.shape[0] * z.shape[1]] + Array(z.shape[2...]))
+            comparisons.append(("decoded", noGrad { vae.decode(frames, frames: z.shape[1]) }, try file.tensor("decoded")))
         }
+        guard !comparisons.isEmpty else { throw CommandFailure("\(io): holds neither `image` nor `z_frames`") }
+        return comparisons
     }
 }

@@ -64,17 +64,28 @@ final class OrbitCLITests: XCTestCase {
         XCTAssertTrue(mismatch.stderr.contains("sizes must match"), mismatch.stderr)
     }
 
-    /// A diffusers model directory (diffusers' config.json, the F16 weights) checked against diffusers' output.
-    func testVerifyModelMatchesTheStoredDiffusersOutput() throws {
+    /// A diffusers model directory (diffusers' config.json and F16 weights, copied from the fixtures)
+    /// checked with `verify-model --json`: (max-abs difference, number of outputs compared).
+    func verifyModel(config: String, weights: String, io: String) throws -> (diff: Double, outputs: Int) {
         let dir = Fixtures.temporaryDirectory()
-        try FileManager.default.copyItem(atPath: Fixtures.path("unet/unet_config/config.json"), toPath: dir + "/config.json")
-        try FileManager.default.copyItem(atPath: Fixtures.path("unet/unet.safetensors"),
-                                         toPath: dir + "/diffusion_pytorch_model.safetensors")
-        let run = try orbit(["verify-model", "--model", dir, "--io", Fixtures.path("unet/unet_io.safetensors"), "--json"])
+        try FileManager.default.copyItem(atPath: Fixtures.path(config), toPath: dir + "/config.json")
+        try FileManager.default.copyItem(atPath: Fixtures.path(weights), toPath: dir + "/diffusion_pytorch_model.safetensors")
+        let run = try orbit(["verify-model", "--model", dir, "--io", Fixtures.path(io), "--json"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
-        XCTAssertLessThan((json["max_abs_diff"] as! NSNumber).doubleValue, 1e-4)
-        XCTAssertEqual((json["outputs"] as! NSNumber).intValue, 2 * 8 * 4 * 8 * 8)
+        return ((json["max_abs_diff"] as! NSNumber).doubleValue, (json["outputs"] as! NSNumber).intValue)
+    }
+
+    func testVerifyModelMatchesTheStoredDiffusersOutputs() throws {
+        let unet = try verifyModel(config: "unet/unet_config/config.json", weights: "unet/unet.safetensors", io: "unet/unet_io.safetensors")
+        XCTAssertLessThan(unet.diff, 1e-4)
+        XCTAssertEqual(unet.outputs, 2 * 8 * 4 * 8 * 8)
+        let vae = try verifyModel(config: "vae/tiny_temporal_vae_config/config.json", weights: "vae/tiny_temporal_vae.safetensors",
+                                  io: "vae/tiny_temporal_vae_io.safetensors")
+        XCTAssertLessThan(vae.diff, 1e-4)
+        XCTAssertEqual(vae.outputs, 4 * 8 * 8 + 8 * 3 * 8 * 8, "the encoder mean and the decoded frames")
+
+        let dir = Fixtures.temporaryDirectory()
 
         let missing = try orbit(["verify-model", "--model", dir + "/nowhere", "--io", Fixtures.path("unet/unet_io.safetensors")])
         XCTAssertNotEqual(missing.status, 0)

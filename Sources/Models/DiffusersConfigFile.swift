@@ -1,0 +1,62 @@
+import Foundation
+
+/// A diffusers `config.json`, read with errors that name the file and the key.
+public struct DiffusersConfigFile {
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let path: String
+    let json: [String: Any]
+
+    public init(path: String) throws {
+        self.path = path
+        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot read the file") }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw Problem(description: "\(path): not a JSON object")
+        }
+        json = object
+    }
+
+    /// `_class_name`, the diffusers class the file configures.
+    public var className: String? { json["_class_name"] as? String }
+
+    func fail(_ message: String) -> Problem { Problem(description: "\(path): \(message)") }
+
+    func require(className expected: String) throws {
+        if let name = className, name != expected { throw fail("is a \(name), not a \(expected)") }
+    }
+
+    func int(_ key: String) throws -> Int? {
+        guard let value = json[key] else { return nil }
+        guard let number = value as? Int else { throw fail("\(key) must be an integer") }
+        return number
+    }
+
+    func ints(_ key: String) throws -> [Int]? {
+        guard let value = json[key] else { return nil }
+        guard let list = value as? [Int], !list.isEmpty else { throw fail("\(key) must be a list of integers") }
+        return list
+    }
+
+    /// An int or a list of `count` ints.
+    func perLevel(_ key: String, _ count: Int) throws -> [Int]? {
+        switch json[key] {
+        case nil: return nil
+        case let n as Int: return Array(repeating: n, count: count)
+        case let list as [Int] where list.count == count: return list
+        default: throw fail("\(key) must be an integer or a list of \(count)")
+        }
+    }
+
+    /// An int, or a list of `count` equal ints (what a model with one size for every level accepts).
+    func uniform(_ key: String, _ count: Int) throws -> Int? {
+        guard let values = try perLevel(key, count) else { return nil }
+        guard Set(values).count == 1 else { throw fail("\(key) must be the same on every level") }
+        return values[0]
+    }
+
+    func strings(_ key: String, mustEqual expected: [String]) throws {
+        if let value = json[key], (value as? [String]) != expected { throw fail("\(key) must be \(expected)") }
+    }
+}

@@ -78,6 +78,17 @@ let cases: [BenchCase] = [
         let x = Tensor.uniform([1, 3, 640, 640], low: 0, high: 255, seed: 2)
         return { _ = noGrad { model.heads(x) } }
     },
+    // A CPU-sized SVD UNet (channels 64-128-256-256, heads 1-2-4-4, 2 layers per block, context
+    // 1024 with 2 tokens, 8 frames of 32x32 latents = a 256x256 orbit), one denoising call. Flops
+    // are left to the PyTorch side (FlopCounterMode) so the table's GF/s use one count.
+    BenchCase(name: "unet_svd_small_f8_32x32_fwd", flops: 0) {
+        var config = UNetSpatioTemporalConfig()
+        (config.blockChannels, config.heads) = ([64, 128, 256, 256], [1, 2, 4, 4])
+        let unet = try! UNetSpatioTemporal(WeightScope(RandomInitializer(seed: 1)), config: config)
+        let sample = Tensor.normal([1, 8, 8, 32, 32], seed: 2), context = Tensor.normal([1, 2, 1024], seed: 3)
+        let ids = Tensor([0.02, 1.5, 0.7], shape: [1, 3]), t = Tensor([0.5], shape: [1])
+        return { _ = noGrad { unet(sample, timestep: t, context: context, addedTimeIds: ids) } }
+    },
     // Nominal 8 flops per element (two statistics passes and the affine normalisation).
     BenchCase(name: "groupnorm_n16_c128_32x32_fwd", flops: 8 * 16 * 128 * 1024) {
         let x = Tensor.normal([16, 128, 32, 32], seed: 1), g = Tensor.normal([128], seed: 2), b = Tensor.normal([128], seed: 3)

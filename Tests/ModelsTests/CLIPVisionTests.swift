@@ -9,8 +9,11 @@ import XCTest
 final class CLIPVisionTests: XCTestCase {
     func testImageEmbedsMatchTransformers() throws {
         for (act, quick) in [("quick_gelu", true), ("gelu", false)] {
-            let config = CLIPVision.Config(hiddenSize: 32, intermediateSize: 64, projectionDim: 16, layers: 2, heads: 4,
-                                           imageSize: 32, patchSize: 8, quickGELU: quick)
+            // The config from transformers' own config.json.
+            let config = try CLIPVision.Config(transformersConfigAt: Fixtures.path("clip/tiny_clip_\(act)_config/config.json"))
+            XCTAssertEqual([config.hiddenSize, config.intermediateSize, config.projectionDim, config.layers, config.heads,
+                            config.imageSize, config.patchSize], [32, 64, 16, 2, 4, 32, 8])
+            XCTAssertEqual(config.quickGELU, quick)
             let model = try WeightLoader.load(path: Fixtures.path("clip/tiny_clip_\(act).safetensors")) { try CLIPVision($0, config: config) }
             let io = try Fixtures.file("clip/tiny_clip_\(act)_io.safetensors")
             let embeds = noGrad { model(try! io.tensor("pixel_values")) }

@@ -66,10 +66,11 @@ final class OrbitCLITests: XCTestCase {
 
     /// A diffusers model directory (diffusers' config.json and F16 weights, copied from the fixtures)
     /// checked with `verify-model --json`: (max-abs difference, number of outputs compared).
-    func verifyModel(config: String, weights: String, io: String) throws -> (diff: Double, outputs: Int) {
+    func verifyModel(config: String, weights: String, io: String,
+                     weightsName: String = "diffusion_pytorch_model.safetensors") throws -> (diff: Double, outputs: Int) {
         let dir = Fixtures.temporaryDirectory()
         try FileManager.default.copyItem(atPath: Fixtures.path(config), toPath: dir + "/config.json")
-        try FileManager.default.copyItem(atPath: Fixtures.path(weights), toPath: dir + "/diffusion_pytorch_model.safetensors")
+        try FileManager.default.copyItem(atPath: Fixtures.path(weights), toPath: dir + "/" + weightsName)
         let run = try orbit(["verify-model", "--model", dir, "--io", Fixtures.path(io), "--json"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
@@ -84,6 +85,10 @@ final class OrbitCLITests: XCTestCase {
                                   io: "vae/tiny_temporal_vae_io.safetensors")
         XCTAssertLessThan(vae.diff, 1e-4)
         XCTAssertEqual(vae.outputs, 4 * 8 * 8 + 8 * 3 * 8 * 8, "the encoder mean and the decoded frames")
+        let clip = try verifyModel(config: "clip/tiny_clip_gelu_config/config.json", weights: "clip/tiny_clip_gelu.safetensors",
+                                   io: "clip/tiny_clip_gelu_io.safetensors", weightsName: "model.safetensors")
+        XCTAssertLessThan(clip.diff, 1e-4)
+        XCTAssertEqual(clip.outputs, 2 * 16)
 
         let dir = Fixtures.temporaryDirectory()
 

@@ -25,5 +25,7 @@ for act in ["quick_gelu", "gelu"]:
         embeds = model(pixel_values=pixels).image_embeds
     state = {k: v.contiguous().clone() for k, v in model.state_dict().items() if "position_ids" not in k}
     save_file(state, os.path.join(ROOT, f"tiny_clip_{act}.safetensors"))
+    model.config.architectures = ["CLIPVisionModelWithProjection"]
+    model.config.save_pretrained(os.path.join(ROOT, f"tiny_clip_{act}_config"))  # transformers' config.json
     save_file({"pixel_values": pixels, "image_embeds": embeds}, os.path.join(ROOT, f"tiny_clip_{act}_io.safetensors"))
     print(act, sorted(state)[:6], len(state), embeds.shape)

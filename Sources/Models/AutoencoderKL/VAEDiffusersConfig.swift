@@ -1,7 +1,7 @@
 /// Reading a diffusers `config.json` for AutoencoderKLTemporalDecoder (or AutoencoderKL's encoder).
 extension VAEEncoder.Config {
     public init(diffusersConfigAt path: String, className: String = "AutoencoderKLTemporalDecoder") throws {
-        let file = try DiffusersConfigFile(path: path)
+        let file = try ModelConfigFile(path: path)
         try file.require(className: className)
         var c = VAEEncoder.Config.sd
         c.blockOutChannels = try file.ints("block_out_channels") ?? c.blockOutChannels

@@ -5,7 +5,7 @@ extension UNetSpatioTemporalConfig {
     /// Sizes that diffusers allows per block (heads, layers) may be lists; layers must be the same on
     /// every level, and the block types must be SVD's (cross-attention everywhere but the deepest level).
     public init(diffusersConfigAt path: String) throws {
-        let file = try DiffusersConfigFile(path: path)
+        let file = try ModelConfigFile(path: path)
         try file.require(className: "UNetSpatioTemporalConditionModel")
         self.init()
         blockChannels = try file.ints("block_out_channels") ?? blockChannels

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A diffusers `config.json`, read with errors that name the file and the key.
-public struct DiffusersConfigFile {
+/// A diffusers or transformers `config.json`, read with errors that name the file and the key.
+public struct ModelConfigFile {
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
     }
@@ -31,6 +31,18 @@ public struct DiffusersConfigFile {
         guard let value = json[key] else { return nil }
         guard let number = value as? Int else { throw fail("\(key) must be an integer") }
         return number
+    }
+
+    func double(_ key: String) throws -> Double? {
+        guard let value = json[key] else { return nil }
+        guard let number = value as? Double else { throw fail("\(key) must be a number") }
+        return number
+    }
+
+    public func string(_ key: String) throws -> String? {
+        guard let value = json[key] else { return nil }
+        guard let text = value as? String else { throw fail("\(key) must be a string") }
+        return text
     }
 
     func ints(_ key: String) throws -> [Int]? {

@@ -118,14 +118,13 @@ public final class TransformerSpatioTemporal: Module {
         let emb = timePosEmbed(Tensor.timestepEmbedding(frameIndex, dim: channels, flipSinToCos: true, downscaleFreqShift: 0))
             .reshaped([bf, 1, channels])
         // AlphaBlender over [B*F, L, D]: view as [B, F, L, D] with frames on axis 1, blend, back.
-        let perFrameImageOnly = imageOnly
         for (block, temporal) in zip(blocks, temporalBlocks) {
             h = block(h, context: context)
             let mix = temporal(h + emb, frames: frames, context: timeContext)
             let d = h.shape[2]
             let spatial4 = h.reshaped([b, frames, hh * ww, d]).permuted([0, 3, 1, 2])     // [B, D, F, L]
             let temporal4 = mix.reshaped([b, frames, hh * ww, d]).permuted([0, 3, 1, 2])
-            h = mixer(spatial: spatial4, temporal: temporal4, imageOnly: perFrameImageOnly)
+            h = mixer(spatial: spatial4, temporal: temporal4, imageOnly: imageOnly)
                 .permuted([0, 2, 3, 1]).reshaped([bf, hh * ww, d])
         }
         let out = projOut(h).reshaped([bf, hh, ww, c]).permuted([0, 3, 1, 2])

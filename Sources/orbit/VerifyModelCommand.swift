@@ -82,16 +82,8 @@ struct VerifyModelCommand: ParsableCommand {
                                                                         : file.tensor("added_time_ids")
         let (sample, timestep, context) = (try file.tensor("sample"), try file.tensor("timestep"),
                                            try file.tensor("encoder_hidden_states"))
-        let (b, f) = (sample.shape[0], sample.shape[1]), factor = 1 << (config.blockChannels.count - 1)
-        guard sample.rank == 5, sample.shape[2] == config.inChannels, sample.shape[3] % factor == 0,
-              sample.shape[4] % factor == 0, timestep.shape == [b],
-              context.rank == 3, context.shape[0] == b, context.shape[2] == config.contextDim,
-              ids.shape == [b, config.addedTimeIdWidths.count] || ids.shape == [b, f, config.addedTimeIdWidths.count]
-        else {
-            throw CommandFailure("\(io): inputs do not fit the model: sample \(sample.shape) (want [B, F, \(config.inChannels), H, W] "
-                                 + "with H and W multiples of \(factor)), timestep \(timestep.shape), encoder_hidden_states "
-                                 + "\(context.shape) (want [B, L, \(config.contextDim)]), added time ids \(ids.shape) "
-                                 + "(want [B, \(config.addedTimeIdWidths.count)] or [B, F, \(config.addedTimeIdWidths.count)])")
+        if let problem = unet.inputProblem(sample: sample, timestep: timestep, context: context, addedTimeIds: ids) {
+            throw CommandFailure("\(io): \(problem)")
         }
         let out = noGrad { unet(sample, timestep: timestep, context: context, addedTimeIds: ids) }
         return [("out", out, try file.tensor("out"))]

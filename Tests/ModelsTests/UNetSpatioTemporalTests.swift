@@ -60,6 +60,18 @@ final class UNetSpatioTemporalTests: XCTestCase {
                               idsKey: "added_time_ids_per_frame", "UNet with per-frame cameras")
     }
 
+    func testInputProblemsAreNamed() throws {
+        let unet = try Self.load(Self.tiny())
+        let io = try Fixtures.file("unet/unet_io.safetensors")
+        let (sample, t, ctx, ids) = (try io.tensor("sample"), try io.tensor("timestep"), try io.tensor("encoder_hidden_states"),
+                                     try io.tensor("added_time_ids"))
+        XCTAssertNil(unet.inputProblem(sample: sample, timestep: t, context: ctx, addedTimeIds: ids))
+        let odd = Tensor(zeros: [2, 8, 8, 7, 8])
+        XCTAssertTrue(unet.inputProblem(sample: odd, timestep: t, context: ctx, addedTimeIds: ids)?.contains("multiples of 2") == true)
+        XCTAssertNotNil(unet.inputProblem(sample: sample, timestep: t, context: ctx, addedTimeIds: Tensor(zeros: [2, 4])))
+        XCTAssertNotNil(unet.inputProblem(sample: Tensor(zeros: [2, 8, 8, 8]), timestep: t, context: ctx, addedTimeIds: ids))
+    }
+
     /// Per-frame ids that are the same on every frame reproduce the stock [B, ids] call.
     func testRepeatedPerFrameIdsEqualTheStockCall() throws {
         let unet = try Self.load(Self.tiny())

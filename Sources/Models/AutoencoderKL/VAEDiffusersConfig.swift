@@ -1,8 +1,8 @@
-/// Reading a diffusers `config.json` for AutoencoderKLTemporalDecoder (or AutoencoderKL's encoder).
+/// Reading a diffusers `config.json` for AutoencoderKLTemporalDecoder.
 extension VAEEncoder.Config {
-    public init(diffusersConfigAt path: String, className: String = "AutoencoderKLTemporalDecoder") throws {
+    public init(diffusersConfigAt path: String) throws {
         let file = try ModelConfigFile(path: path)
-        try file.require(className: className)
+        try file.require(className: "AutoencoderKLTemporalDecoder")
         var c = VAEEncoder.Config.sd
         c.blockOutChannels = try file.ints("block_out_channels") ?? c.blockOutChannels
         c.layersPerBlock = try file.int("layers_per_block") ?? c.layersPerBlock

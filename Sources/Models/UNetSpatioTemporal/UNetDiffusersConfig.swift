@@ -10,8 +10,10 @@ extension UNetSpatioTemporalConfig {
         self.init()
         blockChannels = try file.ints("block_out_channels") ?? blockChannels
         let levels = blockChannels.count
-        try file.strings("down_block_types", mustEqual: ["CrossAttnDownBlockSpatioTemporal"] * (levels - 1) + ["DownBlockSpatioTemporal"])
-        try file.strings("up_block_types", mustEqual: ["UpBlockSpatioTemporal"] + ["CrossAttnUpBlockSpatioTemporal"] * (levels - 1))
+        try file.strings("down_block_types", mustEqual: Array(repeating: "CrossAttnDownBlockSpatioTemporal", count: levels - 1)
+                                                        + ["DownBlockSpatioTemporal"])
+        try file.strings("up_block_types", mustEqual: ["UpBlockSpatioTemporal"]
+                                                    + Array(repeating: "CrossAttnUpBlockSpatioTemporal", count: levels - 1))
         inChannels = try file.int("in_channels") ?? inChannels
         outChannels = try file.int("out_channels") ?? outChannels
         heads = try file.perLevel("num_attention_heads", levels) ?? heads
@@ -27,5 +29,3 @@ extension UNetSpatioTemporalConfig {
         addedTimeIdWidths = Array(repeating: width, count: total / width)
     }
 }
-
-private func * (list: [String], count: Int) -> [String] { Array((0..<count).flatMap { _ in list }) }

@@ -23,7 +23,7 @@ public struct UNetSpatioTemporalConfig: Sendable {
 
 /// diffusers' UNetSpatioTemporalConditionModel. sample [B, F, Cin, H, W], timestep [B] (SVD feeds
 /// EDM's c_noise), context [B, L, contextDim] (shared by a video's frames), addedTimeIds [B, ids]
-/// -> [B, F, Cout, H, W]. H and W must be divisible by 2^(levels-1).
+/// -> [B, F, Cout, H, W]. H and W must be divisible by 2^(levels-1) (see `inputProblem`).
 public final class UNetSpatioTemporal: Module {
     public let config: UNetSpatioTemporalConfig
     let convIn, convOut: Conv2d
@@ -65,19 +65,38 @@ public final class UNetSpatioTemporal: Module {
         convOut = try Conv2d(w["conv_out"], inChannels: ch[0], outChannels: config.outChannels, kernel: 3, padding: 1)
     }
 
+    /// What is wrong with a call's inputs for this model, or nil when they fit: the one check both the
+    /// forward pass (a precondition) and `orbit verify-model` (an error naming the file) apply.
+    public func inputProblem(sample: Tensor, timestep: Tensor, context: Tensor, addedTimeIds: Tensor) -> String? {
+        let ids = config.addedTimeIdWidths.count, factor = 1 << (config.blockChannels.count - 1)
+        guard sample.rank == 5 else { return "sample is \(sample.shape), want [B, F, \(config.inChannels), H, W]" }
+        let (b, f) = (sample.shape[0], sample.shape[1])
+        guard sample.shape[2] == config.inChannels, sample.shape[3] % factor == 0, sample.shape[4] % factor == 0,
+              timestep.shape == [b], context.rank == 3, context.shape[0] == b, context.shape[2] == config.contextDim,
+              addedTimeIds.shape == [b, ids] || addedTimeIds.shape == [b, f, ids]
+        else {
+            return "inputs do not fit the model: sample \(sample.shape) (want [B, F, \(config.inChannels), H, W] with H and W "
+                + "multiples of \(factor)), timestep \(timestep.shape) (want [\(b)]), encoder_hidden_states \(context.shape) "
+                + "(want [\(b), L, \(config.contextDim)]), added time ids \(addedTimeIds.shape) (want [\(b), \(ids)] or [\(b), \(f), \(ids)])"
+        }
+        return nil
+    }
+
     /// addedTimeIds is [B, ids] (the same ids on every frame, diffusers' path) or [B, F, ids] (a camera
     /// per frame, SV3D's path: polar angle and azimuth in radians).
     public func callAsFunction(_ sample: Tensor, timestep: Tensor, context: Tensor, addedTimeIds: Tensor,
                                imageOnly: Tensor? = nil) -> Tensor {
-        let (b, f, ids) = (sample.shape[0], sample.shape[1], config.addedTimeIdWidths.count)
-        precondition(timestep.shape == [b] && context.shape[0] == b
-                     && (addedTimeIds.shape == [b, ids] || addedTimeIds.shape == [b, f, ids]),
-                     "UNetSpatioTemporal: timestep [\(b)], context [\(b), L, D], addedTimeIds [\(b), \(ids)] or [\(b), \(f), \(ids)]")
+        if let problem = inputProblem(sample: sample, timestep: timestep, context: context, addedTimeIds: addedTimeIds) {
+            preconditionFailure("UNetSpatioTemporal: \(problem)")
+        }
+        let (b, f) = (sample.shape[0], sample.shape[1])
         let t = timeEmbedding(Tensor.timestepEmbedding(timestep, dim: config.blockChannels[0], flipSinToCos: true,
                                                        downscaleFreqShift: 0))
-        // [B*F, T]: the time embedding of each video plus the added-time embedding of each frame.
-        let perFrameIds = addedTimeIds.rank == 3 ? addedTimeIds.reshaped([b * f, ids]) : addedTimeIds.perFrame(f)
-        let emb = t.perFrame(f) + addEmbedding(addedTimeSinusoids(perFrameIds))
+        // [B*F, T]: the time embedding plus the added-time embedding, per video (then repeated over its
+        // frames, as diffusers does) or per frame.
+        let emb = addedTimeIds.rank == 3
+            ? t.perFrame(f) + addEmbedding(addedTimeSinusoids(addedTimeIds.reshaped([b * f, -1])))
+            : (t + addEmbedding(addedTimeSinusoids(addedTimeIds))).perFrame(f)
         let conditioning = FrameBatchConditioning(temb: emb, context: context.perFrame(f), frames: f, imageOnly: imageOnly)
 
         var h = convIn(sample.reshaped([b * f] + Array(sample.shape[2...])))

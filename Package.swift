@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG", "CTurboJPEG"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["Tensor", "NN"], swiftSettings: swiftSettings),
         .target(name: "Diffusion", dependencies: ["Tensor"], swiftSettings: swiftSettings),
-        .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models"], swiftSettings: swiftSettings),
+        .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "orbit",
             dependencies: ["Tensor", "NN", "Imaging", "Models", "Pipeline",

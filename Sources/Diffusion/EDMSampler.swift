@@ -46,18 +46,20 @@ public struct EDMSampler: Sendable {
     /// `model(input, cNoise, sigma)` returns the v-prediction for input = c_in x (classifier-free
     /// guidance belongs inside it: FrameGuidance.combine). `guide(denoised, sigma)` may steer the
     /// clean estimate (FitDiff's identity guidance subtracts a loss gradient there). `progress`
-    /// sees (step, steps) after each step.
-    public func sample(noise: Tensor, steps: Int, model: (Tensor, Float, Float) -> Tensor,
-                       guide: ((Tensor, Float) -> Tensor)? = nil, progress: ((Int, Int) -> Void)? = nil) -> Tensor {
+    /// sees (steps done, steps, sample) after each step: what a checkpoint saves, and `resume`
+    /// (steps done, sample) continues from, giving the same result as an uninterrupted run.
+    public func sample(noise: Tensor, steps: Int, resume: (done: Int, sample: Tensor)? = nil,
+                       model: (Tensor, Float, Float) -> Tensor, guide: ((Tensor, Float) -> Tensor)? = nil,
+                       progress: ((Int, Int, Tensor) -> Void)? = nil) -> Tensor {
         let s = sigmas(steps: steps)
-        var x = noise * s[0]
-        for i in 0..<steps {
+        var x = resume?.sample ?? noise * s[0]
+        for i in (resume?.done ?? 0)..<steps {
             let sigma = s[i]
             let v = model(x * EDMSampler.cIn(sigma), EDMSampler.cNoise(sigma), sigma)
             var d = EDMSampler.denoised(v: v, sample: x, sigma: sigma)
             if let guide { d = guide(d, sigma) }
             x = EDMSampler.step(sample: x, denoised: d, sigma: sigma, sigmaNext: s[i + 1])
-            progress?(i + 1, steps)
+            progress?(i + 1, steps, x)
         }
         return x
     }

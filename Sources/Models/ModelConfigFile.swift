@@ -39,6 +39,11 @@ public struct ModelConfigFile {
         return number
     }
 
+    public func requiredInt(_ key: String) throws -> Int {
+        guard let value = try int(key) else { throw fail("missing \(key)") }
+        return value
+    }
+
     public func string(_ key: String) throws -> String? {
         guard let value = json[key] else { return nil }
         guard let text = value as? String else { throw fail("\(key) must be a string") }
@@ -66,6 +71,12 @@ public struct ModelConfigFile {
         guard let values = try perLevel(key, count) else { return nil }
         guard Set(values).count == 1 else { throw fail("\(key) must be the same on every level") }
         return values[0]
+    }
+
+    /// Writes a config object as sorted, indented JSON, atomically (a temporary file renamed).
+    public static func write(_ object: [String: Any], to path: String) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     func strings(_ key: String, mustEqual expected: [String]) throws {

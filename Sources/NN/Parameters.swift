@@ -87,6 +87,21 @@ public final class RandomInitializer: ParameterSource {
     }
 }
 
+/// Builds a model without its values: every parameter is a zero-stride view of one element, so
+/// a 1.5 B-parameter configuration can be counted and its key names and shapes checked in
+/// kilobytes. The result can only be inspected (shapes, counts), not run.
+public final class ParameterShapeRecorder: ParameterSource {
+    public private(set) var shapes: [String: [Int]] = [:]
+    public init() {}
+
+    public func parameter(_ key: String, shape: [Int], initializer: Initializer) throws -> Tensor {
+        shapes[key] = shape
+        return Tensor(zeros: [Int](repeating: 1, count: shape.count)).expanded(to: shape)
+    }
+
+    public var parameterCount: Int { shapes.values.reduce(0) { $0 + $1.reduce(1, *) } }
+}
+
 /// A dotted key prefix over a parameter source: `scope["conv1"].parameter("weight", ...)` loads
 /// "down_blocks.0.resnets.0.conv1.weight".
 public struct WeightScope {

@@ -6,11 +6,13 @@ struct Orbit: ParsableCommand {
         commandName: "orbit",
         abstract: "Reconstruct a 3D head from one portrait, on the CPU.",
         discussion: """
-            Today Orbit has its tensor core, image IO, and the perceptual and face networks \
-            with real weights (LPIPS, SFace, YuNet; `orbit setup` fetches them). The generator \
-            (`orbit generate`) and the data and mesh commands arrive with their issues.
+            Orbit has its tensor core, image IO, the perceptual and face networks with real \
+            weights (LPIPS, SFace, YuNet; `orbit setup` fetches them) and the orbit generator \
+            (`orbit init-model`, `orbit generate`; no trained default model yet). The data and \
+            mesh commands arrive with their issues.
             """,
         version: OrbitVersion.string,
-        subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, SetupCommand.self, VerifyModelCommand.self]
+        subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, GenerateCommand.self, InitModelCommand.self, SetupCommand.self,
+                      VerifyModelCommand.self]
     )
 }

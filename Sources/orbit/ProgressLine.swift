@@ -5,13 +5,16 @@ import Foundation
 final class ProgressLine {
     let total: Int
     let label: String
+    /// Work finished before this run (a resumed job): not counted in the rate.
+    let alreadyDone: Int
     private let start = Date()
     private var lastPrint = Date.distantPast
     private let isTerminal = isatty(STDERR_FILENO) != 0
 
-    init(total: Int, label: String) {
+    init(total: Int, label: String, alreadyDone: Int = 0) {
         self.total = total
         self.label = label
+        self.alreadyDone = alreadyDone
     }
 
     func update(_ done: Int, detail: String = "") {
@@ -20,7 +23,7 @@ final class ProgressLine {
         guard now.timeIntervalSince(lastPrint) >= interval || done == total else { return }
         lastPrint = now
         let elapsed = now.timeIntervalSince(start)
-        let rate = Double(done) / max(elapsed, 1e-9)
+        let rate = Double(done - alreadyDone) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let line = String(format: "%@ %d/%d  %.2f it/s  ETA %@  %@", label, done, total, rate, Self.clock(eta), detail)
         FileHandle.standardError.write(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).data(using: .utf8)!)

@@ -37,7 +37,7 @@ final class EDMSamplerTests: XCTestCase {
             // Invert the preconditioning: v such that c_skip x + c_out v = target, x = input / c_in.
             let x = input / EDMSampler.cIn(sigma)
             return (target - x * EDMSampler.cSkip(sigma)) / EDMSampler.cOut(sigma)
-        }, progress: { step, _ in seen.append(step) })
+        }, progress: { step, _, _ in seen.append(step) })
         assertClose(out, target, rtol: 1e-4, atol: 1e-4)
         XCTAssertEqual(seen, Array(1...12))
     }
@@ -47,5 +47,19 @@ final class EDMSamplerTests: XCTestCase {
         let out = sampler.sample(noise: Tensor.normal([5], seed: 3), steps: 6, model: { input, _, _ in input },
                                  guide: { d, _ in d * 0 })
         XCTAssertLessThan(out.abs().sum().item(), 1e-5)
+    }
+
+    /// Interrupting after step k and resuming from the saved sample gives the uninterrupted result.
+    func testResumingFromAStepMatchesAnUninterruptedRun() {
+        let model: (Tensor, Float, Float) -> Tensor = { input, cNoise, _ in (input * 0.7 + cNoise).tanh() }
+        let noise = Tensor.normal([3, 4], seed: 4)
+        let whole = sampler.sample(noise: noise, steps: 8, model: model)
+        var saved: Tensor?
+        _ = sampler.sample(noise: noise, steps: 8, model: model, progress: { done, _, x in if done == 3 { saved = x.detached() } })
+        var resumedSteps: [Int] = []
+        let resumed = sampler.sample(noise: Tensor.normal([3, 4], seed: 99), steps: 8, resume: (3, saved!), model: model,
+                                     progress: { done, _, _ in resumedSteps.append(done) })
+        XCTAssertEqual(resumed.toArray(), whole.toArray())
+        XCTAssertEqual(resumedSteps, Array(4...8))
     }
 }

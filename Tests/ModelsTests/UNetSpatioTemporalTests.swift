@@ -1,3 +1,4 @@
+import Foundation
 import Models
 import NN
 import Tensor
@@ -102,6 +103,26 @@ final class UNetSpatioTemporalTests: XCTestCase {
         }
         for t in [sample, context] + probed {
             XCTAssertGreaterThan(t.grad?.toArray().map { abs($0) }.max() ?? 0, 0, "every probed input gets a gradient")
+        }
+    }
+
+    /// The full SVD configuration and the small default have exactly diffusers' parameters: count,
+    /// tensor count and a digest of every (name, shape) (Tools/golden/make_unet_sizes.py, meta device),
+    /// built here without allocating their values.
+    func testConfigurationsHaveDiffusersParameters() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("unet/parameter_counts.json")))
+        let reference = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+        for (name, config) in [("svd", UNetSpatioTemporalConfig.svd), ("small", .small)] {
+            let recorder = ParameterShapeRecorder()
+            _ = try UNetSpatioTemporal(WeightScope(recorder), config: config)
+            let expected = try XCTUnwrap(reference[name])
+            XCTAssertEqual(recorder.parameterCount, expected["parameters"] as? Int, name)
+            XCTAssertEqual(recorder.shapes.count, expected["tensors"] as? Int, name)
+            let lines = recorder.shapes.sorted { $0.key < $1.key }
+                .map { "\($0.key) \($0.value.map(String.init).joined(separator: ","))" }.joined(separator: "\n")
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in lines.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            XCTAssertEqual(String(format: "%016llx", h), expected["shapes_fnv1a64"] as? String, "\(name): names and shapes")
         }
     }
 }

@@ -6,6 +6,9 @@ import Tensor
 /// temporal eps 1e-5, learned mix weighing the temporal branch), ending in a 3-tap convolution
 /// across frames (time_conv_out).
 public final class AutoencoderKLTemporalDecoder: Module {
+    /// SD's latent scaling: generated latents are z * 0.18215 (SVD's conditioning latent is not scaled).
+    public static let scalingFactor: Float = 0.18215
+
     public let encoder: VAEEncoder
     public let decoder: TemporalDecoder
 

@@ -1,5 +1,18 @@
-/// Reading a diffusers `config.json` for AutoencoderKLTemporalDecoder.
+/// Reading and writing a diffusers `config.json` for AutoencoderKLTemporalDecoder.
 extension VAEEncoder.Config {
+    /// The config.json object diffusers builds this model from.
+    public var diffusersConfig: [String: Any] {
+        var object: [String: Any] = [
+            "_class_name": "AutoencoderKLTemporalDecoder", "_diffusers_version": "0.42.1",
+            "in_channels": inChannels, "out_channels": inChannels, "block_out_channels": blockOutChannels,
+            "down_block_types": Array(repeating: "DownEncoderBlock2D", count: blockOutChannels.count),
+            "layers_per_block": layersPerBlock, "latent_channels": latentChannels,
+            "scaling_factor": AutoencoderKLTemporalDecoder.scalingFactor,
+        ]
+        if groups != 32 { object["norm_num_groups"] = groups }
+        return object
+    }
+
     public init(diffusersConfigAt path: String) throws {
         let file = try ModelConfigFile(path: path)
         try file.require(className: "AutoencoderKLTemporalDecoder")

@@ -6,7 +6,7 @@ import Tensor
 /// single-head self-attention over group-normed pixels, resnet), group norm, SiLU, conv_out to
 /// 2 x latent channels, then quant_conv. Returns the latent Gaussian's mean and log-variance.
 public final class VAEEncoder: Module {
-    public struct Config: Sendable {
+    public struct Config: Sendable, Equatable {
         public var blockOutChannels: [Int], layersPerBlock: Int, latentChannels: Int, groups: Int, inChannels: Int
 
         public init(blockOutChannels: [Int], layersPerBlock: Int, latentChannels: Int, groups: Int, inChannels: Int = 3) {
@@ -16,6 +16,9 @@ public final class VAEEncoder: Module {
 
         /// Stable Diffusion's / SVD's VAE (scaling factor 0.18215 on the latents).
         public static let sd = Config(blockOutChannels: [128, 256, 512, 512], layersPerBlock: 2, latentChannels: 4, groups: 32)
+
+        /// Orbit's CPU default: the same 8x downsampling and 4 latent channels at a quarter of the width.
+        public static let small = Config(blockOutChannels: [32, 64, 128, 128], layersPerBlock: 1, latentChannels: 4, groups: 32)
     }
 
     let convIn: Conv2d

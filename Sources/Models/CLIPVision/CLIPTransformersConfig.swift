@@ -1,14 +1,20 @@
-/// Reading a transformers `config.json` for CLIPVisionModelWithProjection (model_type clip_vision_model).
+/// Reading and writing a transformers `config.json` for CLIPVisionModelWithProjection (model_type
+/// clip_vision_model).
 extension CLIPVision.Config {
+    /// The config.json object transformers builds this model from.
+    public var transformersConfig: [String: Any] {
+        ["model_type": "clip_vision_model", "architectures": ["CLIPVisionModelWithProjection"],
+         "hidden_size": hiddenSize, "intermediate_size": intermediateSize, "projection_dim": projectionDim,
+         "num_hidden_layers": layers, "num_attention_heads": heads, "image_size": imageSize, "patch_size": patchSize,
+         "num_channels": 3, "hidden_act": quickGELU ? "quick_gelu" : "gelu", "layer_norm_eps": Double("\(layerNormEps)") ?? 1e-5]
+    }
+
     public init(transformersConfigAt path: String) throws {
         let file = try ModelConfigFile(path: path)
         if let type = try file.string("model_type"), type != "clip_vision_model" {
             throw file.fail("model_type is \(type), not clip_vision_model")
         }
-        func required(_ key: String) throws -> Int {
-            guard let value = try file.int(key) else { throw file.fail("missing \(key)") }
-            return value
-        }
+        let required = file.requiredInt
         let act = try file.string("hidden_act") ?? "quick_gelu"
         guard act == "quick_gelu" || act == "gelu" else { throw file.fail("hidden_act \(act) is not quick_gelu or gelu") }
         self.init(hiddenSize: try required("hidden_size"), intermediateSize: try required("intermediate_size"),

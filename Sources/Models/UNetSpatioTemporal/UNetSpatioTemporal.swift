@@ -4,7 +4,7 @@ import Tensor
 /// Shape of a spatio-temporal UNet. `.svd` is Stable Video Diffusion's (diffusers'
 /// UNetSpatioTemporalConditionModel defaults); the last down level and the first up level have no
 /// attention, the others do.
-public struct UNetSpatioTemporalConfig: Sendable {
+public struct UNetSpatioTemporalConfig: Sendable, Equatable {
     public var inChannels = 8, outChannels = 4
     public var blockChannels = [320, 640, 1280, 1280]
     public var heads = [5, 10, 20, 20]
@@ -16,7 +16,20 @@ public struct UNetSpatioTemporalConfig: Sendable {
     /// add_embedding, so its input width is their sum.
     public var addedTimeIdWidths = [256, 256, 256]
 
+    /// Stable Video Diffusion's UNet: 1.52 B parameters.
     public static let svd = UNetSpatioTemporalConfig()
+
+    /// Orbit's CPU default (23.9 M parameters; the bench's `unet_mid_96f_32` size): three levels of
+    /// 64, 128 and 256 channels, head width 64, one layer per level, CLIP-width context, and the
+    /// per-frame camera ids of sv3d_p (cond_aug 256, polar angle 512, azimuth 512).
+    public static let small: UNetSpatioTemporalConfig = {
+        var c = UNetSpatioTemporalConfig()
+        c.blockChannels = [64, 128, 256]
+        c.heads = [1, 2, 4]
+        c.layersPerBlock = 1
+        c.addedTimeIdWidths = [256, 512, 512]
+        return c
+    }()
 
     public init() {}
 }

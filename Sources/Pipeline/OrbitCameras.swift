@@ -1,0 +1,70 @@
+import Foundation
+
+/// One view on the orbit around a head at the origin (y up, +z out of the face).
+public struct OrbitView: Equatable, Sendable {
+    /// Degrees above the horizontal plane through the head's centre.
+    public var elevation: Float
+    /// Degrees around the vertical axis; 0 looks at the face, 90 sits on +x (the head's left side).
+    public var azimuth: Float
+
+    public init(elevation: Float, azimuth: Float) { (self.elevation, self.azimuth) = (elevation, azimuth) }
+
+    /// The seed paper's dataset grid (DESIGN.md): elevations -10, 0, ..., 40 by azimuths 0, 22.5, ...,
+    /// 337.5, ring by ring: view index = 16 x elevation index + azimuth index.
+    public static let standard: [OrbitView] = [-10, 0, 10, 20, 30, 40].flatMap { e in ring(elevation: e, count: 16) }
+
+    /// `count` views evenly spaced in azimuth from 0 at one elevation.
+    public static func ring(elevation: Float, count: Int) -> [OrbitView] {
+        (0..<count).map { OrbitView(elevation: elevation, azimuth: 360 * Float($0) / Float(count)) }
+    }
+
+    /// SV3D's per-frame camera ids in radians: polar angle (90 degrees - elevation) and azimuth.
+    public var polarRadians: Float { (90 - elevation) * .pi / 180 }
+    public var azimuthRadians: Float { azimuth * .pi / 180 }
+
+    /// Angular distance of the azimuth from the front view, in [0, 180] degrees.
+    public var azimuthFromFront: Float {
+        let a = azimuth.truncatingRemainder(dividingBy: 360)
+        let wrapped = a < 0 ? a + 360 : a
+        return min(wrapped, 360 - wrapped)
+    }
+}
+
+/// The cameras of an orbit: pinhole cameras on a sphere around the origin, looking at it, with one
+/// field of view. The head is expected to fit in a sphere of radius about 1.
+public struct OrbitRig: Equatable, Sendable {
+    public var distance: Float
+    /// Vertical (= horizontal: the views are square) field of view in degrees.
+    public var fieldOfView: Float
+
+    public init(distance: Float = 3.5, fieldOfView: Float = 36) { (self.distance, self.fieldOfView) = (distance, fieldOfView) }
+
+    /// The camera centre in world space.
+    public func position(_ view: OrbitView) -> SIMD3<Float> {
+        let e = view.elevation * .pi / 180, a = view.azimuth * .pi / 180
+        return distance * SIMD3(cos(e) * sin(a), sin(e), cos(e) * cos(a))
+    }
+
+    /// Camera-to-world 4x4, row-major, OpenGL/nerfstudio convention: the camera looks down its -z axis,
+    /// +y is up in the image, +x to the right.
+    public func cameraToWorld(_ view: OrbitView) -> [[Float]] {
+        let p = position(view)
+        let back = p / distance  // camera +z points away from the head
+        let worldUp = SIMD3<Float>(0, 1, 0)
+        // At the poles the up vector is parallel to the view direction; fall back to -z/+z as "up".
+        var right = cross3(worldUp, back)
+        if length3(right) < 1e-6 { right = cross3(SIMD3<Float>(0, 0, view.elevation > 0 ? -1 : 1), back) }
+        right = right / length3(right)
+        let up = cross3(back, right)
+        return [[right.x, up.x, back.x, p.x], [right.y, up.y, back.y, p.y], [right.z, up.z, back.z, p.z], [0, 0, 0, 1]]
+    }
+
+    /// Focal length in pixels for square views of side `size`.
+    public func focalLength(size: Int) -> Float { 0.5 * Float(size) / tan(0.5 * fieldOfView * .pi / 180) }
+}
+
+private func cross3(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
+    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+}
+
+private func length3(_ a: SIMD3<Float>) -> Float { (a * a).sum().squareRoot() }

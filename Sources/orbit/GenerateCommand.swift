@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Models
+import NN
+import Pipeline
+import Tensor
+
+/// `orbit generate portrait.jpg --model DIR --out views/`: the portrait's orbit of views, written as a
+/// views folder (DESIGN.md) that `splat fit` reads. Work happens in OUT.partial: a checkpoint after
+/// every sampling step lets an interrupted run resume, and the folder is renamed into place only
+/// when complete.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate the 96-view orbit of a portrait (or one ring of views) with the spatio-temporal diffusion UNet.")
+
+    @Argument(help: "Portrait (PNG or JPEG; RGBA: alpha masks the head).")
+    var portrait: String
+
+    @Option(help: "Generator directory (`orbit init-model` writes one; no trained default exists yet).")
+    var model: String?
+
+    @Option(help: "Output views folder.")
+    var out = "views"
+
+    @Option(help: "Sampling steps (EDM / Euler).")
+    var steps = 25
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Only one ring at this elevation in degrees (with --views); default: the 96-view grid of 6 elevations.")
+    var elevation: Float?
+
+    @Option(help: "Views on the ring given by --elevation.")
+    var views = 16
+
+    @Option(help: "Guidance scale at the input's azimuth.")
+    var guidanceMin: Float = 1
+
+    @Option(help: "Guidance scale on the far side (rises linearly with the azimuth's distance from the input).")
+    var guidanceMax: Float = 2.5
+
+    @Option(help: "Frames the VAE decodes at once (memory bound).")
+    var decodeChunk = 8
+
+    @Flag(help: "Replace an existing output folder.")
+    var force = false
+
+    @Flag(help: "Start over even when OUT.partial holds a checkpoint of this job.")
+    var restart = false
+
+    @Option(help: "Stop after this many sampling steps in total, keeping the checkpoint in OUT.partial for a later run.")
+    var stopAfter: Int?
+
+    func validate() throws {
+        guard steps >= 2 else { throw ValidationError("--steps must be at least 2") }
+        guard views >= 1, views <= 256 else { throw ValidationError("--views must be in 1...256") }
+        guard decodeChunk >= 1 else { throw ValidationError("--decode-chunk must be positive") }
+        if let stopAfter, !(1..<steps).contains(stopAfter) { throw ValidationError("--stop-after must be in 1..<steps") }
+        if let elevation, !(-90...90).contains(elevation) { throw ValidationError("--elevation must be in -90...90 degrees") }
+    }
+
+    func run() throws {
+        guard let model else {
+            throw CommandFailure("no trained default generator exists yet: create one with `orbit init-model --config small "
+                                 + "--out DIR` (random weights: the views will be noise) and pass --model DIR")
+        }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: out) && !force { throw CommandFailure("\(out): already exists (pass --force to replace it)") }
+        let input = try ImageIO.read(portrait)
+        let generator: GeneratorModel
+        do { generator = try GeneratorModel.load(from: model) } catch { throw CommandFailure("\(error)") }
+        let orbit = elevation.map { OrbitView.ring(elevation: $0, count: views) } ?? OrbitView.standard
+        var settings = GenerationSettings()
+        (settings.steps, settings.seed, settings.guidanceMin, settings.guidanceMax, settings.decodeChunk) =
+            (steps, seed, guidanceMin, guidanceMax, decodeChunk)
+        let started = Date()
+
+        let faces = try? FaceAnalysis.pretrained()
+        let identityEncoder = generator.configuration.identityDim == nil ? nil : try? SFace.pretrained()
+        let prepared = PreparedPortrait(input, resolution: generator.configuration.resolution, faces: faces)
+        for note in prepared.notes { print("note: \(note)") }
+        if generator.configuration.identityDim != nil && identityEncoder == nil && prepared.alignedFace != nil {
+            print("note: SFace weights missing (`orbit setup`): no identity token")
+        }
+        let conditions = generator.conditions(for: prepared, identityEncoder: identityEncoder, settings: settings)
+
+        let staging = out + ".partial"
+        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let checkpoint = GenerationCheckpoint(path: staging + "/checkpoint.safetensors",
+                                              fingerprint: fingerprint(prepared, generator, settings, orbit))
+        let resume = restart ? nil : checkpoint.load()
+        if let resume { print("resuming from \(checkpoint.path) after step \(resume.done) of \(steps)") }
+        print("generating \(orbit.count) views at \(generator.configuration.resolution) px, \(steps) steps, "
+              + "weights: \(generator.provenance)")
+        let progress = ProgressLine(total: steps, label: "sample", alreadyDone: resume?.done ?? 0)
+        let latents = generator.sampleOrbit(conditions, views: orbit, settings: settings, resume: resume) { done, total, sample in
+            do { try checkpoint.save(sample, done: done) } catch { print("warning: cannot write checkpoint: \(error)") }
+            progress.update(done, detail: "step \(done)/\(total)")
+            if done == stopAfter {
+                progress.finish()
+                print("stopped after step \(done) of \(total); run the same command again to resume from \(checkpoint.path)")
+                Foundation.exit(0)
+            }
+        }
+        progress.finish()
+        let decoding = ProgressLine(total: orbit.count, label: "decode")
+        let rgb = generator.decodeViews(latents, chunk: decodeChunk) { done, _ in decoding.update(done) }
+        decoding.finish()
+
+        // The head mask: the generated views are on white, like the training renders.
+        let images = rgb.map { BackgroundMask(of: $0, tolerance: 0.06).withAlpha($0) }
+        try ViewsFolder.write(images: images, views: orbit, rig: OrbitRig(), into: staging)
+        try ImageIO.write(prepared.view, to: staging + "/input.png")
+        try fm.removeItem(atPath: checkpoint.path)
+        if fm.fileExists(atPath: out) { try fm.removeItem(atPath: out) }
+        try fm.moveItem(atPath: staging, toPath: out)
+        print("wrote \(out): \(orbit.count) views and transforms.json in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+    }
+
+    /// Identifies the job, so a checkpoint is only resumed by the same portrait, model and settings.
+    func fingerprint(_ prepared: PreparedPortrait, _ generator: GeneratorModel, _ s: GenerationSettings, _ views: [OrbitView]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix<T>(_ value: T) { withUnsafeBytes(of: value) { for b in $0 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } } }
+        for p in prepared.view.pixels { mix(p) }
+        for v in views { mix(v.elevation); mix(v.azimuth) }
+        mix(s.steps); mix(s.seed); mix(s.guidanceMin); mix(s.guidanceMax); mix(s.conditioningAugmentation)
+        for b in (generator.provenance + (model ?? "")).utf8 { mix(b) }
+        mix(generator.parameterCount)
+        return String(format: "%016llx", h)
+    }
+}
+
+/// The sampler's state after a step, with the job's fingerprint.
+struct GenerationCheckpoint {
+    let path: String
+    let fingerprint: String
+
+    func save(_ sample: Tensor, done: Int) throws {
+        try SafeTensors.write([("sample", sample)], metadata: ["fingerprint": fingerprint, "steps_done": "\(done)"], to: path)
+    }
+
+    /// The saved state when it belongs to this job.
+    func load() -> (done: Int, sample: Tensor)? {
+        guard FileManager.default.fileExists(atPath: path), let file = try? SafeTensorsFile(path: path),
+              file.metadata["fingerprint"] == fingerprint, let done = file.metadata["steps_done"].flatMap(Int.init),
+              let sample = try? file.tensor("sample") else { return nil }
+        return (done, sample.contiguous())
+    }
+}

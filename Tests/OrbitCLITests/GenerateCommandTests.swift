@@ -1,0 +1,85 @@
+import Foundation
+import Imaging
+import TestSupport
+import XCTest
+
+/// `orbit init-model` and `orbit generate` end to end with the test-sized generator.
+extension OrbitCLITests {
+    func tinyModel() throws -> String {
+        let dir = Fixtures.temporaryDirectory() + "/tiny"
+        let run = try orbit(["init-model", "--config", "tiny", "--out", dir, "--seed", "4"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("tiny generator"), run.stdout)
+        return dir
+    }
+
+    func generate(_ model: String, out: String, _ extra: [String] = []) throws -> Run {
+        try orbit(["generate", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", out, "--steps", "3",
+                   "--elevation", "10", "--views", "5", "--decode-chunk", "2"] + extra)
+    }
+
+    /// A ring of views in the DESIGN.md views-folder layout: RGBA PNGs of the model's resolution and a
+    /// transforms.json whose frames carry each view's camera; nothing left in OUT.partial.
+    func testGenerateWritesAViewsFolder() throws {
+        let model = try tinyModel()
+        let out = Fixtures.temporaryDirectory() + "/views"
+        let run = try generate(model, out: out)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let transforms = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/transforms.json")))
+            as! [String: Any]
+        let frames = transforms["frames"] as! [[String: Any]]
+        XCTAssertEqual(frames.map { $0["azimuth_deg"] as! Double }, [0, 72, 144, 216, 288])
+        XCTAssertEqual(Set(frames.map { $0["elevation_deg"] as! Double }), [10])
+        XCTAssertEqual(transforms["w"] as? Int, 32)
+        for frame in frames {
+            let image = try ImageIO.read(out + "/" + (frame["file_path"] as! String))
+            XCTAssertEqual([image.width, image.height, image.channels], [32, 32, 4])
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".partial"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/checkpoint.safetensors"))
+
+        let again = try generate(model, out: out)
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("\(out): already exists"), again.stderr)
+    }
+
+    /// Stopped after step 1 (as an interrupted run leaves it), the job resumes from its checkpoint and
+    /// writes exactly the views of an uninterrupted run.
+    func testGenerateResumesFromItsCheckpoint() throws {
+        let model = try tinyModel()
+        let root = Fixtures.temporaryDirectory()
+        let whole = try generate(model, out: root + "/whole")
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let stopped = try generate(model, out: root + "/resumed", ["--stop-after", "1"])
+        XCTAssertEqual(stopped.status, 0, stopped.stderr)
+        XCTAssertTrue(stopped.stdout.contains("stopped after step 1"), stopped.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/resumed"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/resumed.partial/checkpoint.safetensors"))
+        let resumed = try generate(model, out: root + "/resumed")
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming from"), resumed.stdout)
+        for i in 0..<5 {
+            let name = String(format: "/%03d.png", i)
+            XCTAssertEqual(try ImageIO.read(root + "/resumed" + name), try ImageIO.read(root + "/whole" + name), name)
+        }
+    }
+
+    func testGenerateRejectsBadInputNamingTheFile() throws {
+        let model = try tinyModel()
+        let root = Fixtures.temporaryDirectory()
+        let missing = try orbit(["generate", root + "/nope.jpg", "--model", model, "--out", root + "/a"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("nope.jpg"), missing.stderr)
+        let truncated = model + "/unet/diffusion_pytorch_model.safetensors"
+        let data = try Data(contentsOf: URL(fileURLWithPath: truncated))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: truncated))
+        let broken = try generate(model, out: root + "/b")
+        XCTAssertNotEqual(broken.status, 0)
+        XCTAssertTrue(broken.stderr.contains(truncated), broken.stderr)
+        let noModel = try orbit(["generate", Fixtures.path("yunet/astronaut.png"), "--out", root + "/c"])
+        XCTAssertTrue(noModel.stderr.contains("orbit init-model"), noModel.stderr)
+        for name in ["a", "b", "c", "a.partial", "b.partial", "c.partial"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/" + name), name)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Imaging
+import Models
+import NN
+import Pipeline
+import Tensor
+import TestSupport
+import XCTest
+
+final class GeneratorModelTests: XCTestCase {
+    /// init-model's directory loads back strictly as the same model, and diffusers' and transformers'
+    /// config readers see the configuration that was written.
+    func testSavedDirectoryLoadsBackIdentically() throws {
+        let dir = Fixtures.temporaryDirectory() + "/model"
+        let model = try GeneratorModel.randomlyInitialised(.tiny, seed: 3)
+        try model.save(to: dir)
+        let loaded = try GeneratorModel.load(from: dir)
+        XCTAssertEqual(loaded.configuration, .tiny)
+        XCTAssertEqual(loaded.provenance, "random initialisation, seed 3")
+        for (a, b) in [(model.unet, loaded.unet), (model.vae, loaded.vae), (model.imageEncoder, loaded.imageEncoder),
+                       (model.context, loaded.context)] as [(Module, Module)] {
+            XCTAssertEqual(a.namedParameters.map(\.0), b.namedParameters.map(\.0))
+            for ((key, x), (_, y)) in zip(a.namedParameters, b.namedParameters) { XCTAssertEqual(x.toArray(), y.toArray(), key) }
+        }
+        XCTAssertThrowsError(try model.save(to: dir)) { XCTAssertTrue("\($0)".contains("already exists"), "\($0)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + ".partial-\(ProcessInfo.processInfo.processIdentifier)"))
+    }
+
+    func testSmallAndSVDConfigurationsWriteConfigsTheirReadersAccept() throws {
+        let dir = Fixtures.temporaryDirectory()
+        for configuration in [GeneratorModel.Configuration.small, .svd] {
+            XCTAssertNil(configuration.problem)
+            try ModelConfigFile.write(configuration.unet.diffusersConfig, to: dir + "/unet.json")
+            try ModelConfigFile.write(configuration.vae.diffusersConfig, to: dir + "/vae.json")
+            try ModelConfigFile.write(configuration.imageEncoder.transformersConfig, to: dir + "/clip.json")
+            XCTAssertEqual(try UNetSpatioTemporalConfig(diffusersConfigAt: dir + "/unet.json"), configuration.unet)
+            XCTAssertEqual(try VAEEncoder.Config(diffusersConfigAt: dir + "/vae.json"), configuration.vae)
+            XCTAssertEqual(try CLIPVision.Config(transformersConfigAt: dir + "/clip.json"), configuration.imageEncoder)
+        }
+    }
+
+    /// A weight file that does not fit its config is an error naming the file and the key.
+    func testMismatchedWeightsAreRejectedNamingTheFile() throws {
+        let dir = Fixtures.temporaryDirectory() + "/model"
+        try GeneratorModel.randomlyInitialised(.tiny, seed: 0).save(to: dir)
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/unet/config.json"))) as! [String: Any]
+        config["cross_attention_dim"] = 48
+        try ModelConfigFile.write(config, to: dir + "/unet/config.json")
+        XCTAssertThrowsError(try GeneratorModel.load(from: dir)) {
+            XCTAssertTrue("\($0)".contains("projects to 64 but the UNet's context is 48"), "\($0)")
+        }
+        try GeneratorModel.randomlyInitialised(.tiny, seed: 0).save(to: dir, replace: true)
+        let weights = dir + "/vae/diffusion_pytorch_model.safetensors"
+        let file = try SafeTensorsFile(path: weights)
+        let kept = try file.entries.keys.sorted().dropLast().map { ($0, try file.tensor($0)) }
+        try SafeTensors.write(Array(kept), to: weights)
+        XCTAssertThrowsError(try GeneratorModel.load(from: dir)) {
+            XCTAssertTrue("\($0)".contains(weights) && "\($0)".contains("missing key"), "\($0)")
+        }
+    }
+}

@@ -35,14 +35,3 @@ void nn_set_isa_level(int level) {
     int max = nn_isa_detected();
     active_level = level < 0 ? 0 : (level > max ? max : level);
 }
-
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
-void nn_configure_heap(void) {
-#if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
-}

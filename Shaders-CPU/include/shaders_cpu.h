@@ -13,8 +13,6 @@ extern "C" {
 int nn_isa_level(void);          // the level in use (detected once; ORBIT_ISA=portable|avx2|avx512 caps it)
 int nn_isa_detected(void);       // what the CPU supports
 void nn_set_isa_level(int level); // for tests: force a level (clamped to what the CPU supports)
-// Keeps large blocks in glibc's heap (no fresh mmap, page faults and zeroing per tensor); no-op elsewhere.
-void nn_configure_heap(void);
 
 // ---- elementwise activations (nn_activation.c) -------------------------------------------
 // x, y, dy, dx: [n]. Backward takes the forward input x (and output y where cheaper).
@@ -25,7 +23,13 @@ void nn_silu_fwd(const float *restrict x, float *restrict y, int64_t n);
 void nn_silu_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
 void nn_gelu_tanh_fwd(const float *restrict x, float *restrict y, int64_t n);
 void nn_gelu_tanh_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
+// erf, branch-free (|error| < 2e-7): what GELU's erf form uses.
+void nn_erf_fwd(const float *restrict x, float *restrict y, int64_t n);
 void nn_gelu_erf_fwd(const float *restrict x, float *restrict y, int64_t n);
+// GEGLU fused: x [rows, 2 * inner] = [hidden | gate] -> y [rows, inner] = hidden * gelu(gate); rows [begin, end).
+void nn_geglu_fwd(const float *restrict x, float *restrict y, int64_t begin, int64_t end, int64_t inner);
+// dy [rows, inner] -> dx [rows, 2 * inner].
+void nn_geglu_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t begin, int64_t end, int64_t inner);
 void nn_gelu_erf_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
 
 // ---- softmax over the last axis (nn_softmax.c) --------------------------------------------

@@ -89,6 +89,17 @@ let cases: [BenchCase] = [
         let ids = Tensor([0.02, 1.5, 0.7], shape: [1, 3]), t = Tensor([0.5], shape: [1])
         return { _ = noGrad { unet(sample, timestep: t, context: context, addedTimeIds: ids) } }
     },
+    // Issue 6's case: Orbit's small UNet (64-128-256 channels, heads 1-2-4, one layer per block,
+    // context 1024 with 2 tokens) on one 96-frame orbit of 32x32 latents, one denoising call with
+    // the stock added-time ids (three 256-wide sinusoids, so PyTorch runs the identical graph).
+    BenchCase(name: "unet_mid_96f_32", flops: 0) {
+        var config = UNetSpatioTemporalConfig.small
+        config.addedTimeIdWidths = [256, 256, 256]
+        let unet = try! UNetSpatioTemporal(WeightScope(RandomInitializer(seed: 1)), config: config)
+        let sample = Tensor.normal([1, 96, 8, 32, 32], seed: 2), context = Tensor.normal([1, 2, 1024], seed: 3)
+        let ids = Tensor([1e-5, 1.4, 0.7], shape: [1, 3]), t = Tensor([0.5], shape: [1])
+        return { _ = noGrad { unet(sample, timestep: t, context: context, addedTimeIds: ids) } }
+    },
     // Nominal 8 flops per element (two statistics passes and the affine normalisation).
     BenchCase(name: "groupnorm_n16_c128_32x32_fwd", flops: 8 * 16 * 128 * 1024) {
         let x = Tensor.normal([16, 128, 32, 32], seed: 1), g = Tensor.normal([128], seed: 2), b = Tensor.normal([128], seed: 3)
@@ -98,6 +109,7 @@ let cases: [BenchCase] = [
 
 func measure(_ c: BenchCase, runs: Int) -> (median: Double, all: [Double]) {
     let body = c.prepare()
+    Storage.resetPeak()  // the peak of the runs: weights and inputs plus what one run allocates
     body()  // warm-up: page faults, first-touch, OpenBLAS buffers
     var times: [Double] = []
     for _ in 0..<runs {
@@ -134,6 +146,6 @@ for c in selected {
     let (ms, all) = measure(c, runs: runs)
     let gflops = c.flops / (ms * 1e6)
     let runsText = all.map { String(format: "%.3f", $0) }.joined(separator: ",")
-    print(String(format: "{\"case\": \"%@\", \"ms\": %.3f, \"gflops\": %.1f, \"runs_ms\": [%@], \"threads\": %d}",
-                 c.name, ms, gflops, runsText, Parallel.threads))
+    print(String(format: "{\"case\": \"%@\", \"ms\": %.3f, \"gflops\": %.1f, \"runs_ms\": [%@], \"threads\": %d, \"peak_tensor_mb\": %.1f}",
+                 c.name, ms, gflops, runsText, Parallel.threads, Double(Storage.peakBytes) / 1e6))
 }

@@ -37,4 +37,17 @@ final class KernelDispatchTests: XCTestCase {
             XCTAssertLessThanOrEqual(Swift.abs(e - reference) / reference, 3e-7, "exp(\(v))")
         }
     }
+
+    /// GELU's erf (a vectorisable Chebyshev fit instead of libm's scalar erff) on every ISA.
+    func testErfKernelIsAccurateOverItsRange() {
+        let values = stride(from: Float(-9), through: 9, by: 0.0137).map { $0 } + [0, -0, 1e-8, -1e-8, 30, -30]
+        var y = [Float](repeating: 0, count: values.count)
+        for level in 0...nn_isa_detected() {
+            nn_set_isa_level(level)
+            nn_erf_fwd(values, &y, Int64(values.count))
+            for (v, e) in zip(values, y) {
+                XCTAssertLessThanOrEqual(Swift.abs(e - Float(Foundation.erf(Double(v)))), 2e-7, "erf(\(v)), ISA level \(level)")
+            }
+        }
+    }
 }

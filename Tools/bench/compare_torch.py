@@ -111,14 +111,14 @@ def torch_cases():
                          + 256 * 384 * 9 * 31 * 31 + 256 * 256 * 9 * 31 * 31)
         return run, flops
 
-    def unet_small():
-        """diffusers' UNetSpatioTemporalConditionModel at the bench's CPU size; flops counted by
-        torch's FlopCounterMode (matmul/conv/attention flops, as both sides run the same graph)."""
+    def unet(frames, **config):
+        """diffusers' UNetSpatioTemporalConditionModel, one denoising call on `frames` 32x32 latents
+        with 2 context tokens; flops counted by torch's FlopCounterMode (matmul/conv/attention flops,
+        as both sides run the same graph)."""
         from diffusers import UNetSpatioTemporalConditionModel
         from torch.utils.flop_counter import FlopCounterMode
-        unet = UNetSpatioTemporalConditionModel(block_out_channels=(64, 128, 256, 256), num_attention_heads=(1, 2, 4, 4),
-                                                num_frames=8).eval()
-        sample, ctx = r(1, 8, 8, 32, 32), r(1, 2, 1024)
+        unet = UNetSpatioTemporalConditionModel(num_frames=frames, **config).eval()
+        sample, ctx = r(1, frames, 8, 32, 32), r(1, 2, 1024)
         t, ids = torch.tensor([0.5]), torch.tensor([[0.02, 1.5, 0.7]])
         def run():
             with torch.no_grad():
@@ -151,7 +151,15 @@ def torch_cases():
         "lpips_alex_512_fwdbwd": lpips_alex,
         "sface_112_fwd": lambda: onnx_model("sface_float.onnx", (1, 3, 112, 112), 2 * 0.23e9),
         "yunet_640_fwd": lambda: onnx_model("yunet_float.onnx", (1, 3, 640, 640), 2 * 0.15e9),
-        "unet_svd_small_f8_32x32_fwd": unet_small,
+        "unet_svd_small_f8_32x32_fwd": lambda: unet(8, block_out_channels=(64, 128, 256, 256),
+                                                    num_attention_heads=(1, 2, 4, 4)),
+        # Orbit's small config (UNetSpatioTemporalConfig.small, stock 3 x 256 time ids) on 96 frames.
+        "unet_mid_96f_32": lambda: unet(96, block_out_channels=(64, 128, 256), num_attention_heads=(1, 2, 4),
+                                        layers_per_block=1,
+                                        down_block_types=("CrossAttnDownBlockSpatioTemporal",
+                                                          "CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+                                        up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal",
+                                                        "CrossAttnUpBlockSpatioTemporal")),
     }
 
 

@@ -221,10 +221,24 @@ extension Tensor {
     }
 
     /// GEGLU (Shazeer 2020) as diffusers applies it after the projection: the last axis holds
-    /// [hidden, gate]; returns hidden * gelu(gate). Composed, so it records no op of its own.
+    /// [hidden, gate]; returns hidden * gelu(gate) (erf form). One fused kernel each way: the composed
+    /// form (chunk copies, gelu, product) cost 6% of a 96-frame UNet call.
     public func geglu() -> Tensor {
-        let parts = chunked(2, axis: -1)
-        return parts[0] * parts[1].gelu()
+        let inner = shape[rank - 1] / 2
+        precondition(shape[rank - 1] == 2 * inner, "geglu needs an even last axis, got \(shape)")
+        let src = contiguous(), rows = count / Swift.max(2 * inner, 1)
+        let out = Tensor.uninitialized(Array(shape.dropLast()) + [inner])
+        let (x, y) = (src.data, out.data)
+        parallelFor(rows, grain: Swift.max(1, (1 << 14) / Swift.max(inner, 1))) { lo, hi in nn_geglu_fwd(x, y, Int64(lo), Int64(hi), Int64(inner)) }
+        let saved = src.detached()
+        return record(out, inputs: [self]) { g in
+            let dy = g.contiguous(), dx = Tensor.uninitialized(saved.shape)
+            let (px, pdy, pdx) = (saved.data, dy.data, dx.data)
+            parallelFor(rows, grain: Swift.max(1, (1 << 14) / Swift.max(inner, 1))) { lo, hi in
+                nn_geglu_bwd(px, pdy, pdx, Int64(lo), Int64(hi), Int64(inner))
+            }
+            return [dx]
+        }
     }
 }
 

@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG", "CTurboJPEG"], swiftSettings: swiftSettings),
         .target(name: "Models", dependencies: ["Tensor", "NN"], swiftSettings: swiftSettings),
         .target(name: "Diffusion", dependencies: ["Tensor"], swiftSettings: swiftSettings),
+        .target(name: "Splat", dependencies: ["Tensor", "Imaging", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "orbit",
@@ -40,7 +41,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "splat",
-            dependencies: ["Tensor", "Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Tensor", "Imaging", "Splat", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bench", dependencies: ["Tensor", "NN", "Models"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SplatTests", dependencies: ["Splat", "Imaging", "Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -138,6 +138,63 @@ void nn_adam_step(float *restrict p, const float *restrict g, float *restrict m,
                   int64_t n, float lr, float beta1, float beta2, float eps, float wd,
                   float bc1, float bc2, int decoupled);
 
+// ---- Gaussian splatting (gs_project.c, gs_sh.c, gs_raster.c) ---------------------------------
+// A pinhole camera, OpenCV convention (x right, y down, z forward): x_cam = rotation x + translation.
+typedef struct {
+    float rotation[9];     // world-to-camera, row-major
+    float translation[3];
+    float fx, fy, cx, cy;  // pixels; pixel centres at integer + 0.5
+    int32_t width, height;
+    float near_plane, far_plane;
+    float eps2d;           // dilation added to the 2D covariance's diagonal (0.3)
+    int32_t antialiased;   // Mip-Splatting opacity compensation
+    float alpha_min;       // smallest alpha composited (1/255); also sets the extent sqrt(2 ln(opacity / alpha_min))
+} gs_camera;
+
+// Projection: means [N,3], log_scales [N,3], quats [N,4] (w first), opacity_logits [N] ->
+// means2d [N,2], conics [N,3], depths [N], radii [N,2] (0 = culled), opacities [N].
+void gs_project_fwd(const float *restrict means, const float *restrict log_scales, const float *restrict quats,
+                    const float *restrict opacity_logits, const gs_camera *cam, int64_t begin, int64_t end,
+                    float *restrict means2d, float *restrict conics, float *restrict depths, int32_t *restrict radii,
+                    float *restrict opacities);
+void gs_project_bwd(const float *restrict means, const float *restrict log_scales, const float *restrict quats,
+                    const float *restrict opacity_logits, const gs_camera *cam, int64_t begin, int64_t end,
+                    const int32_t *restrict radii, const float *restrict d_means2d, const float *restrict d_conics,
+                    const float *restrict d_depths, const float *restrict d_opacities, float *restrict d_means,
+                    float *restrict d_log_scales, float *restrict d_quats, float *restrict d_opacity_logits);
+// Colour from SH: sh [N,K,3] with `active_degree` bands used, means [N,3], camera centre [3] -> colours [N,3].
+void gs_sh_fwd(const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
+               const float *restrict centre, int64_t begin, int64_t end, float *restrict colours);
+// d_sh overwritten; the view direction's share of the means' gradient is added to d_means.
+void gs_sh_bwd(const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
+               const float *restrict centre, int64_t begin, int64_t end, const float *restrict d_colours,
+               float *restrict d_sh, float *restrict d_means);
+// Binning into 16x16 tiles.
+void gs_count_tiles(const float *restrict means2d, const int32_t *restrict radii, int32_t tiles_x, int32_t tiles_y,
+                    int64_t begin, int64_t end, int32_t *restrict counts);
+void gs_emit_keys(const float *restrict means2d, const int32_t *restrict radii, const float *restrict depths,
+                  const int64_t *restrict offsets, int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end,
+                  uint64_t *restrict keys, int32_t *restrict ids);
+void gs_sort_keys(uint64_t *restrict keys, int32_t *restrict ids, uint64_t *restrict scratch_keys,
+                  int32_t *restrict scratch_ids, int64_t n, int32_t key_bits);
+void gs_tile_ranges(const uint64_t *restrict keys, int64_t n, int32_t tiles, int64_t *restrict ranges);
+// Rasterisation per tile, forward and backward (instance_grads [M,10], then gs_reduce_instances).
+void gs_rasterize_fwd(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
+                      const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
+                      const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
+                      float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
+                      int32_t *restrict n_contrib);
+void gs_rasterize_bwd(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
+                      const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
+                      const float *restrict background, const float *restrict final_t, const int32_t *restrict n_contrib,
+                      const float *restrict d_rgb, const float *restrict d_alpha, const float *restrict d_depth,
+                      int64_t begin, int64_t end, float *restrict instance_grads);
+void gs_reduce_instances(const int32_t *restrict ids, const float *restrict instance_grads, int64_t n,
+                         float *restrict d_means2d, float *restrict d_conics, float *restrict d_opacities,
+                         float *restrict d_colours, float *restrict d_depths);
+
 #ifdef __cplusplus
 }
 #endif

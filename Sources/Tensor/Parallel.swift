@@ -15,8 +15,9 @@ public enum Parallel {
 }
 
 /// Calls `body(begin, end)` on disjoint chunks covering [0, count), spread over the cores with an
-/// atomic chunk counter. `grain` is the smallest chunk worth a dispatch.
-public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Int, Int) -> Void) {
+/// atomic chunk counter. `grain` is the smallest chunk worth a dispatch; `chunk` fixes the chunk size
+/// (small chunks balance very uneven items, such as tiles of a rendered image).
+public func parallelFor(_ count: Int, grain: Int = 1, chunk fixedChunk: Int? = nil, _ body: (Int, Int) -> Void) {
     let threads = Parallel.threads
     if count <= 0 { return }
     if threads == 1 || count <= grain {
@@ -24,7 +25,7 @@ public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Int, Int) -> Void
         return
     }
     // About 4 chunks per thread balances uneven work without much counter traffic.
-    let chunk = max(grain, (count + threads * 4 - 1) / (threads * 4))
+    let chunk = fixedChunk.map { Swift.max(1, $0) } ?? max(grain, (count + threads * 4 - 1) / (threads * 4))
     let chunks = (count + chunk - 1) / chunk
     let next = Atomic<Int>(0)
     withoutActuallyEscaping(body) { body in

@@ -1,0 +1,267 @@
+// Tile-based Gaussian rasterisation (Kerbl et al. 2023; gsplat's layout): binning into 16x16 tiles
+// by (tile, depth) keys with a radix sort, then per tile front-to-back alpha compositing with SIMD
+// over the tile's 256 pixels, and the backward pass back to front without per-pixel lists (the
+// forward saves each pixel's final transmittance and contributor count). Forward and backward side
+// by side; pure functions over [begin, end) ranges of Gaussians or tiles.
+#include "nn_isa.h"
+
+#define GS_TILE 16
+#define GS_PIXELS (GS_TILE * GS_TILE)
+
+// The tiles [x0, x1) x [y0, y1) that a Gaussian's box (mean +- radius) overlaps.
+static inline void gs_tile_rect(const float *mean, const int32_t *radius, int32_t tiles_x, int32_t tiles_y, int32_t *x0,
+                                int32_t *y0, int32_t *x1, int32_t *y1) {
+    float u = mean[0], v = mean[1];
+    *x0 = (int32_t)fminf(fmaxf(floorf((u - radius[0]) / GS_TILE), 0), tiles_x);
+    *x1 = (int32_t)fminf(fmaxf(ceilf((u + radius[0]) / GS_TILE), 0), tiles_x);
+    *y0 = (int32_t)fminf(fmaxf(floorf((v - radius[1]) / GS_TILE), 0), tiles_y);
+    *y1 = (int32_t)fminf(fmaxf(ceilf((v + radius[1]) / GS_TILE), 0), tiles_y);
+}
+
+// means2d [N,2], radii [N,2] -> counts [N]: tiles each Gaussian touches (0 when culled).
+void gs_count_tiles(const float *restrict means2d, const int32_t *restrict radii, int32_t tiles_x, int32_t tiles_y,
+                    int64_t begin, int64_t end, int32_t *restrict counts) {
+    for (int64_t i = begin; i < end; i++) {
+        counts[i] = 0;
+        if (radii[2 * i] <= 0 && radii[2 * i + 1] <= 0) continue;
+        int32_t x0, y0, x1, y1;
+        gs_tile_rect(means2d + 2 * i, radii + 2 * i, tiles_x, tiles_y, &x0, &y0, &x1, &y1);
+        counts[i] = (x1 - x0) * (y1 - y0);
+    }
+}
+
+// offsets [N] (exclusive prefix sums of counts) -> keys [M] = tile << 32 | depth bits (positive
+// floats order as their bit patterns), ids [M] = Gaussian index.
+void gs_emit_keys(const float *restrict means2d, const int32_t *restrict radii, const float *restrict depths,
+                  const int64_t *restrict offsets, int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end,
+                  uint64_t *restrict keys, int32_t *restrict ids) {
+    for (int64_t i = begin; i < end; i++) {
+        if (radii[2 * i] <= 0 && radii[2 * i + 1] <= 0) continue;
+        int32_t x0, y0, x1, y1;
+        gs_tile_rect(means2d + 2 * i, radii + 2 * i, tiles_x, tiles_y, &x0, &y0, &x1, &y1);
+        uint32_t bits;
+        memcpy(&bits, depths + i, 4);
+        int64_t k = offsets[i];
+        for (int32_t ty = y0; ty < y1; ty++)
+            for (int32_t tx = x0; tx < x1; tx++) {
+                keys[k] = ((uint64_t)(uint32_t)(ty * tiles_x + tx) << 32) | bits;
+                ids[k] = (int32_t)i;
+                k++;
+            }
+    }
+}
+
+// Stable LSD radix sort of keys (with ids) on their low `key_bits` bits, 8 bits per pass, using
+// the scratch arrays; the result ends in keys / ids.
+void gs_sort_keys(uint64_t *restrict keys, int32_t *restrict ids, uint64_t *restrict scratch_keys,
+                  int32_t *restrict scratch_ids, int64_t n, int32_t key_bits) {
+    uint64_t *src_k = keys, *dst_k = scratch_keys;
+    int32_t *src_i = ids, *dst_i = scratch_ids;
+    for (int32_t shift = 0; shift < key_bits; shift += 8) {
+        int64_t count[257] = {0};
+        for (int64_t j = 0; j < n; j++) count[((src_k[j] >> shift) & 0xFF) + 1]++;
+        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+        for (int64_t j = 0; j < n; j++) {
+            int64_t at = count[(src_k[j] >> shift) & 0xFF]++;
+            dst_k[at] = src_k[j];
+            dst_i[at] = src_i[j];
+        }
+        uint64_t *tk = src_k; src_k = dst_k; dst_k = tk;
+        int32_t *ti = src_i; src_i = dst_i; dst_i = ti;
+    }
+    if (src_k != keys) {
+        memcpy(keys, src_k, (size_t)n * sizeof(uint64_t));
+        memcpy(ids, src_i, (size_t)n * sizeof(int32_t));
+    }
+}
+
+// Sorted keys [M] -> ranges [tiles, 2]: each tile's [start, end) in the sorted list.
+void gs_tile_ranges(const uint64_t *restrict keys, int64_t n, int32_t tiles, int64_t *restrict ranges) {
+    for (int32_t t = 0; t < tiles; t++) ranges[2 * t] = ranges[2 * t + 1] = 0;
+    for (int64_t j = 0; j < n; j++) {
+        int32_t t = (int32_t)(keys[j] >> 32);
+        if (j == 0 || (int32_t)(keys[j - 1] >> 32) != t) ranges[2 * t] = j;
+        if (j == n - 1 || (int32_t)(keys[j + 1] >> 32) != t) ranges[2 * t + 1] = j + 1;
+    }
+}
+
+// Forward over tiles [begin, end). Per Gaussian: means2d [N,2], conics [N,3], opacities [N],
+// colours [N,3], depths [N]; ranges [tiles,2] and ids [M] from binning; background [3]; alphas below
+// alpha_min (3DGS: 1/255) are skipped.
+// Outputs per pixel (row-major H x W): rgb [H,W,3] (composited over the background), alpha [H,W],
+// depth [H,W] (expected depth, not normalised), final_t [H,W] and n_contrib [H,W] for the backward.
+NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
+                                     const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+                                     const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
+                                     float alpha_min, const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
+                                     float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
+                                     int32_t *restrict n_contrib) {
+    float px[GS_PIXELS], py[GS_PIXELS], T[GS_PIXELS], cr[GS_PIXELS], cg[GS_PIXELS], cb[GS_PIXELS], cd[GS_PIXELS];
+    float done[GS_PIXELS], last[GS_PIXELS];
+    for (int64_t tile = begin; tile < end; tile++) {
+        int32_t tx = (int32_t)(tile % tiles_x), ty = (int32_t)(tile / tiles_x);
+        int live = 0;
+        for (int p = 0; p < GS_PIXELS; p++) {
+            int x = tx * GS_TILE + p % GS_TILE, y = ty * GS_TILE + p / GS_TILE;
+            px[p] = x + 0.5f; py[p] = y + 0.5f;
+            T[p] = 1; cr[p] = cg[p] = cb[p] = cd[p] = 0; last[p] = 0;
+            done[p] = (x < width && y < height) ? 0.0f : 1.0f;
+            live += done[p] == 0;
+        }
+        int64_t start = ranges[2 * tile], stop = ranges[2 * tile + 1];
+        for (int64_t idx = start; idx < stop && live > 0; idx++) {
+            int32_t g = ids[idx];
+            float mx = means2d[2 * g], my = means2d[2 * g + 1];
+            float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
+            float r = colours[3 * g], gg = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
+            float n = (float)(idx - start + 1);
+            for (int p = 0; p < GS_PIXELS; p++) {
+                float dx = px[p] - mx, dy = py[p] - my;
+                float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
+                float a = fminf(0.99f, o * nn_expf(power));
+                float t = T[p], nt = t * (1.0f - a);
+                int ok = (power <= 0.0f) & (a >= alpha_min) & (done[p] == 0.0f);
+                int halt = ok & (nt < 1e-4f);
+                int inc = ok & !halt;
+                float w = inc ? a * t : 0.0f;
+                cr[p] += w * r; cg[p] += w * gg; cb[p] += w * b; cd[p] += w * d;
+                T[p] = inc ? nt : t;
+                last[p] = inc ? n : last[p];
+                done[p] = halt ? 1.0f : done[p];
+            }
+            if (((idx - start) & 31) == 31) {
+                live = 0;
+                for (int p = 0; p < GS_PIXELS; p++) live += done[p] == 0.0f;
+            }
+        }
+        for (int p = 0; p < GS_PIXELS; p++) {
+            int x = tx * GS_TILE + p % GS_TILE, y = ty * GS_TILE + p / GS_TILE;
+            if (x >= width || y >= height) continue;
+            int64_t o = (int64_t)y * width + x;
+            rgb[3 * o] = cr[p] + T[p] * background[0];
+            rgb[3 * o + 1] = cg[p] + T[p] * background[1];
+            rgb[3 * o + 2] = cb[p] + T[p] * background[2];
+            alpha_out[o] = 1.0f - T[p];
+            depth_out[o] = cd[p];
+            final_t[o] = T[p];
+            n_contrib[o] = (int32_t)last[p];
+        }
+    }
+}
+NN_DISPATCH(gs_rasterize_fwd,
+            (const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
+             const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+             const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
+             const float *restrict background,
+             int64_t begin, int64_t end, float *restrict rgb, float *restrict alpha_out, float *restrict depth_out,
+             float *restrict final_t, int32_t *restrict n_contrib),
+            (means2d, conics, opacities, colours, depths, ranges, ids, width, height, tiles_x, alpha_min, background, begin, end, rgb,
+             alpha_out, depth_out, final_t, n_contrib))
+
+// Backward over tiles [begin, end): d_rgb [H,W,3], d_alpha [H,W], d_depth [H,W] -> one gradient
+// record per list entry, instance_grads [M, GS_INSTANCE_GRADS] = (d mean2d x, y, d conic a, b, c,
+// d opacity, d colour r, g, b, d depth), written without races (each entry belongs to one tile) and
+// summed per Gaussian by gs_reduce_instances in list order, so results do not depend on threads.
+NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
+                                     const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+                                     const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
+                                     float alpha_min, const float *restrict background, const float *restrict final_t,
+                                     const int32_t *restrict n_contrib, const float *restrict d_rgb, const float *restrict d_alpha,
+                                     const float *restrict d_depth, int64_t begin, int64_t end, float *restrict instance_grads) {
+    float px[GS_PIXELS], py[GS_PIXELS], T[GS_PIXELS], tf[GS_PIXELS], last[GS_PIXELS];
+    float gr[GS_PIXELS], gg[GS_PIXELS], gb[GS_PIXELS], gd[GS_PIXELS], bg_term[GS_PIXELS], ga[GS_PIXELS];
+    float ar[GS_PIXELS], ag[GS_PIXELS], ab[GS_PIXELS], ad[GS_PIXELS], la[GS_PIXELS], lr[GS_PIXELS], lg[GS_PIXELS], lb[GS_PIXELS], ld[GS_PIXELS];
+    for (int64_t tile = begin; tile < end; tile++) {
+        int32_t tx = (int32_t)(tile % tiles_x), ty = (int32_t)(tile / tiles_x);
+        int32_t max_last = 0;
+        for (int p = 0; p < GS_PIXELS; p++) {
+            int x = tx * GS_TILE + p % GS_TILE, y = ty * GS_TILE + p / GS_TILE;
+            px[p] = x + 0.5f; py[p] = y + 0.5f;
+            ar[p] = ag[p] = ab[p] = ad[p] = la[p] = lr[p] = lg[p] = lb[p] = ld[p] = 0;
+            if (x < width && y < height) {
+                int64_t o = (int64_t)y * width + x;
+                T[p] = tf[p] = final_t[o];
+                last[p] = (float)n_contrib[o];
+                gr[p] = d_rgb[3 * o]; gg[p] = d_rgb[3 * o + 1]; gb[p] = d_rgb[3 * o + 2];
+                gd[p] = d_depth[o]; ga[p] = d_alpha[o];
+                bg_term[p] = background[0] * gr[p] + background[1] * gg[p] + background[2] * gb[p];
+                if (n_contrib[o] > max_last) max_last = n_contrib[o];
+            } else {
+                T[p] = tf[p] = 1; last[p] = 0;
+                gr[p] = gg[p] = gb[p] = gd[p] = ga[p] = bg_term[p] = 0;
+            }
+        }
+        int64_t start = ranges[2 * tile];
+        for (int64_t idx = start + max_last - 1; idx >= start; idx--) {
+            int32_t g = ids[idx];
+            float mx = means2d[2 * g], my = means2d[2 * g + 1];
+            float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
+            float r = colours[3 * g], gc = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
+            float n = (float)(idx - start);  // entries before this one; active where n < last
+            float s_mx = 0, s_my = 0, s_a = 0, s_b = 0, s_c = 0, s_o = 0, s_r = 0, s_g = 0, s_bl = 0, s_d = 0;
+            for (int p = 0; p < GS_PIXELS; p++) {
+                float dx = px[p] - mx, dy = py[p] - my;
+                float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
+                float G = nn_expf(power);
+                float raw = o * G;
+                float a = fminf(0.99f, raw);
+                int active = (n < last[p]) & (power <= 0.0f) & (a >= alpha_min);
+                float one_minus = fmaxf(1e-6f, 1.0f - a);
+                float t = active ? T[p] / one_minus : T[p];
+                float w = active ? a * t : 0.0f;
+                // Colour (and depth) accumulated behind this Gaussian, front-to-back normalised.
+                float nar = la[p] * lr[p] + (1.0f - la[p]) * ar[p];
+                float nag = la[p] * lg[p] + (1.0f - la[p]) * ag[p];
+                float nab = la[p] * lb[p] + (1.0f - la[p]) * ab[p];
+                float nad = la[p] * ld[p] + (1.0f - la[p]) * ad[p];
+                float dl_da = t * ((r - nar) * gr[p] + (gc - nag) * gg[p] + (b - nab) * gb[p] + (d - nad) * gd[p])
+                              + tf[p] / one_minus * (ga[p] - bg_term[p]);
+                dl_da = (active && raw <= 0.99f) ? dl_da : 0.0f;
+                float dpower = o * G * dl_da;
+                s_r += w * gr[p]; s_g += w * gg[p]; s_bl += w * gb[p]; s_d += w * gd[p];
+                s_o += G * dl_da;
+                s_a += -0.5f * dx * dx * dpower;
+                s_c += -0.5f * dy * dy * dpower;
+                s_b += -dx * dy * dpower;
+                s_mx += (A * dx + B * dy) * dpower;
+                s_my += (C * dy + B * dx) * dpower;
+                ar[p] = active ? nar : ar[p]; ag[p] = active ? nag : ag[p]; ab[p] = active ? nab : ab[p]; ad[p] = active ? nad : ad[p];
+                la[p] = active ? a : la[p];
+                lr[p] = active ? r : lr[p]; lg[p] = active ? gc : lg[p]; lb[p] = active ? b : lb[p]; ld[p] = active ? d : ld[p];
+                T[p] = t;
+            }
+            float *out = instance_grads + idx * 10;
+            out[0] = s_mx; out[1] = s_my; out[2] = s_a; out[3] = s_b; out[4] = s_c;
+            out[5] = s_o; out[6] = s_r; out[7] = s_g; out[8] = s_bl; out[9] = s_d;
+        }
+        // Entries past every pixel's last contributor receive no gradient.
+        for (int64_t idx = start + max_last; idx < ranges[2 * tile + 1]; idx++)
+            for (int k = 0; k < 10; k++) instance_grads[idx * 10 + k] = 0;
+    }
+}
+NN_DISPATCH(gs_rasterize_bwd,
+            (const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
+             const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+             const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
+             const float *restrict background,
+             const float *restrict final_t, const int32_t *restrict n_contrib, const float *restrict d_rgb,
+             const float *restrict d_alpha, const float *restrict d_depth, int64_t begin, int64_t end,
+             float *restrict instance_grads),
+            (means2d, conics, opacities, colours, depths, ranges, ids, width, height, tiles_x, alpha_min, background, final_t, n_contrib,
+             d_rgb, d_alpha, d_depth, begin, end, instance_grads))
+
+// Sums the per-entry records into per-Gaussian gradients (accumulating into the outputs), serially
+// in list order: d_means2d [N,2], d_conics [N,3], d_opacities [N], d_colours [N,3], d_depths [N].
+void gs_reduce_instances(const int32_t *restrict ids, const float *restrict instance_grads, int64_t n,
+                         float *restrict d_means2d, float *restrict d_conics, float *restrict d_opacities,
+                         float *restrict d_colours, float *restrict d_depths) {
+    for (int64_t idx = 0; idx < n; idx++) {
+        int32_t g = ids[idx];
+        const float *s = instance_grads + idx * 10;
+        d_means2d[2 * g] += s[0]; d_means2d[2 * g + 1] += s[1];
+        d_conics[3 * g] += s[2]; d_conics[3 * g + 1] += s[3]; d_conics[3 * g + 2] += s[4];
+        d_opacities[g] += s[5];
+        d_colours[3 * g] += s[6]; d_colours[3 * g + 1] += s[7]; d_colours[3 * g + 2] += s[8];
+        d_depths[g] += s[9];
+    }
+}

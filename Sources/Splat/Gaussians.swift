@@ -1,0 +1,33 @@
+import Foundation
+
+/// 3D Gaussians as the kernels read them: structure of arrays, row-major.
+public struct Gaussians: Equatable, Sendable {
+    /// [N, 3] centres.
+    public var means: [Float]
+    /// [N, 3] log standard deviations along the Gaussian's axes.
+    public var logScales: [Float]
+    /// [N, 4] rotations as quaternions, w first (normalised when used).
+    public var quaternions: [Float]
+    /// [N] opacities as logits (sigmoid gives the opacity).
+    public var opacityLogits: [Float]
+    /// Spherical-harmonics degree of the colour, 0...3.
+    public var shDegree: Int
+    /// [N, (degree + 1)^2, 3] SH coefficients per colour channel; coefficient 0 is the DC term
+    /// (colour = 0.5 + C0 * dc + higher bands, C0 = 0.28209479).
+    public var sh: [Float]
+
+    public var count: Int { opacityLogits.count }
+    public var shCoefficients: Int { (shDegree + 1) * (shDegree + 1) }
+
+    public init(means: [Float], logScales: [Float], quaternions: [Float], opacityLogits: [Float], shDegree: Int, sh: [Float]) {
+        let n = opacityLogits.count, k = (shDegree + 1) * (shDegree + 1)
+        precondition(means.count == 3 * n && logScales.count == 3 * n && quaternions.count == 4 * n && sh.count == 3 * k * n,
+                     "Gaussians: inconsistent array sizes for \(n) Gaussians of SH degree \(shDegree)")
+        precondition((0...3).contains(shDegree), "SH degree must be 0...3")
+        (self.means, self.logScales, self.quaternions, self.opacityLogits, self.shDegree, self.sh) =
+            (means, logScales, quaternions, opacityLogits, shDegree, sh)
+    }
+
+    /// SH DC coefficient for an RGB colour in [0, 1]: the inverse of colour = 0.5 + C0 dc.
+    public static func dc(forColour c: Float) -> Float { (c - 0.5) / 0.28209479177387814 }
+}

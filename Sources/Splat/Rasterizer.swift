@@ -1,0 +1,191 @@
+import Foundation
+import ShadersCPU
+import Tensor
+
+/// How a view is rendered.
+public struct RenderSettings: Sendable {
+    public var background: SIMD3<Float> = SIMD3(1, 1, 1)
+    /// Mip-Splatting's opacity compensation for the 2D dilation.
+    public var antialiased = false
+    /// SH bands in use (training raises it over time); nil: all the Gaussians have.
+    public var activeSHDegree: Int?
+    public var nearPlane: Float = 0.01, farPlane: Float = 1e10
+    /// Added to the 2D covariance's diagonal (pixels^2), as 3DGS.
+    public var dilation: Float = 0.3
+    /// Smallest alpha composited (3DGS: 1/255). Smaller values make the image a smooth function of
+    /// the parameters (what finite-difference tests need) at the cost of larger footprints.
+    public var alphaMin: Float = 1 / 255
+
+    public init() {}
+}
+
+/// One rendered view and what its backward pass needs (projection, binning, per-pixel state).
+public final class RenderedView {
+    public let width: Int, height: Int
+    /// [H, W, 3] composited over the background.
+    public let rgb: [Float]
+    /// [H, W] accumulated opacity, 1 - final transmittance.
+    public let alpha: [Float]
+    /// [H, W] expected depth (sum of weights x depth, not normalised by alpha).
+    public let depth: [Float]
+    /// [N, 2] screen radii in pixels (0 = culled); densification reads which Gaussians were visible.
+    public let radii: [Int32]
+
+    let camera: Camera, kernelCamera: gs_camera, settings: RenderSettings, activeDegree: Int
+    let means2d: [Float], conics: [Float], depths: [Float], opacities: [Float], colours: [Float]
+    let ids: [Int32], ranges: [Int64], tilesX: Int
+    let finalT: [Float], contributors: [Int32]
+
+    init(width: Int, height: Int, rgb: [Float], alpha: [Float], depth: [Float], radii: [Int32], camera: Camera, kernelCamera: gs_camera,
+         settings: RenderSettings, activeDegree: Int, means2d: [Float], conics: [Float], depths: [Float], opacities: [Float],
+         colours: [Float], ids: [Int32], ranges: [Int64], tilesX: Int, finalT: [Float], contributors: [Int32]) {
+        (self.width, self.height, self.rgb, self.alpha, self.depth, self.radii) = (width, height, rgb, alpha, depth, radii)
+        (self.camera, self.kernelCamera, self.settings, self.activeDegree) = (camera, kernelCamera, settings, activeDegree)
+        (self.means2d, self.conics, self.depths, self.opacities, self.colours) = (means2d, conics, depths, opacities, colours)
+        (self.ids, self.ranges, self.tilesX, self.finalT, self.contributors) = (ids, ranges, tilesX, finalT, contributors)
+    }
+
+    /// Tile-list entries (Gaussian-tile pairs) of this render.
+    public var instances: Int { ids.count }
+}
+
+/// Gradients of a loss with respect to every Gaussian parameter (layouts as in `Gaussians`).
+public struct GaussianGradients: Sendable {
+    public var means: [Float], logScales: [Float], quaternions: [Float], opacityLogits: [Float], sh: [Float]
+    /// [N, 2] gradient of the 2D means in pixels (what densification accumulates).
+    public var means2d: [Float]
+}
+
+/// The tile rasteriser: `render` (projection, SH colour, binning, per-tile compositing) and
+/// `backward` (per-tile back-to-front gradients, reduced per Gaussian in a fixed order, then through
+/// the colour and projection), both spread over the cores.
+public enum Rasterizer {
+    static let tile = 16
+
+    static func camera(_ c: Camera, _ s: RenderSettings) -> gs_camera {
+        var cam = gs_camera()
+        withUnsafeMutableBytes(of: &cam.rotation) { raw in
+            let rotation = raw.bindMemory(to: Float.self)
+            for i in 0..<9 { rotation[i] = c.rotation[i] }
+        }
+        (cam.translation.0, cam.translation.1, cam.translation.2) = (c.translation.x, c.translation.y, c.translation.z)
+        (cam.fx, cam.fy, cam.cx, cam.cy) = (c.fx, c.fy, c.cx, c.cy)
+        (cam.width, cam.height) = (Int32(c.width), Int32(c.height))
+        (cam.near_plane, cam.far_plane, cam.eps2d) = (s.nearPlane, s.farPlane, s.dilation)
+        cam.antialiased = s.antialiased ? 1 : 0
+        cam.alpha_min = s.alphaMin
+        return cam
+    }
+
+    public static func render(_ g: Gaussians, camera: Camera, settings: RenderSettings = RenderSettings()) -> RenderedView {
+        let n = g.count, (w, h) = (camera.width, camera.height)
+        let cam = Self.camera(camera, settings)
+        let degree = min(settings.activeSHDegree ?? g.shDegree, g.shDegree)
+        var means2d = [Float](repeating: 0, count: 2 * n), conics = [Float](repeating: 0, count: 3 * n)
+        var depths = [Float](repeating: 0, count: n), opacities = [Float](repeating: 0, count: n)
+        var radii = [Int32](repeating: 0, count: 2 * n), colours = [Float](repeating: 0, count: 3 * n)
+        let centre = camera.centre, centreArray = [centre.x, centre.y, centre.z]
+        means2d.withUnsafeMutableBufferPointer { m2 in conics.withUnsafeMutableBufferPointer { co in
+            depths.withUnsafeMutableBufferPointer { de in opacities.withUnsafeMutableBufferPointer { op in
+                radii.withUnsafeMutableBufferPointer { ra in colours.withUnsafeMutableBufferPointer { cl in
+                    let (pm2, pco, pde, pop, pra, pcl) = (m2.baseAddress!, co.baseAddress!, de.baseAddress!, op.baseAddress!,
+                                                           ra.baseAddress!, cl.baseAddress!)
+                    withUnsafePointer(to: cam) { pcam in
+                        parallelFor(n, grain: 2048) { lo, hi in
+                            gs_project_fwd(g.means, g.logScales, g.quaternions, g.opacityLogits, pcam, Int64(lo), Int64(hi),
+                                           pm2, pco, pde, pra, pop)
+                            gs_sh_fwd(g.sh, Int32(g.shCoefficients), Int32(degree), g.means, centreArray, Int64(lo), Int64(hi), pcl)
+                        }
+                    }
+                } }
+            } }
+        } }
+
+        // Binning: tiles per Gaussian, keys (tile, depth), radix sort, per-tile ranges.
+        let tilesX = (w + tile - 1) / tile, tilesY = (h + tile - 1) / tile, tiles = tilesX * tilesY
+        var counts = [Int32](repeating: 0, count: n)
+        counts.withUnsafeMutableBufferPointer { c in
+            let pc = c.baseAddress!
+            parallelFor(n, grain: 4096) { lo, hi in gs_count_tiles(means2d, radii, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pc + 0) }
+        }
+        var offsets = [Int64](repeating: 0, count: n)
+        var total: Int64 = 0
+        for i in 0..<n { offsets[i] = total; total += Int64(counts[i]) }
+        let m = Int(total)
+        var keys = [UInt64](repeating: 0, count: m), ids = [Int32](repeating: 0, count: m)
+        keys.withUnsafeMutableBufferPointer { k in ids.withUnsafeMutableBufferPointer { d in
+            let (pk, pd) = (k.baseAddress, d.baseAddress)
+            parallelFor(n, grain: 4096) { lo, hi in
+                gs_emit_keys(means2d, radii, depths, offsets, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pk, pd)
+            }
+        } }
+        var scratchKeys = [UInt64](repeating: 0, count: m), scratchIds = [Int32](repeating: 0, count: m)
+        let tileBits = Int.bitWidth - max(tiles - 1, 1).leadingZeroBitCount
+        gs_sort_keys(&keys, &ids, &scratchKeys, &scratchIds, Int64(m), Int32(32 + tileBits))
+        var ranges = [Int64](repeating: 0, count: 2 * tiles)
+        gs_tile_ranges(keys, Int64(m), Int32(tiles), &ranges)
+
+        var rgb = [Float](repeating: 0, count: 3 * w * h), alpha = [Float](repeating: 0, count: w * h)
+        var depth = [Float](repeating: 0, count: w * h), finalT = [Float](repeating: 0, count: w * h)
+        var contributors = [Int32](repeating: 0, count: w * h)
+        let background = [settings.background.x, settings.background.y, settings.background.z]
+        rgb.withUnsafeMutableBufferPointer { r in alpha.withUnsafeMutableBufferPointer { a in depth.withUnsafeMutableBufferPointer { d in
+            finalT.withUnsafeMutableBufferPointer { t in contributors.withUnsafeMutableBufferPointer { c in
+                let (pr, pa, pd, pt, pc) = (r.baseAddress, a.baseAddress, d.baseAddress, t.baseAddress, c.baseAddress)
+                parallelFor(tiles, chunk: 2) { lo, hi in
+                    gs_rasterize_fwd(means2d, conics, opacities, colours, depths, ranges, ids, Int32(w), Int32(h), Int32(tilesX),
+                                     settings.alphaMin, background, Int64(lo), Int64(hi), pr, pa, pd, pt, pc)
+                }
+            } }
+        } } }
+        return RenderedView(width: w, height: h, rgb: rgb, alpha: alpha, depth: depth, radii: radii, camera: camera, kernelCamera: cam,
+                            settings: settings,
+                            activeDegree: degree, means2d: means2d, conics: conics, depths: depths, opacities: opacities,
+                            colours: colours, ids: ids, ranges: ranges, tilesX: tilesX, finalT: finalT, contributors: contributors)
+    }
+
+    /// Gradients of a loss given its gradients with respect to the rendered rgb [H,W,3] and,
+    /// optionally, alpha [H,W] and depth [H,W].
+    public static func backward(_ r: RenderedView, _ g: Gaussians, dRGB: [Float], dAlpha: [Float]? = nil,
+                                dDepth: [Float]? = nil) -> GaussianGradients {
+        let n = g.count, (w, h) = (r.width, r.height), m = r.ids.count
+        precondition(dRGB.count == 3 * w * h, "dRGB must be [H, W, 3]")
+        let zeros = [Float](repeating: 0, count: w * h)
+        let background = [r.settings.background.x, r.settings.background.y, r.settings.background.z]
+        var instances = [Float](repeating: 0, count: 10 * m)
+        let tiles = r.ranges.count / 2
+        instances.withUnsafeMutableBufferPointer { s in
+            let ps = s.baseAddress
+            parallelFor(tiles, chunk: 2) { lo, hi in
+                gs_rasterize_bwd(r.means2d, r.conics, r.opacities, r.colours, r.depths, r.ranges, r.ids, Int32(w), Int32(h),
+                                 Int32(r.tilesX), r.settings.alphaMin, background, r.finalT, r.contributors, dRGB, dAlpha ?? zeros, dDepth ?? zeros,
+                                 Int64(lo), Int64(hi), ps)
+            }
+        }
+        var dMeans2d = [Float](repeating: 0, count: 2 * n), dConics = [Float](repeating: 0, count: 3 * n)
+        var dOpacities = [Float](repeating: 0, count: n), dColours = [Float](repeating: 0, count: 3 * n)
+        var dDepths = [Float](repeating: 0, count: n)
+        gs_reduce_instances(r.ids, instances, Int64(m), &dMeans2d, &dConics, &dOpacities, &dColours, &dDepths)
+
+        var out = GaussianGradients(means: [Float](repeating: 0, count: 3 * n), logScales: [Float](repeating: 0, count: 3 * n),
+                                    quaternions: [Float](repeating: 0, count: 4 * n), opacityLogits: [Float](repeating: 0, count: n),
+                                    sh: [Float](repeating: 0, count: g.sh.count), means2d: dMeans2d)
+        let c = r.camera.centre, centre = [c.x, c.y, c.z]
+        out.means.withUnsafeMutableBufferPointer { dm in out.logScales.withUnsafeMutableBufferPointer { ds in
+            out.quaternions.withUnsafeMutableBufferPointer { dq in out.opacityLogits.withUnsafeMutableBufferPointer { dl in
+                out.sh.withUnsafeMutableBufferPointer { dsh in
+                    let (pm, ps, pq, pl, psh) = (dm.baseAddress, ds.baseAddress, dq.baseAddress, dl.baseAddress, dsh.baseAddress)
+                    withUnsafePointer(to: r.kernelCamera) { pcam in
+                        parallelFor(n, grain: 2048) { lo, hi in
+                            gs_project_bwd(g.means, g.logScales, g.quaternions, g.opacityLogits, pcam, Int64(lo), Int64(hi), r.radii,
+                                           dMeans2d, dConics, dDepths, dOpacities, pm, ps, pq, pl)
+                            gs_sh_bwd(g.sh, Int32(g.shCoefficients), Int32(r.activeDegree), g.means, centre, Int64(lo), Int64(hi),
+                                      dColours, psh, pm)
+                        }
+                    }
+                }
+            } }
+        } }
+        return out
+    }
+}

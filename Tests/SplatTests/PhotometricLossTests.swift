@@ -1,0 +1,40 @@
+import Splat
+import Tensor
+import TestSupport
+import XCTest
+
+final class PhotometricLossTests: XCTestCase {
+    /// The fused SSIM kernel equals the INRIA training SSIM in torch (value and autograd gradient).
+    func testSSIMMatchesTheTorchReference() throws {
+        let f = try Fixtures.file("splat/ssim.safetensors")
+        let (x, y) = (try f.tensor("x").toArray(), try f.tensor("y").toArray())
+        let (value, dx) = PhotometricLoss.ssim(x, y, width: 31, height: 23, scale: 1 / Float(x.count))
+        XCTAssertEqual(value, try f.tensor("ssim").toArray()[0], accuracy: 1e-5)
+        let expected = try f.tensor("dx").toArray()
+        let worst = zip(dx, expected).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(worst, 1e-6 + 1e-4 * expected.map { abs($0) }.max()!)
+    }
+
+    /// The combined loss's gradient (L1 or MSE plus SSIM) against central differences.
+    func testLossGradientMatchesFiniteDifferences() {
+        let (w, h) = (13, 9)
+        var rendered = Tensor.uniform([3 * w * h], low: 0, high: 1, seed: 1).toArray()
+        let target = Tensor.uniform([3 * w * h], low: 0, high: 1, seed: 2).toArray()
+        for term in [PhotometricLoss.PixelTerm.l1, .mse] {
+            let loss = PhotometricLoss(pixelTerm: term, ssimWeight: 0.2)
+            let g = loss.evaluate(rendered: rendered, target: target, width: w, height: h).gradient
+            for i in stride(from: 0, to: rendered.count, by: 7) where Swift.abs(rendered[i] - target[i]) > 0.01 {  // off L1's kink
+                let keep = rendered[i], eps: Float = 5e-3
+                rendered[i] = keep + eps
+                let lp = loss.evaluate(rendered: rendered, target: target, width: w, height: h).loss
+                rendered[i] = keep - eps
+                let lm = loss.evaluate(rendered: rendered, target: target, width: w, height: h).loss
+                rendered[i] = keep
+                XCTAssertEqual(g[i], (lp - lm) / (2 * eps), accuracy: 3e-5, "\(term) [\(i)]")
+            }
+        }
+        let same = PhotometricLoss().evaluate(rendered: target, target: target, width: w, height: h)
+        XCTAssertEqual(same.loss, 0, accuracy: 1e-6)
+        XCTAssertEqual(same.ssim, 1, accuracy: 1e-6)
+    }
+}

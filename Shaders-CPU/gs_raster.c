@@ -7,6 +7,7 @@
 
 #define GS_TILE 16
 #define GS_PIXELS (GS_TILE * GS_TILE)
+#define GS_LANES 16
 
 // The tiles [x0, x1) x [y0, y1) that a Gaussian's box (mean +- radius) overlaps.
 static inline void gs_tile_rect(const float *mean, const int32_t *radius, int32_t tiles_x, int32_t tiles_y, int32_t *x0,
@@ -198,41 +199,54 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
             float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
             float r = colours[3 * g], gc = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
             float n = (float)(idx - start);  // entries before this one; active where n < last
-            float s_mx = 0, s_my = 0, s_a = 0, s_b = 0, s_c = 0, s_o = 0, s_r = 0, s_g = 0, s_bl = 0, s_d = 0;
-            for (int p = 0; p < GS_PIXELS; p++) {
-                float dx = px[p] - mx, dy = py[p] - my;
-                float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
-                float G = nn_expf(power);
-                float raw = o * G;
-                float a = fminf(0.99f, raw);
-                int active = (n < last[p]) & (power <= 0.0f) & (a >= alpha_min);
-                float one_minus = fmaxf(1e-6f, 1.0f - a);
-                float t = active ? T[p] / one_minus : T[p];
-                float w = active ? a * t : 0.0f;
-                // Colour (and depth) accumulated behind this Gaussian, front-to-back normalised.
-                float nar = la[p] * lr[p] + (1.0f - la[p]) * ar[p];
-                float nag = la[p] * lg[p] + (1.0f - la[p]) * ag[p];
-                float nab = la[p] * lb[p] + (1.0f - la[p]) * ab[p];
-                float nad = la[p] * ld[p] + (1.0f - la[p]) * ad[p];
-                float dl_da = t * ((r - nar) * gr[p] + (gc - nag) * gg[p] + (b - nab) * gb[p] + (d - nad) * gd[p])
-                              + tf[p] / one_minus * (ga[p] - bg_term[p]);
-                dl_da = (active && raw <= 0.99f) ? dl_da : 0.0f;
-                float dpower = o * G * dl_da;
-                s_r += w * gr[p]; s_g += w * gg[p]; s_bl += w * gb[p]; s_d += w * gd[p];
-                s_o += G * dl_da;
-                s_a += -0.5f * dx * dx * dpower;
-                s_c += -0.5f * dy * dy * dpower;
-                s_b += -dx * dy * dpower;
-                s_mx += (A * dx + B * dy) * dpower;
-                s_my += (C * dy + B * dx) * dpower;
-                ar[p] = active ? nar : ar[p]; ag[p] = active ? nag : ag[p]; ab[p] = active ? nab : ab[p]; ad[p] = active ? nad : ad[p];
-                la[p] = active ? a : la[p];
-                lr[p] = active ? r : lr[p]; lg[p] = active ? gc : lg[p]; lb[p] = active ? b : lb[p]; ld[p] = active ? d : ld[p];
-                T[p] = t;
+            // Per-lane partial sums (lane = pixel mod 16): without -ffast-math a single float sum
+            // would keep the loop scalar; lanes are reduced in a fixed order afterwards.
+            float acc[10][GS_LANES];
+            for (int k = 0; k < 10; k++)
+                for (int l = 0; l < GS_LANES; l++) acc[k][l] = 0;
+            for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
+                for (int l = 0; l < GS_LANES; l++) {
+                    int p = p0 + l;
+                    float dx = px[p] - mx, dy = py[p] - my;
+                    float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
+                    float G = nn_expf(power);
+                    float raw = o * G;
+                    float a = fminf(0.99f, raw);
+                    int active = (n < last[p]) & (power <= 0.0f) & (a >= alpha_min);
+                    float one_minus = fmaxf(1e-6f, 1.0f - a);
+                    float t = active ? T[p] / one_minus : T[p];
+                    float w = active ? a * t : 0.0f;
+                    // Colour (and depth) accumulated behind this Gaussian, front-to-back normalised.
+                    float nar = la[p] * lr[p] + (1.0f - la[p]) * ar[p];
+                    float nag = la[p] * lg[p] + (1.0f - la[p]) * ag[p];
+                    float nab = la[p] * lb[p] + (1.0f - la[p]) * ab[p];
+                    float nad = la[p] * ld[p] + (1.0f - la[p]) * ad[p];
+                    float dl_da = t * ((r - nar) * gr[p] + (gc - nag) * gg[p] + (b - nab) * gb[p] + (d - nad) * gd[p])
+                                  + tf[p] / one_minus * (ga[p] - bg_term[p]);
+                    dl_da = (active && raw <= 0.99f) ? dl_da : 0.0f;
+                    float dpower = o * G * dl_da;
+                    acc[0][l] += (A * dx + B * dy) * dpower;
+                    acc[1][l] += (C * dy + B * dx) * dpower;
+                    acc[2][l] += -0.5f * dx * dx * dpower;
+                    acc[3][l] += -dx * dy * dpower;
+                    acc[4][l] += -0.5f * dy * dy * dpower;
+                    acc[5][l] += G * dl_da;
+                    acc[6][l] += w * gr[p];
+                    acc[7][l] += w * gg[p];
+                    acc[8][l] += w * gb[p];
+                    acc[9][l] += w * gd[p];
+                    ar[p] = active ? nar : ar[p]; ag[p] = active ? nag : ag[p]; ab[p] = active ? nab : ab[p]; ad[p] = active ? nad : ad[p];
+                    la[p] = active ? a : la[p];
+                    lr[p] = active ? r : lr[p]; lg[p] = active ? gc : lg[p]; lb[p] = active ? b : lb[p]; ld[p] = active ? d : ld[p];
+                    T[p] = t;
+                }
             }
             float *out = instance_grads + idx * 10;
-            out[0] = s_mx; out[1] = s_my; out[2] = s_a; out[3] = s_b; out[4] = s_c;
-            out[5] = s_o; out[6] = s_r; out[7] = s_g; out[8] = s_bl; out[9] = s_d;
+            for (int k = 0; k < 10; k++) {
+                float sum = 0;
+                for (int l = 0; l < GS_LANES; l++) sum += acc[k][l];
+                out[k] = sum;
+            }
         }
         // Entries past every pixel's last contributor receive no gradient.
         for (int64_t idx = start + max_last; idx < ranges[2 * tile + 1]; idx++)

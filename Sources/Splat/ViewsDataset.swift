@@ -16,6 +16,10 @@ public struct DatasetView: Sendable {
     public var image: Image
     /// The image's alpha (1 everywhere for images without one), row-major.
     public var alpha: [Float]
+
+    public init(name: String, camera: Camera, image: Image, alpha: [Float]) {
+        (self.name, self.camera, self.image, self.alpha) = (name, camera, image, alpha)
+    }
 }
 
 /// Views read from a `transforms.json` folder: the nerfstudio layout DESIGN.md defines (`fl_x`, `fl_y`,

@@ -1,0 +1,44 @@
+import Foundation
+
+/// What `splat fit` trains with: the 3DGS / gsplat defaults (Kerbl et al. 2023; gsplat's default
+/// densification strategy), scaled where they depend on the scene's extent.
+public struct TrainingConfig: Sendable {
+    public var iterations = 7000
+    public var seed: UInt64 = 0
+    public var loss = PhotometricLoss()
+    public var render = RenderSettings()
+
+    // Initialisation: random inside the cameras' look-at volume (the seed paper's choice).
+    public var initialGaussians = 20_000
+    public var initialOpacity: Float = 0.1
+
+    // Learning rates (Adam, eps 1e-15); the means' rate decays exponentially from `meanRate` to
+    // `meanRateFinal` over the run and is multiplied by the scene extent.
+    public var meanRate: Float = 1.6e-4, meanRateFinal: Float = 1.6e-6
+    public var shRate: Float = 2.5e-3, shRestRate: Float = 2.5e-3 / 20
+    public var opacityRate: Float = 0.05, scaleRate: Float = 5e-3, rotationRate: Float = 1e-3
+
+    // Spherical harmonics: degree + 1 every `shInterval` steps up to `shDegree`.
+    public var shDegree = 3, shInterval = 1000
+
+    // Densification (gsplat's default strategy).
+    public var refineFrom = 500, refineUntil = 15_000, refineEvery = 100
+    /// Threshold on the mean screen-space gradient norm (NDC units, as 3DGS measures it).
+    public var gradientThreshold: Float = 2e-4
+    /// Gaussians smaller than this fraction of the scene extent are cloned, larger ones split.
+    public var cloneScaleFraction: Float = 0.01
+    public var pruneOpacity: Float = 0.005
+    public var resetOpacityEvery = 3000
+    /// After the first opacity reset, Gaussians larger than this fraction of the extent are pruned.
+    public var pruneScaleFraction: Float = 0.1
+    public var maxGaussians = 1_000_000
+
+    public init() {}
+
+    /// The seed paper's Eq. 6: MSE + lambda_s (1 - SSIM) (its LPIPS term is not part of this trainer yet).
+    public static var seedPreset: TrainingConfig {
+        var c = TrainingConfig()
+        c.loss = PhotometricLoss(pixelTerm: .mse, ssimWeight: 0.2)
+        return c
+    }
+}

@@ -1,4 +1,4 @@
-/// Minimal annotation drawing on RGB(A) images (for `orbit face`): rectangles and dots.
+/// Minimal annotation drawing on RGB(A) images (`orbit face`, training curves): rectangles, dots, lines.
 extension Image {
     /// Sets pixel (x, y) to `color` (RGB in [0, 1]; alpha, if any, to 1) when inside the image.
     mutating func plot(_ x: Int, _ y: Int, _ color: (Float, Float, Float)) {
@@ -23,5 +23,21 @@ extension Image {
     public mutating func drawDot(x: Float, y: Float, radius: Int = 2, color: (Float, Float, Float)) {
         let (cx, cy) = (Int(x.rounded()), Int(y.rounded()))
         for dy in -radius...radius { for dx in -radius...radius { plot(cx + dx, cy + dy, color) } }
+    }
+
+    /// A straight line from (x0, y0) to (x1, y1), one pixel wide (Bresenham).
+    public mutating func drawLine(x0: Float, y0: Float, x1: Float, y1: Float, color: (Float, Float, Float)) {
+        var (x, y) = (Int(x0.rounded()), Int(y0.rounded()))
+        let (xe, ye) = (Int(x1.rounded()), Int(y1.rounded()))
+        let (dx, dy) = (abs(xe - x), -abs(ye - y))
+        let (sx, sy) = (x < xe ? 1 : -1, y < ye ? 1 : -1)
+        var err = dx + dy
+        while true {
+            plot(x, y, color)
+            if x == xe && y == ye { break }
+            let e2 = 2 * err
+            if e2 >= dy { err += dy; x += sx }
+            if e2 <= dx { err += dx; y += sy }
+        }
     }
 }

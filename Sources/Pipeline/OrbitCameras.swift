@@ -1,4 +1,5 @@
 import Foundation
+import Splat
 
 /// One view on the orbit around a head at the origin (y up, +z out of the face).
 public struct OrbitView: Equatable, Sendable {
@@ -41,30 +42,16 @@ public struct OrbitRig: Equatable, Sendable {
 
     /// The camera centre in world space.
     public func position(_ view: OrbitView) -> SIMD3<Float> {
-        let e = view.elevation * .pi / 180, a = view.azimuth * .pi / 180
-        return distance * SIMD3(cos(e) * sin(a), sin(e), cos(e) * cos(a))
+        let m = cameraToWorld(view)
+        return SIMD3(m[0][3], m[1][3], m[2][3])
     }
 
     /// Camera-to-world 4x4, row-major, OpenGL/nerfstudio convention: the camera looks down its -z axis,
     /// +y is up in the image, +x to the right.
     public func cameraToWorld(_ view: OrbitView) -> [[Float]] {
-        let p = position(view)
-        let back = p / distance  // camera +z points away from the head
-        let worldUp = SIMD3<Float>(0, 1, 0)
-        // At the poles the up vector is parallel to the view direction; fall back to -z/+z as "up".
-        var right = cross3(worldUp, back)
-        if length3(right) < 1e-6 { right = cross3(SIMD3<Float>(0, 0, view.elevation > 0 ? -1 : 1), back) }
-        right = right / length3(right)
-        let up = cross3(back, right)
-        return [[right.x, up.x, back.x, p.x], [right.y, up.y, back.y, p.y], [right.z, up.z, back.z, p.z], [0, 0, 0, 1]]
+        Camera.orbitPose(azimuth: view.azimuth, elevation: view.elevation, distance: distance)
     }
 
     /// Focal length in pixels for square views of side `size`.
     public func focalLength(size: Int) -> Float { 0.5 * Float(size) / tan(0.5 * fieldOfView * .pi / 180) }
 }
-
-private func cross3(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
-    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
-}
-
-private func length3(_ a: SIMD3<Float>) -> Float { (a * a).sum().squareRoot() }

@@ -55,3 +55,25 @@ public struct Camera: Equatable, Sendable {
                       rotation: rotation, translation: translation)
     }
 }
+
+extension Camera {
+    /// Camera-to-world 4x4 (row-major, OpenGL convention: looking down -z, y up) of a camera on a
+    /// sphere of radius `distance` around `centre`, at `elevation` degrees above the horizontal and
+    /// `azimuth` degrees around the vertical axis (0 on +z, 90 on +x), looking at the centre with the
+    /// world's +y up in the image.
+    public static func orbitPose(azimuth: Float, elevation: Float, distance: Float,
+                                 centre: SIMD3<Float> = SIMD3(repeating: 0)) -> [[Float]] {
+        let e = elevation * .pi / 180, a = azimuth * .pi / 180
+        let back = SIMD3(cos(e) * sin(a), sin(e), cos(e) * cos(a))  // camera +z, away from the centre
+        let p = centre + distance * back
+        func cross(_ u: SIMD3<Float>, _ v: SIMD3<Float>) -> SIMD3<Float> {
+            SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)
+        }
+        // At the poles the world's up is parallel to the view direction: use -z / +z as up instead.
+        var right = cross(SIMD3(0, 1, 0), back)
+        if (right * right).sum() < 1e-12 { right = cross(SIMD3(0, 0, elevation > 0 ? -1 : 1), back) }
+        right /= (right * right).sum().squareRoot()
+        let up = cross(back, right)
+        return [[right.x, up.x, back.x, p.x], [right.y, up.y, back.y, p.y], [right.z, up.z, back.z, p.z], [0, 0, 0, 1]]
+    }
+}

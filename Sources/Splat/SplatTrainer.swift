@@ -47,12 +47,12 @@ public struct StepReport: Sendable {
 /// photometric loss, Adam per parameter group, densification (clone, split, prune, opacity reset)
 /// and the SH schedule.
 public final class SplatTrainer {
-    public private(set) var gaussians: Gaussians
+    public internal(set) var gaussians: Gaussians
     public let config: TrainingConfig
     public let views: [DatasetView]
     /// 1.1 x the largest distance of a camera from the cameras' mean centre (3DGS's scene radius).
     public let sceneExtent: Float
-    public private(set) var step = 0
+    public internal(set) var step = 0
 
     var adam: AdamState
     var gradientSum: [Float], gradientCount: [Int32], maxRadius: [Int32]

@@ -27,27 +27,38 @@ public struct DatasetView: Sendable {
 /// `transform_matrix` in the OpenGL convention) or NeRF-synthetic files (`camera_angle_x`, file paths
 /// without extension).
 public enum ViewsDataset {
-    public static func read(folder: String, background: (Float, Float, Float) = (1, 1, 1), downscale: Int = 1) throws -> [DatasetView] {
-        let path = (folder as NSString).appendingPathComponent("transforms.json")
+    /// One frame of a transforms.json: its image path and camera (at the file's resolution).
+    public struct Frame: Sendable {
+        public let name: String, imagePath: String, camera: Camera
+    }
+
+    /// The frames of `transforms` (a transforms.json path). Image files are only opened when the file
+    /// gives no size (`w`, `h`), to learn it from the first one.
+    public static func frames(transforms path: String) throws -> [Frame] {
+        let folder = (path as NSString).deletingLastPathComponent
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SplatInputError(path, FileManager.default.fileExists(atPath: folder) ? "no such file (a views folder needs transforms.json)"
-                                                                                  : "no such folder")
+            throw SplatInputError(path, FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder)
+                                  ? "no such file (a views folder needs transforms.json)" : "no such folder")
         }
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw SplatInputError(path, "not a JSON object")
         }
         guard let frames = json["frames"] as? [[String: Any]], !frames.isEmpty else { throw SplatInputError(path, "no frames") }
-        var views: [DatasetView] = []
         var size: (Int, Int)?
-        for (index, frame) in frames.enumerated() {
-            func number(_ key: String) -> Double? { (frame[key] ?? json[key]) as? Double ?? ((frame[key] ?? json[key]) as? Int).map(Double.init) }
-            guard let file = frame["file_path"] as? String else { throw SplatInputError(path, "frame \(index) has no file_path") }
-            let imagePath = try resolveImage(file, folder: folder, transforms: path)
-            var image = try ImageIO.read(imagePath)
-            if let (w, h) = size, (image.width, image.height) != (w, h) {
-                throw SplatInputError(imagePath, "is \(image.width)x\(image.height), but the first view is \(w)x\(h) (all views must share one size)")
+        return try frames.enumerated().map { index, frame in
+            func number(_ key: String) -> Double? {
+                let value = frame[key] ?? json[key]
+                return value as? Double ?? (value as? Int).map(Double.init)
             }
-            size = (image.width, image.height)
+            guard let file = frame["file_path"] as? String else { throw SplatInputError(path, "frame \(index) has no file_path") }
+            let imagePath = resolveImage(file, folder: folder)
+            if let w = number("w"), let h = number("h") {
+                size = (Int(w), Int(h))
+            } else if size == nil {
+                guard let path = imagePath else { throw SplatInputError((folder as NSString).appendingPathComponent(file), "no such image (listed in \(path))") }
+                let image = try ImageIO.read(path)
+                size = (image.width, image.height)
+            }
             guard let matrix = frame["transform_matrix"] as? [[Any]], matrix.count >= 3, matrix.allSatisfy({ $0.count == 4 }) else {
                 throw SplatInputError(path, "frame \(index) (\(file)) has no 4x4 transform_matrix")
             }
@@ -55,7 +66,7 @@ public enum ViewsDataset {
             guard m.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
                 throw SplatInputError(path, "frame \(index) (\(file)) has a non-finite or non-numeric transform_matrix entry")
             }
-            let (w, h) = (Float(image.width), Float(image.height))
+            let (w, h) = (Float(size!.0), Float(size!.1))
             let fx: Float, fy: Float
             if let flx = number("fl_x") {
                 fx = Float(flx)
@@ -70,22 +81,36 @@ public enum ViewsDataset {
             guard fx.isFinite, fy.isFinite, fx > 0, fy > 0, cx.isFinite, cy.isFinite else {
                 throw SplatInputError(path, "frame \(index) has invalid intrinsics (fl_x \(fx), fl_y \(fy), cx \(cx), cy \(cy))")
             }
-            if downscale > 1 { image = image.resized(width: image.width / downscale, height: image.height / downscale, filter: .area) }
-            let camera = Camera(width: Int(w), height: Int(h), fx: fx, fy: fy, cx: cx, cy: cy, cameraToWorldOpenGL: m)
-                .downscaled(by: downscale)
-            views.append(DatasetView(name: (file as NSString).lastPathComponent, camera: camera,
-                                     image: image.compositedRGB(background: background), alpha: alphaChannel(image)))
+            let camera = Camera(width: size!.0, height: size!.1, fx: fx, fy: fy, cx: cx, cy: cy, cameraToWorldOpenGL: m)
+            return Frame(name: (file as NSString).lastPathComponent,
+                         imagePath: imagePath ?? (folder as NSString).appendingPathComponent(file), camera: camera)
         }
-        return views
+    }
+
+    /// The frames of `folder`/transforms.json with their images (all of one size; alpha composited over
+    /// `background`), optionally downscaled.
+    public static func read(folder: String, background: (Float, Float, Float) = (1, 1, 1), downscale: Int = 1) throws -> [DatasetView] {
+        let path = (folder as NSString).appendingPathComponent("transforms.json")
+        guard FileManager.default.fileExists(atPath: folder) else { throw SplatInputError(folder, "no such folder") }
+        return try frames(transforms: path).map { frame in
+            guard FileManager.default.fileExists(atPath: frame.imagePath) else {
+                throw SplatInputError(frame.imagePath, "no such image (listed in \(path))")
+            }
+            var image = try ImageIO.read(frame.imagePath)
+            guard image.width == frame.camera.width && image.height == frame.camera.height else {
+                throw SplatInputError(frame.imagePath, "is \(image.width)x\(image.height), but the views are "
+                                      + "\(frame.camera.width)x\(frame.camera.height) (all views must share one size)")
+            }
+            if downscale > 1 { image = image.resized(width: image.width / downscale, height: image.height / downscale, filter: .area) }
+            return DatasetView(name: frame.name, camera: frame.camera.downscaled(by: downscale),
+                               image: image.compositedRGB(background: background), alpha: alphaChannel(image))
+        }
     }
 
     /// file_path relative to the folder; NeRF-synthetic paths come without an extension.
-    static func resolveImage(_ file: String, folder: String, transforms: String) throws -> String {
+    static func resolveImage(_ file: String, folder: String) -> String? {
         let base = (folder as NSString).appendingPathComponent(file)
-        for candidate in [base, base + ".png", base + ".jpg"] where FileManager.default.fileExists(atPath: candidate) {
-            return candidate
-        }
-        throw SplatInputError(base, "no such image (listed in \(transforms))")
+        return [base, base + ".png", base + ".jpg"].first { FileManager.default.fileExists(atPath: $0) }
     }
 
     static func alphaChannel(_ image: Image) -> [Float] {

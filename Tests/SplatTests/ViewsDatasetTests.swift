@@ -41,7 +41,7 @@ final class ViewsDatasetTests: XCTestCase {
     func testBadInputNamesTheFile() throws {
         let cases: [(String, [[String: Any]], [String: Any], [String: (Int, Int)])] = [
             ("002.png: no such image", [["file_path": "002.png", "transform_matrix": pose]], ["fl_x": 40.0], ["000.png": (16, 12)]),
-            ("001.png: is 8x12, but the first view is 16x12", [["file_path": "000.png", "transform_matrix": pose],
+            ("001.png: is 8x12, but the views are 16x12", [["file_path": "000.png", "transform_matrix": pose],
                                                                ["file_path": "001.png", "transform_matrix": pose]],
              ["fl_x": 40.0], ["000.png": (16, 12), "001.png": (8, 12)]),
             ("transforms.json: no intrinsics for frame 0", [["file_path": "000.png", "transform_matrix": pose]], [:], ["000.png": (16, 12)]),

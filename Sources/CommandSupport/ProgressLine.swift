@@ -2,7 +2,7 @@ import Foundation
 
 /// One updating terminal line: count, rate, ETA and a detail string. Plain lines every few
 /// seconds when standard error is not a terminal (CI logs).
-final class ProgressLine {
+public final class ProgressLine {
     let total: Int
     let label: String
     /// Work finished before this run (a resumed job): not counted in the rate.
@@ -11,13 +11,13 @@ final class ProgressLine {
     private var lastPrint = Date.distantPast
     private let isTerminal = isatty(STDERR_FILENO) != 0
 
-    init(total: Int, label: String, alreadyDone: Int = 0) {
+    public init(total: Int, label: String, alreadyDone: Int = 0) {
         self.total = total
         self.label = label
         self.alreadyDone = alreadyDone
     }
 
-    func update(_ done: Int, detail: String = "") {
+    public func update(_ done: Int, detail: String = "") {
         let now = Date()
         let interval = isTerminal ? 0.1 : 5.0
         guard now.timeIntervalSince(lastPrint) >= interval || done == total else { return }
@@ -29,7 +29,7 @@ final class ProgressLine {
         FileHandle.standardError.write(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).data(using: .utf8)!)
     }
 
-    func finish() {
+    public func finish() {
         if isTerminal { FileHandle.standardError.write("\n".data(using: .utf8)!) }
     }
 

@@ -1,0 +1,149 @@
+import ArgumentParser
+import CommandSupport
+import Dispatch
+import Foundation
+import Imaging
+import Splat
+import Synchronization
+import Tensor
+
+/// `splat fit views/ --out head.ply`: 3D Gaussian Splatting on a views folder.
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit 3D Gaussian splats to a views folder (transforms.json: nerfstudio or NeRF-synthetic).")
+
+    @Argument(help: "Views folder with transforms.json.")
+    var views: String
+
+    @Option(help: "Output PLY (INRIA 3DGS layout).")
+    var out = "splats.ply"
+
+    @Option(help: "Training iterations.")
+    var iterations = 7000
+
+    @Option(help: "Hold out every K-th view for evaluation (0: train on all).")
+    var testEvery = 8
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Background colour for transparent pixels and rendering: white, black or R,G,B.")
+    var background = BackgroundColour(argument: "white")!
+
+    @Option(help: "Divide the image resolution by this factor.")
+    var downscale = 1
+
+    @Option(help: "Gaussians at the random initialisation.")
+    var gaussians = 20_000
+
+    @Option(help: "Upper bound on the Gaussian count during densification.")
+    var maxGaussians = 1_000_000
+
+    @Option(help: "Pixel loss: l1 (3DGS) or mse.")
+    var loss = "l1"
+
+    @Option(help: "Weight of (1 - SSIM) in the loss.")
+    var ssimWeight: Float = 0.2
+
+    @Option(help: "seed: the seed paper's Eq. 6 (MSE + 0.2 (1 - SSIM); its LPIPS term is not in the trainer yet).")
+    var preset: String?
+
+    @Flag(help: "Mip-Splatting's antialiased opacity compensation.")
+    var antialiased = false
+
+    @Option(help: "Write a checkpoint every N iterations (and on Ctrl-C).")
+    var checkpointEvery = 1000
+
+    @Flag(help: "Continue from OUT.checkpoint.safetensors.")
+    var resume = false
+
+    @Flag(help: "Print the final evaluation as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        guard testEvery >= 0, downscale >= 1, gaussians > 0, maxGaussians >= gaussians else {
+            throw ValidationError("--test-every >= 0, --downscale >= 1, 0 < --gaussians <= --max-gaussians")
+        }
+        guard ["l1", "mse"].contains(loss) else { throw ValidationError("--loss must be l1 or mse") }
+        if let preset, preset != "seed" { throw ValidationError("--preset must be seed") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+    }
+
+    func run() throws {
+        if let threads { Parallel.threads = threads }
+        let outDirectory = (out as NSString).deletingLastPathComponent
+        if !outDirectory.isEmpty {
+            do { try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true) } catch {
+                throw CommandFailure("\(outDirectory): cannot create the output folder: \(error.localizedDescription)")
+            }
+        }
+        let all: [DatasetView]
+        do { all = try ViewsDataset.read(folder: views, background: background.tuple, downscale: downscale) } catch {
+            throw CommandFailure("\(error)")
+        }
+        let heldOut = testEvery > 0 && all.count > 1 ? all.enumerated().filter { $0.offset % testEvery == 0 }.map(\.element) : []
+        let train = testEvery > 0 && all.count > 1 ? all.enumerated().filter { $0.offset % testEvery != 0 }.map(\.element) : all
+
+        var config = preset == "seed" ? TrainingConfig.seedPreset : TrainingConfig()
+        if preset == nil { config.loss = PhotometricLoss(pixelTerm: loss == "mse" ? .mse : .l1, ssimWeight: ssimWeight) }
+        (config.iterations, config.seed, config.initialGaussians, config.maxGaussians) = (iterations, seed, gaussians, maxGaussians)
+        config.render.background = background.rgb
+        config.render.antialiased = antialiased
+        let trainer = SplatTrainer(views: train, config: config)
+        let checkpointPath = out + ".checkpoint.safetensors"
+        if resume {
+            guard FileManager.default.fileExists(atPath: checkpointPath) else { throw CommandFailure("\(checkpointPath): no such file to resume from") }
+            do { try trainer.resume(from: checkpointPath) } catch { throw CommandFailure("\(error)") }
+            print("resuming from \(checkpointPath) at step \(trainer.step)")
+        }
+        print("fitting \(train.count) views (\(heldOut.count) held out) at \(train[0].camera.width)x\(train[0].camera.height), "
+              + "\(trainer.gaussians.count) Gaussians, \(iterations) iterations, scene extent \(String(format: "%.2f", trainer.sceneExtent))")
+
+        let interrupted = Atomic<Bool>(false)
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { interrupted.store(true, ordering: .relaxed) }
+        source.resume()
+
+        let started = Date()
+        var reports: [StepReport] = []
+        let progress = ProgressLine(total: iterations, label: "fit", alreadyDone: trainer.step)
+        while trainer.step < iterations {
+            let report = trainer.trainStep()
+            if report.step % 10 == 0 || report.step == iterations { reports.append(report) }
+            progress.update(report.step, detail: String(format: "loss %.4f  PSNR %.2f dB  %d Gaussians", report.loss, report.psnr,
+                                                        report.gaussians))
+            if interrupted.load(ordering: .relaxed) {
+                progress.finish()
+                try trainer.saveCheckpoint(to: checkpointPath)
+                print("interrupted at step \(trainer.step): checkpoint \(checkpointPath); continue with --resume")
+                Foundation.exit(130)
+            }
+            if checkpointEvery > 0 && report.step % checkpointEvery == 0 && report.step < iterations {
+                try trainer.saveCheckpoint(to: checkpointPath)
+            }
+        }
+        progress.finish()
+        let seconds = Date().timeIntervalSince(started)
+        try PLYFile.write(trainer.gaussians, to: out)
+        let curves = ((out as NSString).deletingPathExtension) + ".curves.png"
+        try ImageIO.write(TrainingCurves.plot(reports), to: curves)
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+
+        let evaluation = SplatEvaluation.evaluate(trainer.gaussians, views: heldOut.isEmpty ? train : heldOut,
+                                                  settings: config.render)
+        if json {
+            try printJSON(["out": out, "gaussians": trainer.gaussians.count, "seconds": seconds, "iterations": iterations,
+                           "held_out": heldOut.count, "psnr": evaluation.psnr, "ssim": evaluation.ssim])
+        } else {
+            print("wrote \(out) (\(trainer.gaussians.count) Gaussians) and \(curves) in \(String(format: "%.1f", seconds)) s")
+            print(String(format: "%@ views: PSNR %.2f dB, SSIM %.4f", heldOut.isEmpty ? "training" : "held-out",
+                         evaluation.psnr, evaluation.ssim))
+        }
+    }
+}

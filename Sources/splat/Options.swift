@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+
+/// `--background white|black|R,G,B` (components in 0...1 or 0...255).
+struct BackgroundColour: ExpressibleByArgument {
+    let rgb: SIMD3<Float>
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "white": rgb = SIMD3(1, 1, 1)
+        case "black": rgb = SIMD3(0, 0, 0)
+        default:
+            let parts = argument.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 3, parts.allSatisfy({ $0 >= 0 }) else { return nil }
+            let scale: Float = parts.contains { $0 > 1 } ? 255 : 1
+            guard parts.allSatisfy({ $0 <= scale }) else { return nil }
+            rgb = SIMD3(parts[0], parts[1], parts[2]) / scale
+        }
+    }
+
+    var tuple: (Float, Float, Float) { (rgb.x, rgb.y, rgb.z) }
+}

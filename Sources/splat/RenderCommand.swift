@@ -1,0 +1,133 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import Imaging
+import Splat
+
+/// `splat render head.ply --cameras transforms.json --out DIR` or `--turntable --out turntable.gif|.mp4|DIR`.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render splats: every camera of a transforms.json, or a turntable (PNG frames, GIF, MP4 through ffmpeg).")
+
+    @Argument(help: "Splats (INRIA PLY).")
+    var input: String
+
+    @Option(help: "A transforms.json whose cameras to render (each frame under its file name).")
+    var cameras: String?
+
+    @Flag(help: "Render a turntable around the splats.")
+    var turntable = false
+
+    @Option(help: "Turntable frames.")
+    var frames = 120
+
+    @Option(help: "Turntable elevation in degrees.")
+    var elevation: Float = 10
+
+    @Option(help: "Turntable image side in pixels.")
+    var size = 512
+
+    @Option(help: "Turntable field of view in degrees.")
+    var fov: Float = 36
+
+    @Option(help: "Turntable camera distance (default: fits the splats in view).")
+    var distance: Float?
+
+    @Option(help: "Background: white, black or R,G,B.")
+    var background = BackgroundColour(argument: "white")!
+
+    @Option(help: "Output: a folder, or for --turntable also name.gif or name.mp4.")
+    var out: String
+
+    func validate() throws {
+        guard (cameras != nil) != turntable else { throw ValidationError("pass either --cameras FILE or --turntable") }
+        guard frames >= 1, size >= 16, fov > 1, fov < 170 else { throw ValidationError("--frames >= 1, --size >= 16, 1 < --fov < 170") }
+    }
+
+    func run() throws {
+        let g: Gaussians
+        do { g = try PLYFile.read(input) } catch { throw CommandFailure("\(error)") }
+        var settings = RenderSettings()
+        settings.background = background.rgb
+        if let cameras {
+            let list: [ViewsDataset.Frame]
+            do { list = try ViewsDataset.frames(transforms: cameras) } catch { throw CommandFailure("\(error)") }
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let progress = ProgressLine(total: list.count, label: "render")
+            for (i, frame) in list.enumerated() {
+                try ImageIO.write(image(Rasterizer.render(g, camera: frame.camera, settings: settings)),
+                                  to: (out as NSString).appendingPathComponent(frame.name))
+                progress.update(i + 1)
+            }
+            progress.finish()
+            print("wrote \(list.count) views to \(out)")
+            return
+        }
+        try renderTurntable(g, settings: settings)
+    }
+
+    func image(_ r: RenderedView) -> Image { Image(width: r.width, height: r.height, channels: 3, pixels: r.rgb) }
+
+    func renderTurntable(_ g: Gaussians, settings: RenderSettings) throws {
+        let ext = (out as NSString).pathExtension.lowercased()
+        let base = ext == "gif" || ext == "mp4" ? (out as NSString).deletingPathExtension : nil
+        let framesFolder = base.map { $0 + "_frames" } ?? out
+        if ext == "mp4" && Self.ffmpeg() == nil {
+            throw CommandFailure("\(out): ffmpeg is not on PATH; write name.gif or a folder of PNG frames instead")
+        }
+        let (centre, radius) = Self.bounds(g)
+        let d = distance ?? 1.15 * radius / sin(0.5 * fov * .pi / 180)
+        let focal = 0.5 * Float(size) / tan(0.5 * fov * .pi / 180)
+        try FileManager.default.createDirectory(atPath: framesFolder, withIntermediateDirectories: true)
+        var images: [Image] = []
+        let progress = ProgressLine(total: frames, label: "turntable")
+        for i in 0..<frames {
+            let pose = Camera.orbitPose(azimuth: 360 * Float(i) / Float(frames), elevation: elevation, distance: d, centre: centre)
+            let camera = Camera(width: size, height: size, fx: focal, fy: focal, cx: Float(size) / 2, cy: Float(size) / 2,
+                                cameraToWorldOpenGL: pose)
+            let frame = image(Rasterizer.render(g, camera: camera, settings: settings))
+            try ImageIO.write(frame, to: (framesFolder as NSString).appendingPathComponent(String(format: "frame_%04d.png", i)))
+            images.append(frame)
+            progress.update(i + 1)
+        }
+        progress.finish()
+        let gif = (base ?? (out as NSString).appendingPathComponent("turntable")) + ".gif"
+        try GIFWriter.write(images, to: gif, delayCentiseconds: 4)
+        var written = ["\(frames) PNG frames in \(framesFolder)", gif]
+        if ext == "mp4", let ffmpeg = Self.ffmpeg() {
+            let partial = (base ?? out) + ".partial.mp4"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ffmpeg)
+            process.arguments = ["-y", "-loglevel", "error", "-framerate", "30", "-i", (framesFolder as NSString).appendingPathComponent("frame_%04d.png"),
+                                 "-c:v", "libx264", "-pix_fmt", "yuv420p", partial]
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                try? FileManager.default.removeItem(atPath: partial)
+                throw CommandFailure("\(out): ffmpeg failed (status \(process.terminationStatus))")
+            }
+            if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
+            try FileManager.default.moveItem(atPath: partial, toPath: out)
+            written.append(out)
+        }
+        print("wrote " + written.joined(separator: ", "))
+    }
+
+    /// Centre and radius of the opaque part of the splats: the mean of the means with opacity above 0.5
+    /// (all, when none is) and the 90th percentile of their distances to it.
+    static func bounds(_ g: Gaussians) -> (SIMD3<Float>, Float) {
+        var chosen = (0..<g.count).filter { g.opacityLogits[$0] > 0 }
+        if chosen.isEmpty { chosen = Array(0..<g.count) }
+        guard !chosen.isEmpty else { return (SIMD3(repeating: 0), 1) }
+        let points = chosen.map { SIMD3(g.means[3 * $0], g.means[3 * $0 + 1], g.means[3 * $0 + 2]) }
+        let centre = points.reduce(SIMD3<Float>(repeating: 0), +) / Float(points.count)
+        let distances = points.map { (($0 - centre) * ($0 - centre)).sum().squareRoot() }.sorted()
+        return (centre, max(distances[min(distances.count - 1, distances.count * 9 / 10)], 1e-3))
+    }
+
+    static func ffmpeg() -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .map { "\($0)/ffmpeg" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}

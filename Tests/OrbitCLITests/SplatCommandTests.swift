@@ -1,0 +1,60 @@
+import Foundation
+import Imaging
+import TestSupport
+import XCTest
+
+/// `splat` end to end on what `orbit generate` writes (the tiny random generator: noise, but a real
+/// views folder), and its bad-input errors.
+extension OrbitCLITests {
+    func splat(_ arguments: [String]) throws -> Run { try run(tool: "splat", arguments) }
+
+    func testSplatFitsRendersExportsAndEvaluatesAGeneratedViewsFolder() throws {
+        let root = Fixtures.temporaryDirectory()
+        let model = try tinyModel()
+        XCTAssertEqual(try generate(model, out: root + "/views").status, 0)
+        let fit = try splat(["fit", root + "/views", "--out", root + "/out/head.ply", "--iterations", "30", "--gaussians", "400",
+                             "--test-every", "5", "--json"])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(fit.stdout.split(separator: "\n").last!.utf8)) as! [String: Any]
+        XCTAssertEqual(report["held_out"] as? Int, 1)
+        XCTAssertGreaterThan((report["psnr"] as! NSNumber).doubleValue, 5)
+        let count = report["gaussians"] as! Int
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/out/head.curves.png"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/out/head.ply.checkpoint.safetensors"))
+
+        let export = try splat(["export", root + "/out/head.ply", "--format", "splat"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let bytes = try FileManager.default.attributesOfItem(atPath: root + "/out/head.splat")[.size] as! Int
+        XCTAssertEqual(bytes, 32 * count)
+
+        let render = try splat(["render", root + "/out/head.ply", "--cameras", root + "/views/transforms.json", "--out", root + "/renders"])
+        XCTAssertEqual(render.status, 0, render.stderr)
+        XCTAssertEqual(try ImageIO.read(root + "/renders/003.png").width, 32)
+        let turntable = try splat(["render", root + "/out/head.ply", "--turntable", "--frames", "6", "--size", "48", "--out", root + "/turn.gif"])
+        XCTAssertEqual(turntable.status, 0, turntable.stderr)
+        let gif = try Data(contentsOf: URL(fileURLWithPath: root + "/turn.gif"))
+        XCTAssertEqual(Array(gif.prefix(6)), Array("GIF89a".utf8))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/turn_frames").count, 6)
+
+        let eval = try splat(["eval", root + "/out/head.ply", root + "/views", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let quality = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((quality["views"] as! [Any]).count, 5)
+        XCTAssertNotNil(quality["psnr"] as? NSNumber)
+    }
+
+    func testSplatRejectsBadInputNamingTheFile() throws {
+        let root = Fixtures.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        let fit = try splat(["fit", root + "/empty", "--out", root + "/x.ply"])
+        XCTAssertNotEqual(fit.status, 0)
+        XCTAssertTrue(fit.stderr.contains("transforms.json: no such file"), fit.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.ply"))
+        let broken = root + "/broken.ply"
+        try Data("ply\nformat binary_little_endian 1.0\nelement vertex 10\nproperty float x\nend_header\n".utf8).write(to: URL(fileURLWithPath: broken))
+        let export = try splat(["export", broken])
+        XCTAssertNotEqual(export.status, 0)
+        XCTAssertTrue(export.stderr.contains("broken.ply"), export.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/broken.splat"))
+    }
+}

@@ -19,6 +19,14 @@ static inline void gs_tile_rect(const float *mean, const int32_t *radius, int32_
     *y1 = (int32_t)fminf(fmaxf(ceilf((v + radius[1]) / GS_TILE), 0), tiles_y);
 }
 
+// True when no pixel of a tile row at vertical offset dy from the mean can reach alpha_min: the
+// row's largest power, at dx = -B dy / A, is -0.5 (C - B^2 / A) dy^2, and alpha = o exp(power) stays
+// below alpha_min when that power is under cut = ln(alpha_min / o) (taken 0.1% low for rounding), so
+// the per-pixel test would skip every pixel of the row.
+NN_INLINE int gs_row_misses(float dy, float A, float B, float C, float cut) {
+    return -0.5f * (C - B * B / A) * dy * dy < cut;
+}
+
 // means2d [N,2], radii [N,2] -> counts [N]: tiles each Gaussian touches (0 when culled).
 void gs_count_tiles(const float *restrict means2d, const int32_t *restrict radii, int32_t tiles_x, int32_t tiles_y,
                     int64_t begin, int64_t end, int32_t *restrict counts) {
@@ -115,8 +123,11 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
             float mx = means2d[2 * g], my = means2d[2 * g + 1];
             float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
             float r = colours[3 * g], gg = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
+            float cut = logf(alpha_min * 0.999f / o);
             float n = (float)(idx - start + 1);
-            for (int p = 0; p < GS_PIXELS; p++) {
+            for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
+              if (gs_row_misses(py[p0] - my, A, B, C, cut)) continue;
+              for (int p = p0; p < p0 + GS_LANES; p++) {
                 float dx = px[p] - mx, dy = py[p] - my;
                 float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
                 float a = fminf(0.99f, o * nn_expf(power));
@@ -129,6 +140,7 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
                 T[p] = inc ? nt : t;
                 last[p] = inc ? n : last[p];
                 done[p] = halt ? 1.0f : done[p];
+              }
             }
             if (((idx - start) & 31) == 31) {
                 live = 0;
@@ -198,6 +210,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
             float mx = means2d[2 * g], my = means2d[2 * g + 1];
             float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
             float r = colours[3 * g], gc = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
+            float cut = logf(alpha_min * 0.999f / o);
             float n = (float)(idx - start);  // entries before this one; active where n < last
             // Per-lane partial sums (lane = pixel mod 16): without -ffast-math a single float sum
             // would keep the loop scalar; lanes are reduced in a fixed order afterwards.
@@ -205,6 +218,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
             for (int k = 0; k < 10; k++)
                 for (int l = 0; l < GS_LANES; l++) acc[k][l] = 0;
             for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
+                if (gs_row_misses(py[p0] - my, A, B, C, cut)) continue;
                 for (int l = 0; l < GS_LANES; l++) {
                     int p = p0 + l;
                     float dx = px[p] - mx, dy = py[p] - my;
@@ -213,8 +227,8 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
                     float raw = o * G;
                     float a = fminf(0.99f, raw);
                     int active = (n < last[p]) & (power <= 0.0f) & (a >= alpha_min);
-                    float one_minus = fmaxf(1e-6f, 1.0f - a);
-                    float t = active ? T[p] / one_minus : T[p];
+                    float inv_one_minus = 1.0f / fmaxf(1e-6f, 1.0f - a);
+                    float t = active ? T[p] * inv_one_minus : T[p];
                     float w = active ? a * t : 0.0f;
                     // Colour (and depth) accumulated behind this Gaussian, front-to-back normalised.
                     float nar = la[p] * lr[p] + (1.0f - la[p]) * ar[p];
@@ -222,7 +236,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
                     float nab = la[p] * lb[p] + (1.0f - la[p]) * ab[p];
                     float nad = la[p] * ld[p] + (1.0f - la[p]) * ad[p];
                     float dl_da = t * ((r - nar) * gr[p] + (gc - nag) * gg[p] + (b - nab) * gb[p] + (d - nad) * gd[p])
-                                  + tf[p] / one_minus * (ga[p] - bg_term[p]);
+                                  + tf[p] * inv_one_minus * (ga[p] - bg_term[p]);
                     dl_da = (active && raw <= 0.99f) ? dl_da : 0.0f;
                     float dpower = o * G * dl_da;
                     acc[0][l] += (A * dx + B * dy) * dpower;

@@ -13,17 +13,20 @@ static void gs_ssim_window(float *w) {
     for (int k = 0; k <= 2 * GS_SSIM_RADIUS; k++) w[k] /= sum;
 }
 
-// out = window (x) window applied to in (H x W, zero padding); tmp holds the horizontal pass.
+// out = window (x) window applied to in (H x W, zero padding); tmp [H, W + 2 radius] holds the
+// zero-padded rows' horizontal pass. Both passes loop over x innermost so they vectorise.
 NN_INLINE void gs_blur(const float *restrict in, float *restrict tmp, float *restrict out, int64_t H, int64_t W, const float *w) {
+    int64_t P = W + 2 * GS_SSIM_RADIUS;
+    float *pad = tmp + H * W;  // one padded row
+    for (int64_t k = 0; k < GS_SSIM_RADIUS; k++) pad[k] = pad[P - 1 - k] = 0;
     for (int64_t y = 0; y < H; y++) {
-        const float *row = in + y * W;
+        memcpy(pad + GS_SSIM_RADIUS, in + y * W, (size_t)W * sizeof(float));
         float *t = tmp + y * W;
-        for (int64_t x = 0; x < W; x++) {
-            float s = 0;
-            int64_t k0 = x < GS_SSIM_RADIUS ? GS_SSIM_RADIUS - x : 0;
-            int64_t k1 = x + GS_SSIM_RADIUS >= W ? GS_SSIM_RADIUS + (W - 1 - x) : 2 * GS_SSIM_RADIUS;
-            for (int64_t k = k0; k <= k1; k++) s += w[k] * row[x + k - GS_SSIM_RADIUS];
-            t[x] = s;
+        for (int64_t x = 0; x < W; x++) t[x] = 0;
+        for (int k = 0; k <= 2 * GS_SSIM_RADIUS; k++) {
+            float wk = w[k];
+            const float *src = pad + k;
+            for (int64_t x = 0; x < W; x++) t[x] += wk * src[x];
         }
     }
     for (int64_t y = 0; y < H; y++) {
@@ -40,13 +43,13 @@ NN_INLINE void gs_blur(const float *restrict in, float *restrict tmp, float *res
 }
 
 // x, y [planes, H, W] -> sums[p] = sum of the SSIM map of plane p; saved [planes, 5, H, W] keeps
-// (mu_x, mu_y, E[x^2], E[xy], sigma_y^2) for the backward; scratch [3, H, W] per call.
+// (mu_x, mu_y, E[x^2], E[xy], sigma_y^2) for the backward; scratch [3 H W + W + 10] per call.
 NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y, int64_t H, int64_t W, int64_t begin,
                                 int64_t end, float *restrict saved, float *restrict scratch, double *restrict sums) {
     float w[2 * GS_SSIM_RADIUS + 1];
     gs_ssim_window(w);
     int64_t n = H * W;
-    float *prod = scratch, *tmp = scratch + n, *eyy = scratch + 2 * n;
+    float *prod = scratch, *eyy = scratch + n, *tmp = scratch + 2 * n;  // tmp last: its padded row follows it
     for (int64_t p = begin; p < end; p++) {
         const float *xp = x + p * n, *yp = y + p * n;
         float *mx = saved + p * 5 * n, *my = mx + n, *exx = my + n, *exy = exx + n, *syy = exy + n;
@@ -76,7 +79,7 @@ NN_DISPATCH(gs_ssim_fwd,
 
 // Gradient of (scale x sum of the SSIM map) with respect to x, through the three window means that
 // involve x (mu_x, E[x^2], E[xy]); the zero-padded window is its own transpose.
-// dx [planes, H, W] overwritten; scratch [4, H, W] per call.
+// dx [planes, H, W] overwritten; scratch [4 H W + W + 10] per call.
 NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y, int64_t H, int64_t W, int64_t begin,
                                 int64_t end, const float *restrict saved, float scale, float *restrict scratch,
                                 float *restrict dx) {

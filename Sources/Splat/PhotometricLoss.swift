@@ -56,7 +56,7 @@ public struct PhotometricLoss: Sendable {
         saved.withUnsafeMutableBufferPointer { s in sums.withUnsafeMutableBufferPointer { m in dx.withUnsafeMutableBufferPointer { d in
             let (ps, pm, pd) = (s.baseAddress!, m.baseAddress!, d.baseAddress!)
             parallelFor(planes, chunk: 1) { lo, hi in
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * n)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * n + width + 10)
                 defer { scratch.deallocate() }
                 gs_ssim_fwd(x, y, Int64(height), Int64(width), Int64(lo), Int64(hi), ps, scratch, pm)
                 gs_ssim_bwd(x, y, Int64(height), Int64(width), Int64(lo), Int64(hi), ps, scale, scratch, pd)

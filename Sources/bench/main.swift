@@ -1,6 +1,8 @@
 import Foundation
+import Imaging
 import Models
 import NN
+import Splat
 import Tensor
 
 // Orbit's benchmark: `bench --list`, `bench --case NAME [--runs N]`, `bench --all`.
@@ -100,12 +102,53 @@ let cases: [BenchCase] = [
         let ids = Tensor([1e-5, 1.4, 0.7], shape: [1, 3]), t = Tensor([0.5], shape: [1])
         return { _ = noGrad { unet(sample, timestep: t, context: context, addedTimeIds: ids) } }
     },
+    // Issue 4's cases: one full splat training iteration (render, L1 + SSIM loss, backward, Adam,
+    // densification statistics) at 512x512 on a fixed scene of 20k / 100k / 300k Gaussians (SH degree
+    // 3, all bands active) seen from the orbit rig; the target is another seeded scene's render.
+    splatIteration(gaussians: 20_000),
+    splatIteration(gaussians: 100_000),
+    splatIteration(gaussians: 300_000),
     // Nominal 8 flops per element (two statistics passes and the affine normalisation).
     BenchCase(name: "groupnorm_n16_c128_32x32_fwd", flops: 8 * 16 * 128 * 1024) {
         let x = Tensor.normal([16, 128, 32, 32], seed: 1), g = Tensor.normal([128], seed: 2), b = Tensor.normal([128], seed: 3)
         return { _ = noGrad { x.groupNorm(groups: 32, gamma: g, beta: b, eps: 1e-6) } }
     },
 ]
+
+/// A fixed scene for the splat cases: Gaussians uniform in a unit ball, scales shrinking with the
+/// count (about 2.5 px wide at 300k), opacities around 0.5, random colours and SH.
+func splatScene(_ n: Int, seed: UInt64) -> Gaussians {
+    let k = 16
+    let directions = Tensor.normal([n, 3], seed: seed).toArray(), radii = Tensor.uniform([n], low: 0, high: 1, seed: seed + 1).toArray()
+    var means = [Float](repeating: 0, count: 3 * n)
+    for i in 0..<n {
+        let d = SIMD3(directions[3 * i], directions[3 * i + 1], directions[3 * i + 2])
+        let unit = d / max((d * d).sum().squareRoot(), 1e-6)
+        let r = Foundation.cbrt(radii[i])
+        for a in 0..<3 { means[3 * i + a] = unit[a] * r }
+    }
+    let scale = Foundation.log(0.6 * Foundation.cbrt(4.19 / Float(n)))
+    return Gaussians(means: means, logScales: Tensor.uniform([3 * n], low: scale - 0.5, high: scale + 0.5, seed: seed + 2).toArray(),
+                     quaternions: Tensor.normal([4 * n], seed: seed + 3).toArray(),
+                     opacityLogits: Tensor.normal([n], seed: seed + 4).toArray(), shDegree: 3,
+                     sh: Tensor.normal([3 * k * n], std: 0.3, seed: seed + 5).toArray())
+}
+
+func splatIteration(gaussians n: Int) -> BenchCase {
+    BenchCase(name: "splat_iter_512_g\(n / 1000)k", flops: 0) {
+        let size = 512, focal = 0.5 * Float(size) / Foundation.tan(18 * Float.pi / 180)
+        let camera = Camera(width: size, height: size, fx: focal, fy: focal, cx: 256, cy: 256,
+                            cameraToWorldOpenGL: Camera.orbitPose(azimuth: 30, elevation: 10, distance: 3.5))
+        let target = Rasterizer.render(splatScene(n, seed: 100), camera: camera)
+        let view = DatasetView(name: "target", camera: camera, image: Image(width: size, height: size, channels: 3, pixels: target.rgb),
+                               alpha: target.alpha)
+        var config = TrainingConfig()
+        (config.iterations, config.shInterval, config.refineFrom) = (1_000_000, 1, Int.max)
+        let trainer = SplatTrainer(views: [view], config: config, initial: splatScene(n, seed: 1))
+        for _ in 0..<3 { trainer.trainStep() }  // all SH bands active
+        return { trainer.trainStep() }
+    }
+}
 
 func measure(_ c: BenchCase, runs: Int) -> (median: Double, all: [Double]) {
     let body = c.prepare()

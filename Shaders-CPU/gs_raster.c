@@ -117,6 +117,12 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
             done[p] = (x < width && y < height) ? 0.0f : 1.0f;
             live += done[p] == 0;
         }
+        int row_done[GS_TILE];
+        for (int row = 0; row < GS_TILE; row++) {
+            int row_live = 0;
+            for (int l = 0; l < GS_LANES; l++) row_live += done[row * GS_LANES + l] == 0.0f;
+            row_done[row] = row_live == 0;
+        }
         int64_t start = ranges[2 * tile], stop = ranges[2 * tile + 1];
         for (int64_t idx = start; idx < stop && live > 0; idx++) {
             int32_t g = ids[idx];
@@ -126,7 +132,7 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
             float cut = logf(alpha_min * 0.999f / o);
             float n = (float)(idx - start + 1);
             for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
-              if (gs_row_misses(py[p0] - my, A, B, C, cut)) continue;
+              if (row_done[p0 / GS_LANES] || gs_row_misses(py[p0] - my, A, B, C, cut)) continue;
               for (int p = p0; p < p0 + GS_LANES; p++) {
                 float dx = px[p] - mx, dy = py[p] - my;
                 float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
@@ -144,7 +150,12 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
             }
             if (((idx - start) & 31) == 31) {
                 live = 0;
-                for (int p = 0; p < GS_PIXELS; p++) live += done[p] == 0.0f;
+                for (int row = 0; row < GS_TILE; row++) {
+                    int row_live = 0;
+                    for (int l = 0; l < GS_LANES; l++) row_live += done[row * GS_LANES + l] == 0.0f;
+                    row_done[row] = row_live == 0;
+                    live += row_live;
+                }
             }
         }
         for (int p = 0; p < GS_PIXELS; p++) {
@@ -204,6 +215,13 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
                 gr[p] = gg[p] = gb[p] = gd[p] = ga[p] = bg_term[p] = 0;
             }
         }
+        // A row takes part only from its own last contributor down.
+        float row_last[GS_TILE];
+        for (int row = 0; row < GS_TILE; row++) {
+            float m = 0;
+            for (int l = 0; l < GS_LANES; l++) m = fmaxf(m, last[row * GS_LANES + l]);
+            row_last[row] = m;
+        }
         int64_t start = ranges[2 * tile];
         for (int64_t idx = start + max_last - 1; idx >= start; idx--) {
             int32_t g = ids[idx];
@@ -218,7 +236,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
             for (int k = 0; k < 10; k++)
                 for (int l = 0; l < GS_LANES; l++) acc[k][l] = 0;
             for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
-                if (gs_row_misses(py[p0] - my, A, B, C, cut)) continue;
+                if (n >= row_last[p0 / GS_LANES] || gs_row_misses(py[p0] - my, A, B, C, cut)) continue;
                 for (int l = 0; l < GS_LANES; l++) {
                     int p = p0 + l;
                     float dx = px[p] - mx, dy = py[p] - my;

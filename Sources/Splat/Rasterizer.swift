@@ -152,7 +152,8 @@ public enum Rasterizer {
         precondition(dRGB.count == 3 * w * h, "dRGB must be [H, W, 3]")
         let zeros = [Float](repeating: 0, count: w * h)
         let background = [r.settings.background.x, r.settings.background.y, r.settings.background.z]
-        var instances = [Float](repeating: 0, count: 10 * m)
+        // Every record is written by the kernel (zeros past each tile's last contributor).
+        var instances = [Float](unsafeUninitializedCapacity: 10 * m) { _, count in count = 10 * m }
         let tiles = r.ranges.count / 2
         instances.withUnsafeMutableBufferPointer { s in
             let ps = s.baseAddress

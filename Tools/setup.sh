@@ -41,5 +41,7 @@ if [ "${ORBIT_SETUP_PYTHON:-0}" = "1" ]; then
     python3 -c "import PIL, safetensors, numpy, skimage, tqdm" 2>/dev/null || pip install -q pillow safetensors numpy scikit-image tqdm
     python3 -c "import lpips" 2>/dev/null || pip install -q --no-deps lpips==0.1.4
     python3 -c "import onnxruntime" 2>/dev/null || pip install -q onnxruntime
+    python3 -c "import diffusers, transformers" 2>/dev/null || pip install -q diffusers==0.42.1 transformers==5.23.0
+    python3 -c "import plyfile" 2>/dev/null || pip install -q plyfile==1.1
 fi
 echo "setup: ok"

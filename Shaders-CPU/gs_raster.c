@@ -27,6 +27,16 @@ NN_INLINE int gs_row_misses(float dy, float A, float B, float C, float cut) {
     return -0.5f * (C - B * B / A) * dy * dy < cut;
 }
 
+// Pixel centres (integer + 0.5) of a tile's 256 pixels, row by row; pixels past the image edge get
+// centres too (callers mask them).
+NN_INLINE void gs_tile_pixel_centres(int64_t tile, int32_t tiles_x, float *restrict px, float *restrict py) {
+    int32_t tx = (int32_t)(tile % tiles_x), ty = (int32_t)(tile / tiles_x);
+    for (int p = 0; p < GS_PIXELS; p++) {
+        px[p] = tx * GS_TILE + p % GS_TILE + 0.5f;
+        py[p] = ty * GS_TILE + p / GS_TILE + 0.5f;
+    }
+}
+
 // means2d [N,2], radii [N,2] -> counts [N]: tiles each Gaussian touches (0 when culled).
 void gs_count_tiles(const float *restrict means2d, const int32_t *restrict radii, int32_t tiles_x, int32_t tiles_y,
                     int64_t begin, int64_t end, int32_t *restrict counts) {
@@ -110,11 +120,10 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
     for (int64_t tile = begin; tile < end; tile++) {
         int32_t tx = (int32_t)(tile % tiles_x), ty = (int32_t)(tile / tiles_x);
         int live = 0;
+        gs_tile_pixel_centres(tile, tiles_x, px, py);
         for (int p = 0; p < GS_PIXELS; p++) {
-            int x = tx * GS_TILE + p % GS_TILE, y = ty * GS_TILE + p / GS_TILE;
-            px[p] = x + 0.5f; py[p] = y + 0.5f;
             T[p] = 1; cr[p] = cg[p] = cb[p] = cd[p] = 0; last[p] = 0;
-            done[p] = (x < width && y < height) ? 0.0f : 1.0f;
+            done[p] = (px[p] < width && py[p] < height) ? 0.0f : 1.0f;
             live += done[p] == 0;
         }
         int row_done[GS_TILE];
@@ -196,11 +205,10 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
     float gr[GS_PIXELS], gg[GS_PIXELS], gb[GS_PIXELS], gd[GS_PIXELS], bg_term[GS_PIXELS], ga[GS_PIXELS];
     float ar[GS_PIXELS], ag[GS_PIXELS], ab[GS_PIXELS], ad[GS_PIXELS], la[GS_PIXELS], lr[GS_PIXELS], lg[GS_PIXELS], lb[GS_PIXELS], ld[GS_PIXELS];
     for (int64_t tile = begin; tile < end; tile++) {
-        int32_t tx = (int32_t)(tile % tiles_x), ty = (int32_t)(tile / tiles_x);
         int32_t max_last = 0;
+        gs_tile_pixel_centres(tile, tiles_x, px, py);
         for (int p = 0; p < GS_PIXELS; p++) {
-            int x = tx * GS_TILE + p % GS_TILE, y = ty * GS_TILE + p / GS_TILE;
-            px[p] = x + 0.5f; py[p] = y + 0.5f;
+            int x = (int)px[p], y = (int)py[p];
             ar[p] = ag[p] = ab[p] = ad[p] = la[p] = lr[p] = lg[p] = lb[p] = ld[p] = 0;
             if (x < width && y < height) {
                 int64_t o = (int64_t)y * width + x;

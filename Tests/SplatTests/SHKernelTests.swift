@@ -20,20 +20,18 @@ final class SHKernelTests: XCTestCase {
             }
             var dsh = [Float](repeating: 0, count: sh.count), dmeans = [Float](repeating: 0, count: 3 * n)
             gs_sh_bwd(sh, Int32(k), Int32(degree), means, centre, 0, Int64(n), w, &dsh, &dmeans)
-            let eps: Float = 1e-3
-            for i in sh.indices {
-                let keep = sh[i]
-                sh[i] = keep + eps; let lp = loss()
-                sh[i] = keep - eps; let lm = loss()
-                sh[i] = keep
-                XCTAssertEqual(Double(dsh[i]), (lp - lm) / Double(2 * eps), accuracy: 1e-3, "degree \(degree) sh[\(i)]")
+            // Central differences of the loss in entry i of the means or of the SH coefficients.
+            func numeric(inMeans: Bool, _ i: Int) -> Double {
+                let eps: Float = 1e-3, keep = inMeans ? means[i] : sh[i]
+                func set(_ value: Float) { if inMeans { means[i] = value } else { sh[i] = value } }
+                set(keep + eps); let lp = loss()
+                set(keep - eps); let lm = loss()
+                set(keep)
+                return (lp - lm) / Double(2 * eps)
             }
+            for i in sh.indices { XCTAssertEqual(Double(dsh[i]), numeric(inMeans: false, i), accuracy: 1e-3, "degree \(degree) sh[\(i)]") }
             for i in means.indices {
-                let keep = means[i]
-                means[i] = keep + eps; let lp = loss()
-                means[i] = keep - eps; let lm = loss()
-                means[i] = keep
-                XCTAssertEqual(Double(dmeans[i]), (lp - lm) / Double(2 * eps), accuracy: 2e-3, "degree \(degree) means[\(i)]")
+                XCTAssertEqual(Double(dmeans[i]), numeric(inMeans: true, i), accuracy: 2e-3, "degree \(degree) means[\(i)]")
             }
         }
     }

@@ -53,6 +53,8 @@ public final class SplatTrainer {
     /// 1.1 x the largest distance of a camera from the cameras' mean centre (3DGS's scene radius).
     public let sceneExtent: Float
     public internal(set) var step = 0
+    /// An optional perceptual term (LPIPS) added to the loss.
+    public var perceptual: PerceptualTerm?
 
     var adam: AdamState
     var gradientSum: [Float], gradientCount: [Int32], maxRadius: [Int32]
@@ -148,13 +150,22 @@ public final class SplatTrainer {
         settings.activeSHDegree = activeSHDegree
         let rendered = Rasterizer.render(gaussians, camera: view.camera, settings: settings)
         let value = config.loss.evaluate(rendered: rendered.rgb, target: view.image.pixels, width: rendered.width, height: rendered.height)
-        let grads = Rasterizer.backward(rendered, gaussians, dRGB: value.gradient)
+        var gradient = value.gradient, loss = value.loss
+        if let perceptual, perceptual.weight > 0, step % perceptual.every == 0 {
+            var rng = SplitMix64(seed: config.seed &+ UInt64(step) &* 0x5851_F42D)
+            let (w, h) = (rendered.width, rendered.height)
+            let (cw, ch) = perceptual.crop > 0 ? (min(perceptual.crop, w), min(perceptual.crop, h)) : (w, h)
+            let x0 = Int(rng.next() % UInt64(w - cw + 1)), y0 = Int(rng.next() % UInt64(h - ch + 1))
+            loss += perceptual.apply(rendered: rendered.rgb, target: view.image.pixels, width: w, height: h, x0: x0, y0: y0,
+                                     into: &gradient)
+        }
+        let grads = Rasterizer.backward(rendered, gaussians, dRGB: gradient)
         accumulateDensificationStatistics(rendered, grads)
         applyAdam(grads)
         step += 1
         if step >= config.refineFrom && step < config.refineUntil && step % config.refineEvery == 0 { refine() }
         if step < config.refineUntil && step % config.resetOpacityEvery == 0 { resetOpacity() }
-        return StepReport(step: step, loss: value.loss, psnr: value.psnr, gaussians: gaussians.count)
+        return StepReport(step: step, loss: loss, psnr: value.psnr, gaussians: gaussians.count)
     }
 
     func accumulateDensificationStatistics(_ r: RenderedView, _ g: GaussianGradients) {

@@ -43,6 +43,20 @@ extension OrbitCLITests {
         XCTAssertNotNil(quality["psnr"] as? NSNumber)
     }
 
+    /// The seed paper's Eq. 6 preset trains with LPIPS on crops (AlexNet weights from `orbit setup`).
+    func testSplatFitWithTheLPIPSTerm() throws {
+        let root = Fixtures.temporaryDirectory()
+        XCTAssertEqual(try generate(try tinyModel(), out: root + "/views").status, 0)
+        let fit = try splat(["fit", root + "/views", "--out", root + "/head.ply", "--iterations", "6", "--gaussians", "200",
+                             "--preset", "seed", "--lpips-crop", "0", "--json"])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/head.ply"))
+        let small = try splat(["fit", root + "/views", "--out", root + "/small.ply", "--lpips-weight", "0.1", "--lpips-crop", "24"])
+        XCTAssertNotEqual(small.status, 0)
+        XCTAssertTrue(small.stderr.contains("LPIPS needs crops of at least 32 px"), small.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/small.ply"))
+    }
+
     func testSplatRejectsBadInputNamingTheFile() throws {
         let root = Fixtures.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)

@@ -76,9 +76,14 @@ public final class LPIPS: Module {
         return taps
     }
 
+    /// The smallest image side both backbones accept (AlexNet's stride-4 stem and two 3x3 max pools
+    /// need 31 pixels).
+    public static let minimumSide = 32
+
     /// Distances [N] between x0 and x1, [N, 3, H, W] in [-1, 1]; differentiable in both.
     public func callAsFunction(_ x0: Tensor, _ x1: Tensor) -> Tensor {
         precondition(x0.shape == x1.shape && x0.rank == 4 && x0.shape[1] == 3, "LPIPS needs two [N, 3, H, W] images, got \(x0.shape) and \(x1.shape)")
+        precondition(min(x0.shape[2], x0.shape[3]) >= LPIPS.minimumSide, "LPIPS needs images of at least \(LPIPS.minimumSide) px, got \(x0.shape)")
         let n = x0.shape[0]
         // Both images through the backbone as one batch (whole images per core instead of split
         // layers) unless only one needs a gradient: a batch would back-propagate into the other too.

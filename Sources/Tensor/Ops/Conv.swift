@@ -21,7 +21,9 @@ extension Tensor {
         let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let (sh, sw) = stride, (ph, pw) = padding
         let ho = (h + 2 * ph - kh) / sh + 1, wo = (w + 2 * pw - kw) / sw + 1
-        precondition(ho > 0 && wo > 0, "conv2d: output would be empty for input \(shape)")
+        // (a negative numerator would truncate towards zero and fake a 1-pixel output)
+        precondition(h + 2 * ph >= kh && w + 2 * pw >= kw && ho > 0 && wo > 0,
+                     "conv2d: kernel \(kh)x\(kw) larger than the padded input \(shape)")
         let geo = ConvGeometry(c: c, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw, ho: ho, wo: wo)
         let x = contiguous(), wt = weight.contiguous()
         let out = Tensor.convForward(x, wt, geo, outChannels: o, bias: bias?.contiguous())

@@ -23,7 +23,8 @@ extension Tensor {
         let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let (sh, sw) = stride, (ph, pw) = padding
         let ho = (h + 2 * ph - kh) / sh + 1, wo = (w + 2 * pw - kw) / sw + 1
-        precondition(ho > 0 && wo > 0, "depthwise conv: output would be empty for input \(shape)")
+        precondition(h + 2 * ph >= kh && w + 2 * pw >= kw && ho > 0 && wo > 0,
+                     "depthwise conv: kernel \(kh)x\(kw) larger than the padded input \(shape)")
         let mult = o / c
         let x = contiguous(), wt = weight.contiguous(), bc = bias?.contiguous()
         let out = Tensor.uninitialized([n, o, ho, wo])

@@ -33,7 +33,8 @@ extension Tensor {
         precondition(rank == 4, "pooling expects [N, C, H, W], got \(shape)")
         let (nc, h, w) = (shape[0] * shape[1], shape[2], shape[3])
         let ho = (h - k) / s + 1, wo = (w - k) / s + 1
-        precondition(ho > 0 && wo > 0, "pooling window \(k) larger than input \(shape)")
+        // (h < k would truncate towards zero and fake a 1-pixel output that reads past the input)
+        precondition(h >= k && w >= k, "pooling window \(k) larger than input \(shape)")
         let x = contiguous()
         let out = Tensor.uninitialized([shape[0], shape[1], ho, wo])
         var argmax = isMax ? [Int32](repeating: 0, count: nc * ho * wo) : []

@@ -129,6 +129,25 @@ public final class SplatTrainer {
                          shDegree: config.shDegree, sh: sh)
     }
 
+    /// One Gaussian per point (COLMAP's points3D, the 3DGS default for real captures): its colour as
+    /// the SH DC term, isotropic scales from the cloud's density (half the mean spacing within the
+    /// points' bounding box), identity rotations, opacity `initialOpacity`.
+    public static func pointInitialisation(_ points: [(position: SIMD3<Float>, colour: SIMD3<Float>)], config: TrainingConfig) -> Gaussians {
+        let n = points.count, k = (config.shDegree + 1) * (config.shDegree + 1)
+        precondition(n > 0, "a point cloud initialisation needs points")
+        var lo = points[0].position, hi = points[0].position
+        for p in points { lo = pointwiseMin(lo, p.position); hi = pointwiseMax(hi, p.position) }
+        let extent = hi - lo, volume = max(extent.x, 1e-3) * max(extent.y, 1e-3) * max(extent.z, 1e-3)
+        let spacing = Foundation.cbrt(volume / Float(n))
+        var sh = [Float](repeating: 0, count: 3 * k * n)
+        for (i, p) in points.enumerated() { for c in 0..<3 { sh[i * k * 3 + c] = Gaussians.dc(forColour: p.colour[c]) } }
+        let logit = Foundation.log(config.initialOpacity / (1 - config.initialOpacity))
+        return Gaussians(means: points.flatMap { [$0.position.x, $0.position.y, $0.position.z] },
+                         logScales: [Float](repeating: Foundation.log(0.5 * spacing), count: 3 * n),
+                         quaternions: (0..<n).flatMap { _ in [Float(1), 0, 0, 0] }, opacityLogits: [Float](repeating: logit, count: n),
+                         shDegree: config.shDegree, sh: sh)
+    }
+
     public var activeSHDegree: Int { min(config.shDegree, step / max(config.shInterval, 1)) }
 
     /// Views in a seeded random order per pass, so a resumed run sees the same sequence.

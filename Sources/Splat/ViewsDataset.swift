@@ -88,10 +88,15 @@ public enum ViewsDataset {
     }
 
     /// The frames of `folder`/transforms.json with their images (all of one size; alpha composited over
-    /// `background`), optionally downscaled.
+    /// `background`), optionally downscaled; a folder with `sparse/0` and no transforms.json is read
+    /// as a COLMAP project instead.
     public static func read(folder: String, background: (Float, Float, Float) = (1, 1, 1), downscale: Int = 1) throws -> [DatasetView] {
         let path = (folder as NSString).appendingPathComponent("transforms.json")
         guard FileManager.default.fileExists(atPath: folder) else { throw SplatInputError(folder, "no such folder") }
+        if !FileManager.default.fileExists(atPath: path)
+            && FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("sparse/0")) {
+            return try readColmap(folder: folder, background: background, downscale: downscale)
+        }
         return try frames(transforms: path).map { frame in
             guard FileManager.default.fileExists(atPath: frame.imagePath) else {
                 throw SplatInputError(frame.imagePath, "no such image (listed in \(path))")

@@ -14,7 +14,7 @@ struct FitCommand: ParsableCommand {
         commandName: "fit",
         abstract: "Fit 3D Gaussian splats to a views folder (transforms.json: nerfstudio or NeRF-synthetic).")
 
-    @Argument(help: "Views folder with transforms.json.")
+    @Argument(help: "Views folder with transforms.json, or a COLMAP project (sparse/0 and images/).")
     var views: String
 
     @Option(help: "Output PLY (INRIA 3DGS layout).")
@@ -40,6 +40,9 @@ struct FitCommand: ParsableCommand {
 
     @Option(help: "Gaussians at the random initialisation.")
     var gaussians = 20_000
+
+    @Option(name: .customLong("init"), help: "Initialisation: random (inside the cameras' look-at volume) or points (a COLMAP project's points3D).")
+    var initialisation = "random"
 
     @Option(help: "Upper bound on the Gaussian count during densification.")
     var maxGaussians = 1_000_000
@@ -83,6 +86,7 @@ struct FitCommand: ParsableCommand {
             throw ValidationError("--test-every >= 0, --downscale >= 1, 0 < --gaussians <= --max-gaussians")
         }
         guard ["l1", "mse"].contains(loss) else { throw ValidationError("--loss must be l1 or mse") }
+        guard ["random", "points"].contains(initialisation) else { throw ValidationError("--init must be random or points") }
         if let preset, preset != "seed" { throw ValidationError("--preset must be seed") }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
         guard ["alex", "vgg"].contains(lpipsNet), lpipsEvery >= 1, lpipsCrop >= 0, (lpipsWeight ?? 0) >= 0 else {
@@ -110,7 +114,18 @@ struct FitCommand: ParsableCommand {
         (config.iterations, config.seed, config.initialGaussians, config.maxGaussians) = (iterations, seed, gaussians, maxGaussians)
         config.render.background = background.rgb
         config.render.antialiased = antialiased
-        let trainer = SplatTrainer(views: train, config: config)
+        var initial: Gaussians?
+        if initialisation == "points" {
+            let sparse = (views as NSString).appendingPathComponent("sparse/0")
+            guard FileManager.default.fileExists(atPath: sparse) else {
+                throw CommandFailure("\(sparse): no such folder (--init points needs a COLMAP project)")
+            }
+            let points: [ColmapModel.Point]
+            do { points = try ColmapModel.read(sparse: sparse).points } catch { throw CommandFailure("\(error)") }
+            guard !points.isEmpty else { throw CommandFailure("\(sparse): the model has no points3D") }
+            initial = SplatTrainer.pointInitialisation(points.map { ($0.position, $0.colour) }, config: config)
+        }
+        let trainer = SplatTrainer(views: train, config: config, initial: initial)
         let perceptualWeight = lpipsWeight ?? (preset == "seed" ? 0.1 : 0)
         if perceptualWeight > 0 {
             let (w, h) = (train[0].camera.width, train[0].camera.height)

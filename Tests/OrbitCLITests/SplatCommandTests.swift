@@ -57,6 +57,22 @@ extension OrbitCLITests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/small.ply"))
     }
 
+    /// A COLMAP project (pycolmap's binary model, PINHOLE and OPENCV cameras) trains from its points.
+    func testSplatFitsACOLMAPProjectFromItsPoints() throws {
+        let dir = Fixtures.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir + "/sparse", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("colmap/binary/sparse/0"), toPath: dir + "/sparse/0")
+        try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
+        for name in ["001.png", "002.png", "003.png"] {
+            try ImageIO.write(Image(width: 40, height: 30, channels: 3, filling: 0.4), to: dir + "/images/" + name)
+        }
+        let fit = try splat(["fit", dir, "--out", dir + "/head.ply", "--init", "points", "--iterations", "5", "--test-every", "0", "--json"])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        XCTAssertTrue(fit.stdout.contains("3 views (0 held out)"), fit.stdout)
+        let report = try JSONSerialization.jsonObject(with: Data(fit.stdout.split(separator: "\n").last!.utf8)) as! [String: Any]
+        XCTAssertEqual(report["gaussians"] as? Int, 5, "one Gaussian per COLMAP point")
+    }
+
     func testSplatRejectsBadInputNamingTheFile() throws {
         let root = Fixtures.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)

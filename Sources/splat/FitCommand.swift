@@ -41,7 +41,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Gaussians at the random initialisation.")
     var gaussians = 20_000
 
-    @Option(name: .customLong("init"), help: "Initialisation: random (inside the cameras' look-at volume) or points (a COLMAP project's points3D).")
+    @Option(name: .customLong("init"), help: "Initialisation: random (inside the cameras' look-at volume), points (a COLMAP project's points3D) or a point-cloud FILE.ply.")
     var initialisation = "random"
 
     @Option(help: "Upper bound on the Gaussian count during densification.")
@@ -86,7 +86,9 @@ struct FitCommand: ParsableCommand {
             throw ValidationError("--test-every >= 0, --downscale >= 1, 0 < --gaussians <= --max-gaussians")
         }
         guard ["l1", "mse"].contains(loss) else { throw ValidationError("--loss must be l1 or mse") }
-        guard ["random", "points"].contains(initialisation) else { throw ValidationError("--init must be random or points") }
+        guard ["random", "points"].contains(initialisation) || initialisation.lowercased().hasSuffix(".ply") else {
+            throw ValidationError("--init must be random, points or a .ply point cloud")
+        }
         if let preset, preset != "seed" { throw ValidationError("--preset must be seed") }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
         guard ["alex", "vgg"].contains(lpipsNet), lpipsEvery >= 1, lpipsCrop >= 0, (lpipsWeight ?? 0) >= 0 else {
@@ -124,6 +126,11 @@ struct FitCommand: ParsableCommand {
             do { points = try ColmapModel.read(sparse: sparse).points } catch { throw CommandFailure("\(error)") }
             guard !points.isEmpty else { throw CommandFailure("\(sparse): the model has no points3D") }
             initial = SplatTrainer.pointInitialisation(points.map { ($0.position, $0.colour) }, config: config)
+        } else if initialisation != "random" {
+            let cloud: [(position: SIMD3<Float>, colour: SIMD3<Float>)]
+            do { cloud = try PointCloudPLY.read(initialisation) } catch { throw CommandFailure("\(error)") }
+            guard !cloud.isEmpty else { throw CommandFailure("\(initialisation): the point cloud is empty") }
+            initial = SplatTrainer.pointInitialisation(cloud, config: config)
         }
         let trainer = SplatTrainer(views: train, config: config, initial: initial)
         let perceptualWeight = lpipsWeight ?? (preset == "seed" ? 0.1 : 0)

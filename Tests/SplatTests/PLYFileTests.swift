@@ -47,3 +47,24 @@ final class PLYFileTests: XCTestCase {
         XCTAssertThrowsError(try PLYFile.read(dir + "/none.ply")) { XCTAssertTrue("\($0)".contains("none.ply: no such file"), "\($0)") }
     }
 }
+
+extension PLYFileTests {
+    /// Point clouds written by plyfile (binary with doubles, colours, an extra property and a face
+    /// element; ASCII floats without colours) read as positions and colours.
+    func testPointCloudsReadAsWrittenByPlyfile() throws {
+        let f = try Fixtures.file("splat/cloud.safetensors")
+        let cloud = try f.tensor("cloud").toArray(), rgb = try f.tensor("rgb").toArray()
+        let binary = try PointCloudPLY.read(Fixtures.path("splat/cloud_binary.ply"))
+        let ascii = try PointCloudPLY.read(Fixtures.path("splat/cloud_ascii.ply"))
+        XCTAssertEqual(binary.count, 4)
+        XCTAssertEqual(ascii.count, 4)
+        for i in 0..<4 {
+            for a in 0..<3 {
+                XCTAssertEqual(binary[i].position[a], cloud[i * 3 + a], accuracy: 1e-6)
+                XCTAssertEqual(ascii[i].position[a], cloud[i * 3 + a], accuracy: 1e-6)
+                XCTAssertEqual(binary[i].colour[a] * 255, rgb[i * 3 + a], accuracy: 1e-3)
+                XCTAssertEqual(ascii[i].colour[a], 0.5)
+            }
+        }
+    }
+}

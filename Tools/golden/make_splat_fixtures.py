@@ -131,3 +131,22 @@ for j, k in enumerate(names):
     vertex[k] = values[:, j]
 PlyData([PlyElement.describe(vertex, "vertex")], byte_order="<").write(os.path.join(ROOT, "plyfile_degree1.ply"))
 save_file({"values": values}, os.path.join(ROOT, "plyfile_degree1.safetensors"))
+
+# Point clouds for `splat fit --init FILE.ply`: binary (double xyz, uchar colours, an extra int
+# property and a face element after the vertices) and ASCII (float xyz, no colours).
+cloud = rng.normal(size=(4, 3))
+rgb = rng.integers(0, 256, size=(4, 3))
+vertex = np.empty(4, dtype=[("x", "f8"), ("y", "f8"), ("z", "f8"), ("flags", "i4"), ("red", "u1"), ("green", "u1"), ("blue", "u1")])
+for j, k in enumerate("xyz"):
+    vertex[k] = cloud[:, j]
+vertex["flags"] = [1, 2, 3, 4]
+for j, k in enumerate(["red", "green", "blue"]):
+    vertex[k] = rgb[:, j]
+face = np.array([([0, 1, 2],)], dtype=[("vertex_indices", "i4", (3,))])
+PlyData([PlyElement.describe(vertex, "vertex"), PlyElement.describe(face, "face")], byte_order="<").write(
+    os.path.join(ROOT, "cloud_binary.ply"))
+ascii_vertex = np.empty(4, dtype=[("x", "f4"), ("y", "f4"), ("z", "f4")])
+for j, k in enumerate("xyz"):
+    ascii_vertex[k] = cloud[:, j]
+PlyData([PlyElement.describe(ascii_vertex, "vertex")], text=True).write(os.path.join(ROOT, "cloud_ascii.ply"))
+save_file({"cloud": cloud.astype(np.float32), "rgb": rgb.astype(np.float32)}, os.path.join(ROOT, "cloud.safetensors"))

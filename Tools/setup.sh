@@ -43,5 +43,6 @@ if [ "${ORBIT_SETUP_PYTHON:-0}" = "1" ]; then
     python3 -c "import onnxruntime" 2>/dev/null || pip install -q onnxruntime
     python3 -c "import diffusers, transformers" 2>/dev/null || pip install -q diffusers==0.42.1 transformers==5.23.0
     python3 -c "import plyfile" 2>/dev/null || pip install -q plyfile==1.1
+    python3 -c "import pycolmap" 2>/dev/null || pip install -q pycolmap==4.2.1
 fi
 echo "setup: ok"

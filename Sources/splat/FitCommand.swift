@@ -12,7 +12,7 @@ import Tensor
 struct FitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fit",
-        abstract: "Fit 3D Gaussian splats to a views folder (transforms.json: nerfstudio or NeRF-synthetic).")
+        abstract: "Fit 3D Gaussian splats to a views folder (transforms.json: nerfstudio or NeRF-synthetic) or a COLMAP project.")
 
     @Argument(help: "Views folder with transforms.json, or a COLMAP project (sparse/0 and images/).")
     var views: String

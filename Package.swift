@@ -45,7 +45,7 @@ let package = Package(
             dependencies: ["Tensor", "NN", "Imaging", "Models", "Splat", "CommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
         .executableTarget(name: "bench", dependencies: ["Tensor", "NN", "Models", "Imaging", "Splat"], swiftSettings: swiftSettings),
-        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Tensor", "Imaging"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),

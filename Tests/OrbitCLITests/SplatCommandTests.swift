@@ -59,13 +59,7 @@ extension OrbitCLITests {
 
     /// A COLMAP project (pycolmap's binary model, PINHOLE and OPENCV cameras) trains from its points.
     func testSplatFitsACOLMAPProjectFromItsPoints() throws {
-        let dir = Fixtures.temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir + "/sparse", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Fixtures.path("colmap/binary/sparse/0"), toPath: dir + "/sparse/0")
-        try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
-        for name in ["001.png", "002.png", "003.png"] {
-            try ImageIO.write(Image(width: 40, height: 30, channels: 3, filling: 0.4), to: dir + "/images/" + name)
-        }
+        let dir = try Fixtures.colmapProject(level: 0.4)
         let fit = try splat(["fit", dir, "--out", dir + "/head.ply", "--init", "points", "--iterations", "5", "--test-every", "0", "--json"])
         XCTAssertEqual(fit.status, 0, fit.stderr)
         XCTAssertTrue(fit.stdout.contains("3 views (0 held out)"), fit.stdout)

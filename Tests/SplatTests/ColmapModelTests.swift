@@ -55,13 +55,7 @@ final class ColmapModelTests: XCTestCase {
     /// A COLMAP project folder (sparse/0 + images/) reads as views: poses in place, distorted images
     /// resampled to the pinhole camera (an even image keeps its colour), pinhole images untouched.
     func testColmapProjectReadsAsViews() throws {
-        let dir = Fixtures.temporaryDirectory()
-        try FileManager.default.createDirectory(atPath: dir + "/sparse", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Fixtures.path("colmap/binary/sparse/0"), toPath: dir + "/sparse/0")
-        try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
-        for name in ["001.png", "002.png", "003.png"] {
-            try ImageIO.write(Image(width: 40, height: 30, channels: 3, filling: 0.25), to: dir + "/images/" + name)
-        }
+        let dir = try Fixtures.colmapProject(level: 0.25)
         let views = try ViewsDataset.read(folder: dir, background: (1, 1, 1))
         XCTAssertEqual(views.map(\.name), ["001.png", "002.png", "003.png"])
         let model = try ColmapModel.read(sparse: dir + "/sparse/0")

@@ -1,4 +1,4 @@
-import Splat
+import Geometry
 import XCTest
 
 final class CameraTests: XCTestCase {

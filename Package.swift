@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "Diffusion", dependencies: ["Tensor"], swiftSettings: swiftSettings),
         .target(name: "CommandSupport", swiftSettings: swiftSettings),
         .target(name: "Geometry", dependencies: ["Tensor", "Imaging"], swiftSettings: swiftSettings),
+        .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Splat"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Models", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SplatTests", dependencies: ["Splat", "Imaging", "Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),
     ]

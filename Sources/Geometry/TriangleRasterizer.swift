@@ -134,3 +134,23 @@ public enum TriangleRasterizer {
         return RasterizedView(width: w, height: h, channels: ch, attributes: attributes, coverage: coverage, depth: depth)
     }
 }
+
+extension Mesh {
+    /// Area-weighted vertex normals [N, 3] of `positions` [N, 3] over `triangles` (unit length; zero
+    /// for vertices no triangle uses). Counter-clockwise triangles seen from outside give outward normals.
+    public static func vertexNormals(positions: [Float], triangles: [Int32]) -> [Float] {
+        var normals = [Float](repeating: 0, count: positions.count)
+        func p(_ i: Int) -> SIMD3<Float> { SIMD3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]) }
+        for t in stride(from: 0, to: triangles.count, by: 3) {
+            let (a, b, c) = (Int(triangles[t]), Int(triangles[t + 1]), Int(triangles[t + 2]))
+            let (u, v) = (p(b) - p(a), p(c) - p(a))
+            let n = SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)  // |n| = 2 x area
+            for i in [a, b, c] { for k in 0..<3 { normals[3 * i + k] += n[k] } }
+        }
+        for i in 0..<(positions.count / 3) {
+            let n = SIMD3(normals[3 * i], normals[3 * i + 1], normals[3 * i + 2]), length = (n * n).sum().squareRoot()
+            if length > 0 { for k in 0..<3 { normals[3 * i + k] /= length } }
+        }
+        return normals
+    }
+}

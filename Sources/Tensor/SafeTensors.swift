@@ -19,6 +19,8 @@ public struct SafeTensorsError: Error, CustomStringConvertible {
     public let path: String
     public let problem: String
     public var description: String { "\(path): \(problem)" }
+
+    public init(path: String, problem: String) { (self.path, self.problem) = (path, problem) }
 }
 
 /// A read-only memory mapping of a whole file, unmapped when released.

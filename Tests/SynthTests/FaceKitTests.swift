@@ -1,0 +1,62 @@
+import Foundation
+import Geometry
+import Imaging
+import Synth
+import TestSupport
+import XCTest
+
+/// The ICT-FaceKit head model (../shared/data/ict-facekit, 26 MB, not a fixture: these tests skip,
+/// saying why, where it is absent).
+final class FaceKitTests: XCTestCase {
+    static let model: FaceKit? = try? FaceKit()
+
+    func faceKit() throws -> FaceKit {
+        guard let model = Self.model else { throw XCTSkip("ICT-FaceKit not found at \(FaceKit.defaultPath) (set ORBIT_FACEKIT)") }
+        return model
+    }
+
+    func testLoadsTheModelAndItsModes() throws {
+        let kit = try faceKit()
+        XCTAssertEqual(kit.vertexCount, 26719)
+        XCTAssertEqual(kit.identityCount, 100)
+        XCTAssertEqual(kit.expressionNames.count, 57)
+        XCTAssertEqual(kit.triangles.count / 3, 26384 * 2 - 548, "quads split in two, triangles kept")
+        XCTAssertEqual(kit.regions["face"], 0...9408)
+        XCTAssertEqual(kit.vertices(identity: []), kit.neutral)
+        let moved = kit.vertices(identity: [1.5] + [Float](repeating: 0, count: 9))
+        let shift = zip(moved, kit.neutral).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(shift, 0.1, "an identity mode moves the surface (cm)")
+        XCTAssertLessThan(shift, 10)
+    }
+
+    /// The neutral head seen from the front by the orbit camera: covered in the middle, empty in the
+    /// corners, left-right symmetric like the model, and its 68 landmarks project onto the head.
+    func testNeutralHeadRendersFromTheFront() throws {
+        let kit = try faceKit()
+        let unitsPerCentimetre: Float = 1 / 15
+        let positions = kit.neutral.enumerated().map { $0.element * unitsPerCentimetre }
+        let normals = Mesh.vertexNormals(positions: positions, triangles: kit.triangles)
+        let light = SIMD3<Float>(0.3, 0.5, 0.8) / (SIMD3<Float>(0.3, 0.5, 0.8) * SIMD3<Float>(0.3, 0.5, 0.8)).sum().squareRoot()
+        let shade = (0..<kit.vertexCount).flatMap { i -> [Float] in
+            let n = SIMD3(normals[3 * i], normals[3 * i + 1], normals[3 * i + 2])
+            let v = 0.25 + 0.75 * max(0, (n * light).sum())
+            return [v, v, v]
+        }
+        let size = 96, focal = 0.5 * Float(size) / tan(18 * Float.pi / 180)
+        let camera = Camera(width: size, height: size, fx: focal, fy: focal, cx: 48, cy: 48,
+                            cameraToWorldOpenGL: Camera.orbitPose(azimuth: 0, elevation: 0, distance: 3.5))
+        let view = TriangleRasterizer.render(Mesh(positions: positions, triangles: kit.triangles, attributes: shade, channels: 3),
+                                             camera: camera, supersampling: 2)
+        try ImageIO.write(view.image().compositedRGB(), to: Fixtures.temporaryDirectory() + "/front.png")
+        XCTAssertEqual(view.coverage[40 * size + 48], 1)
+        XCTAssertEqual(view.coverage[0], 0)
+        var asymmetric = 0
+        for y in 0..<size { for x in 0..<size where (view.coverage[y * size + x] > 0.5) != (view.coverage[y * size + size - 1 - x] > 0.5) { asymmetric += 1 } }
+        XCTAssertLessThan(asymmetric, size * size / 200, "mirror symmetric up to edge pixels")
+        for index in kit.landmarks68 {
+            let p = camera.project(SIMD3(positions[3 * index], positions[3 * index + 1], positions[3 * index + 2]))
+            let (x, y) = (Int(p.x), Int(p.y))
+            XCTAssertTrue((0..<size).contains(x) && (0..<size).contains(y) && view.coverage[y * size + x] > 0, "landmark \(index) on the head")
+        }
+    }
+}

@@ -8,12 +8,15 @@ swift build -c release --build-tests
 mkdir -p .build
 status=0
 swift test -c release --skip-build --disable-swift-testing 2>&1 | tee .build/test.log || status=$?
-summary=$(grep -E "^\s*Executed [0-9]+ tests?, with [0-9]+ failures?" .build/test.log | tail -1 || true)
-total=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
-failed=$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
+# The last "Executed" line is the whole run's ("with K tests skipped and" appears when tests skip).
+summary=$(grep -E "^\s*Executed [0-9]+ tests?, with " .build/test.log | tail -1 || true)
 if [ -z "$summary" ]; then
     echo "tests: no XCTest summary found (status $status)"
     exit 1
 fi
-echo "tests: $((total - failed)) passed, $failed failed"
+total=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
+failed=$(echo "$summary" | sed -E 's/.* ([0-9]+) failures?.*/\1/')
+skipped=$(echo "$summary" | grep -oE "[0-9]+ tests? skipped" | grep -oE "^[0-9]+" || echo 0)
+echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+if [ "$skipped" != "0" ]; then grep -E "Test skipped - " .build/test.log | sed "s/^/  /" | head -20; fi
 exit $status

@@ -60,3 +60,21 @@ final class FaceKitTests: XCTestCase {
         }
     }
 }
+
+extension FaceKitTests {
+    /// The skin surface (face and head-and-neck regions) is open at the neck, the eyes and the mouth;
+    /// capping its boundary loops makes it watertight, as the signed distance needs.
+    func testCappedHeadIsWatertight() throws {
+        let kit = try faceKit()
+        let last = Int32(kit.regions["head_and_neck"]!.upperBound)
+        let skin = stride(from: 0, to: kit.triangles.count, by: 3).flatMap { t -> [Int32] in
+            let tri = Array(kit.triangles[t..<(t + 3)])
+            return tri.allSatisfy { $0 <= last } ? tri : []
+        }
+        XCTAssertFalse(Mesh.isWatertight(triangles: skin))
+        let loops = Mesh.boundaryLoops(triangles: skin)
+        XCTAssertGreaterThanOrEqual(loops.count, 4, "neck, mouth and two eyes at least")
+        let capped = Mesh.cappingHoles(positions: kit.neutral, triangles: skin)
+        XCTAssertTrue(Mesh.isWatertight(triangles: capped.triangles))
+    }
+}

@@ -115,13 +115,13 @@ public final class SplatTrainer {
     public static func randomInitialisation(_ cameras: [Camera], config: TrainingConfig) -> Gaussians {
         let n = config.initialGaussians, k = (config.shDegree + 1) * (config.shDegree + 1)
         let (centre, radius) = lookAtVolume(cameras)
-        var rng = SplitMix64(seed: config.seed)
+        var rng = SeededGenerator(seed: config.seed)
         var means = [Float](), sh = [Float](repeating: 0, count: 3 * k * n)
         while means.count < 3 * n {
-            let p = SIMD3(rng.uniform() * 2 - 1, rng.uniform() * 2 - 1, rng.uniform() * 2 - 1)
+            let p = SIMD3(rng.nextUniform() * 2 - 1, rng.nextUniform() * 2 - 1, rng.nextUniform() * 2 - 1)
             if (p * p).sum() <= 1 { means += [centre.x + radius * p.x, centre.y + radius * p.y, centre.z + radius * p.z] }
         }
-        for i in 0..<n { for c in 0..<3 { sh[i * k * 3 + c] = Gaussians.dc(forColour: rng.uniform()) } }
+        for i in 0..<n { for c in 0..<3 { sh[i * k * 3 + c] = Gaussians.dc(forColour: rng.nextUniform()) } }
         let spacing = Foundation.cbrt(4 / 3 * Float.pi * radius * radius * radius / Float(n))
         let logit = Foundation.log(config.initialOpacity / (1 - config.initialOpacity))
         return Gaussians(means: means, logScales: [Float](repeating: Foundation.log(0.5 * spacing), count: 3 * n),
@@ -154,7 +154,7 @@ public final class SplatTrainer {
     func nextView() -> DatasetView {
         let pass = step / views.count, index = step % views.count
         if index == 0 || order.count != views.count {
-            var rng = SplitMix64(seed: config.seed &+ UInt64(pass) &* 0x9E37_79B9)
+            var rng = SeededGenerator(seed: config.seed &+ UInt64(pass) &* 0x9E37_79B9)
             order = Array(0..<views.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
         }
@@ -171,7 +171,7 @@ public final class SplatTrainer {
         let value = config.loss.evaluate(rendered: rendered.rgb, target: view.image.pixels, width: rendered.width, height: rendered.height)
         var gradient = value.gradient, loss = value.loss
         if let perceptual, perceptual.weight > 0, step % perceptual.every == 0 {
-            var rng = SplitMix64(seed: config.seed &+ UInt64(step) &* 0x5851_F42D)
+            var rng = SeededGenerator(seed: config.seed &+ UInt64(step) &* 0x5851_F42D)
             let (w, h) = (rendered.width, rendered.height)
             let (cw, ch) = perceptual.crop > 0 ? (min(perceptual.crop, w), min(perceptual.crop, h)) : (w, h)
             let x0 = Int(rng.next() % UInt64(w - cw + 1)), y0 = Int(rng.next() % UInt64(h - ch + 1))
@@ -253,7 +253,7 @@ public final class SplatTrainer {
         var budget = max(0, config.maxGaussians - n)
         var rows: [Int] = [], fresh = Set<Int>(), splitSources: [Int] = []
         var newMeans: [Int: SIMD3<Float>] = [:]
-        var rng = SplitMix64(seed: config.seed &+ UInt64(step) &* 0xA24B_AED4)
+        var rng = SeededGenerator(seed: config.seed &+ UInt64(step) &* 0xA24B_AED4)
         for i in 0..<n {
             let average = gradientCount[i] > 0 ? gradientSum[i] / Float(gradientCount[i]) : 0
             let grows = average >= config.gradientThreshold && budget > 0
@@ -271,7 +271,7 @@ public final class SplatTrainer {
         var shrink = Set<Int>()
         for i in splitSources {
             for _ in 0..<2 {
-                let z = SIMD3(rng.normal(), rng.normal(), rng.normal())
+                let z = SIMD3(rng.nextNormal(), rng.nextNormal(), rng.nextNormal())
                 let s = SIMD3((0..<3).map { Foundation.exp(gaussians.logScales[3 * i + $0]) })
                 let q = Array(gaussians.quaternions[(4 * i)..<(4 * i + 4)])
                 newMeans[rows.count] = SIMD3((0..<3).map { gaussians.means[3 * i + $0] }) + rotate(q, s * z)
@@ -331,23 +331,5 @@ public final class SplatTrainer {
         let r1 = SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x))
         let r2 = SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y))
         return SIMD3((r0 * v).sum(), (r1 * v).sum(), (r2 * v).sum())
-    }
-}
-
-/// A small seeded generator (SplitMix64) for initialisation, view order and splits.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
-    mutating func normal() -> Float {
-        let u = max(uniform(), 1e-7), v = uniform()
-        return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Float.pi * v)
     }
 }

@@ -3,6 +3,7 @@ import Imaging
 import Models
 import NN
 import Splat
+import Synth
 import Tensor
 
 // Orbit's benchmark: `bench --list`, `bench --case NAME [--runs N]`, `bench --all`.
@@ -108,6 +109,19 @@ let cases: [BenchCase] = [
     splatIteration(gaussians: 20_000),
     splatIteration(gaussians: 100_000),
     splatIteration(gaussians: 300_000),
+    // Issue 3's renderer: one 512x512 view of a sampled ICT-FaceKit head (52k triangles, 2x2
+    // supersampling, deferred studio shading). Needs ../shared/data/ict-facekit or $ORBIT_FACEKIT.
+    BenchCase(name: "synth_head_view_512", flops: 0) {
+        guard let kit = try? FaceKit() else {
+            FileHandle.standardError.write("bench: synth_head_view_512 needs the ICT-FaceKit model at \(FaceKit.defaultPath)\n".data(using: .utf8)!)
+            exit(2)
+        }
+        let mesh = kit.head(HeadSampler().sample(seed: 1))
+        let focal = 0.5 * 512 / Foundation.tan(18 * Float.pi / 180)
+        let camera = Camera(width: 512, height: 512, fx: focal, fy: focal, cx: 256, cy: 256,
+                            cameraToWorldOpenGL: Camera.orbitPose(azimuth: 30, elevation: 10, distance: 3.5))
+        return { _ = StudioLighting.portrait.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: 2), camera: camera) }
+    },
     // Nominal 8 flops per element (two statistics passes and the affine normalisation).
     BenchCase(name: "groupnorm_n16_c128_32x32_fwd", flops: 8 * 16 * 128 * 1024) {
         let x = Tensor.normal([16, 128, 32, 32], seed: 1), g = Tensor.normal([128], seed: 2), b = Tensor.normal([128], seed: 3)

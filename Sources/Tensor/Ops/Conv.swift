@@ -19,12 +19,7 @@ extension Tensor {
                      "conv2d: input \(shape) with weight \(weight.shape)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        let (sh, sw) = stride, (ph, pw) = padding
-        let ho = (h + 2 * ph - kh) / sh + 1, wo = (w + 2 * pw - kw) / sw + 1
-        // (a negative numerator would truncate towards zero and fake a 1-pixel output)
-        precondition(h + 2 * ph >= kh && w + 2 * pw >= kw && ho > 0 && wo > 0,
-                     "conv2d: kernel \(kh)x\(kw) larger than the padded input \(shape)")
-        let geo = ConvGeometry(c: c, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw, ho: ho, wo: wo)
+        let geo = ConvGeometry(c: c, h: h, w: w, kh: kh, kw: kw, stride: stride, padding: padding, op: "conv2d \(shape)")
         let x = contiguous(), wt = weight.contiguous()
         let out = Tensor.convForward(x, wt, geo, outChannels: o, bias: bias?.contiguous())
 
@@ -280,6 +275,22 @@ extension Tensor {
 /// the input gradient of strided convolutions.
 struct ConvGeometry {
     let c, h, w, kh, kw, sh, sw, ph, pw, ho, wo: Int
+
+    /// A kh x kw window sliding with `stride` over an h x w input zero-padded by `padding`: the
+    /// output size, checked (a window larger than the padded input would truncate towards zero and
+    /// fake a 1-pixel output that reads past the input). `op` names the caller in the message.
+    init(c: Int, h: Int, w: Int, kh: Int, kw: Int, stride: (Int, Int), padding: (Int, Int) = (0, 0), op: String) {
+        let (sh, sw) = stride, (ph, pw) = padding
+        precondition(h + 2 * ph >= kh && w + 2 * pw >= kw && sh > 0 && sw > 0,
+                     "\(op): window \(kh)x\(kw) larger than the padded \(h)x\(w) input")
+        self.init(c: c, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw,
+                  ho: (h + 2 * ph - kh) / sh + 1, wo: (w + 2 * pw - kw) / sw + 1)
+    }
+
+    init(c: Int, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, ho: Int, wo: Int) {
+        (self.c, self.h, self.w, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.ho, self.wo) =
+            (c, h, w, kh, kw, sh, sw, ph, pw, ho, wo)
+    }
     var patch: Int { c * kh * kw }
     var isPointwise: Bool { kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 }
 

@@ -21,10 +21,8 @@ extension Tensor {
     func depthwiseConv2d(weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int)) -> Tensor {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        let (sh, sw) = stride, (ph, pw) = padding
-        let ho = (h + 2 * ph - kh) / sh + 1, wo = (w + 2 * pw - kw) / sw + 1
-        precondition(h + 2 * ph >= kh && w + 2 * pw >= kw && ho > 0 && wo > 0,
-                     "depthwise conv: kernel \(kh)x\(kw) larger than the padded input \(shape)")
+        let size = ConvGeometry(c: c, h: h, w: w, kh: kh, kw: kw, stride: stride, padding: padding, op: "depthwise conv \(shape)")
+        let (sh, sw, ph, pw, ho, wo) = (size.sh, size.sw, size.ph, size.pw, size.ho, size.wo)
         let mult = o / c
         let x = contiguous(), wt = weight.contiguous(), bc = bias?.contiguous()
         let out = Tensor.uninitialized([n, o, ho, wo])

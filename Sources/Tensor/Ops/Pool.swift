@@ -32,9 +32,8 @@ extension Tensor {
     private func pool2d(kernel k: Int, stride s: Int, isMax: Bool) -> Tensor {
         precondition(rank == 4, "pooling expects [N, C, H, W], got \(shape)")
         let (nc, h, w) = (shape[0] * shape[1], shape[2], shape[3])
-        let ho = (h - k) / s + 1, wo = (w - k) / s + 1
-        // (h < k would truncate towards zero and fake a 1-pixel output that reads past the input)
-        precondition(h >= k && w >= k, "pooling window \(k) larger than input \(shape)")
+        let size = ConvGeometry(c: 1, h: h, w: w, kh: k, kw: k, stride: (s, s), op: "pooling \(shape)")
+        let (ho, wo) = (size.ho, size.wo)
         let x = contiguous()
         let out = Tensor.uninitialized([shape[0], shape[1], ho, wo])
         var argmax = isMax ? [Int32](repeating: 0, count: nc * ho * wo) : []

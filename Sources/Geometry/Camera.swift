@@ -77,3 +77,15 @@ extension Camera {
         return [[right.x, up.x, back.x, p.x], [right.y, up.y, back.y, p.y], [right.z, up.z, back.z, p.z], [0, 0, 0, 1]]
     }
 }
+
+extension Camera {
+    /// The rotation matrix (row-major 3x3) of the quaternion (w, x, y, z), normalised first: COLMAP's
+    /// camera poses and the Gaussians' orientations both use it.
+    public static func rotationMatrix<T: BinaryFloatingPoint>(quaternion q: [T]) -> [T] {
+        let n = max((q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]).squareRoot(), 1e-12)
+        let (w, x, y, z) = (q[0] / n, q[1] / n, q[2] / n, q[3] / n)
+        return [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+                2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+                2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]
+    }
+}

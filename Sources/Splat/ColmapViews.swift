@@ -22,20 +22,11 @@ extension ColmapModel {
         return (x + x * radial + 2 * d[2] * xy + d[3] * (r2 + 2 * xx), y + y * radial + 2 * d[3] * xy + d[2] * (r2 + 2 * yy))
     }
 
-    /// World-to-camera rotation (row-major) of a unit quaternion (w, x, y, z).
-    static func rotation(_ q: [Double]) -> [Float] {
-        let n = max((q.map { $0 * $0 }.reduce(0, +)).squareRoot(), 1e-12)
-        let (w, x, y, z) = (q[0] / n, q[1] / n, q[2] / n, q[3] / n)
-        return [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-                2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-                2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)].map(Float.init)
-    }
-
     /// The pinhole camera of a registered image (distortion removed by `undistorted`).
     public func camera(_ image: ImagePose) -> Camera {
         let c = cameras[image.cameraID]!, k = Self.intrinsics(c)
         return Camera(width: c.width, height: c.height, fx: Float(k.fx), fy: Float(k.fy), cx: Float(k.cx), cy: Float(k.cy),
-                      rotation: Self.rotation(image.rotation),
+                      rotation: Camera.rotationMatrix(quaternion: image.rotation).map(Float.init),
                       translation: SIMD3(Float(image.translation[0]), Float(image.translation[1]), Float(image.translation[2])))
     }
 

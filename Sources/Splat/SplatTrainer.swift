@@ -57,7 +57,7 @@ public final class SplatTrainer {
     public var perceptual: PerceptualTerm?
 
     var adam: AdamState
-    var gradientSum: [Float], gradientCount: [Int32], maxRadius: [Int32]
+    var gradientSum: [Float], gradientCount: [Int32]
     private var order: [Int] = []
 
     public init(views: [DatasetView], config: TrainingConfig, initial: Gaussians? = nil) {
@@ -69,7 +69,6 @@ public final class SplatTrainer {
         adam = AdamState(gaussians)
         gradientSum = [Float](repeating: 0, count: gaussians.count)
         gradientCount = [Int32](repeating: 0, count: gaussians.count)
-        maxRadius = [Int32](repeating: 0, count: gaussians.count)
     }
 
     static func extent(_ cameras: [Camera]) -> Float {
@@ -113,32 +112,39 @@ public final class SplatTrainer {
     /// Uniform in the look-at sphere, random colours, isotropic scales from the point density,
     /// identity rotations, opacity `initialOpacity`.
     public static func randomInitialisation(_ cameras: [Camera], config: TrainingConfig) -> Gaussians {
-        let n = config.initialGaussians, k = (config.shDegree + 1) * (config.shDegree + 1)
+        let n = config.initialGaussians
         let (centre, radius) = lookAtVolume(cameras)
         var rng = SeededGenerator(seed: config.seed)
-        var means = [Float](), sh = [Float](repeating: 0, count: 3 * k * n)
-        while means.count < 3 * n {
+        var positions: [SIMD3<Float>] = []
+        while positions.count < n {
             let p = SIMD3(rng.nextUniform() * 2 - 1, rng.nextUniform() * 2 - 1, rng.nextUniform() * 2 - 1)
-            if (p * p).sum() <= 1 { means += [centre.x + radius * p.x, centre.y + radius * p.y, centre.z + radius * p.z] }
+            if (p * p).sum() <= 1 { positions.append(centre + radius * p) }
         }
-        for i in 0..<n { for c in 0..<3 { sh[i * k * 3 + c] = Gaussians.dc(forColour: rng.nextUniform()) } }
+        // Colours drawn after all positions, red, green, blue per Gaussian.
+        let points = positions.map { p -> (position: SIMD3<Float>, colour: SIMD3<Float>) in
+            let r = rng.nextUniform(), g = rng.nextUniform(), b = rng.nextUniform()
+            return (p, SIMD3(r, g, b))
+        }
         let spacing = Foundation.cbrt(4 / 3 * Float.pi * radius * radius * radius / Float(n))
-        let logit = Foundation.log(config.initialOpacity / (1 - config.initialOpacity))
-        return Gaussians(means: means, logScales: [Float](repeating: Foundation.log(0.5 * spacing), count: 3 * n),
-                         quaternions: (0..<n).flatMap { _ in [Float(1), 0, 0, 0] }, opacityLogits: [Float](repeating: logit, count: n),
-                         shDegree: config.shDegree, sh: sh)
+        return isotropicGaussians(points, spacing: spacing, config: config)
     }
 
     /// One Gaussian per point (COLMAP's points3D, the 3DGS default for real captures): its colour as
     /// the SH DC term, isotropic scales from the cloud's density (half the mean spacing within the
     /// points' bounding box), identity rotations, opacity `initialOpacity`.
     public static func pointInitialisation(_ points: [(position: SIMD3<Float>, colour: SIMD3<Float>)], config: TrainingConfig) -> Gaussians {
-        let n = points.count, k = (config.shDegree + 1) * (config.shDegree + 1)
-        precondition(n > 0, "a point cloud initialisation needs points")
+        precondition(!points.isEmpty, "a point cloud initialisation needs points")
         var lo = points[0].position, hi = points[0].position
         for p in points { lo = pointwiseMin(lo, p.position); hi = pointwiseMax(hi, p.position) }
         let extent = hi - lo, volume = max(extent.x, 1e-3) * max(extent.y, 1e-3) * max(extent.z, 1e-3)
-        let spacing = Foundation.cbrt(volume / Float(n))
+        return isotropicGaussians(points, spacing: Foundation.cbrt(volume / Float(points.count)), config: config)
+    }
+
+    /// Gaussians at `points` with their colours as the SH DC term, log-scales of half the `spacing`,
+    /// identity rotations and opacity `initialOpacity`: what both initialisations build.
+    static func isotropicGaussians(_ points: [(position: SIMD3<Float>, colour: SIMD3<Float>)], spacing: Float,
+                                   config: TrainingConfig) -> Gaussians {
+        let n = points.count, k = (config.shDegree + 1) * (config.shDegree + 1)
         var sh = [Float](repeating: 0, count: 3 * k * n)
         for (i, p) in points.enumerated() { for c in 0..<3 { sh[i * k * 3 + c] = Gaussians.dc(forColour: p.colour[c]) } }
         let logit = Foundation.log(config.initialOpacity / (1 - config.initialOpacity))
@@ -194,7 +200,6 @@ public final class SplatTrainer {
             let (gx, gy) = (g.means2d[2 * i] * sx, g.means2d[2 * i + 1] * sy)
             gradientSum[i] += (gx * gx + gy * gy).squareRoot()
             gradientCount[i] += 1
-            maxRadius[i] = max(maxRadius[i], max(r.radii[2 * i], r.radii[2 * i + 1]))
         }
     }
 
@@ -301,7 +306,6 @@ public final class SplatTrainer {
         }
         gradientSum = [Float](repeating: 0, count: gaussians.count)
         gradientCount = [Int32](repeating: 0, count: gaussians.count)
-        maxRadius = [Int32](repeating: 0, count: gaussians.count)
     }
 
     func gathered(rows: [Int]) -> Gaussians {
@@ -325,11 +329,7 @@ public final class SplatTrainer {
 
     /// Rotates v by the (normalised) quaternion q = (w, x, y, z).
     func rotate(_ q: [Float], _ v: SIMD3<Float>) -> SIMD3<Float> {
-        let n = max((q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]).squareRoot(), 1e-12)
-        let (w, x, y, z) = (q[0] / n, q[1] / n, q[2] / n, q[3] / n)
-        let r0 = SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y))
-        let r1 = SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x))
-        let r2 = SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y))
-        return SIMD3((r0 * v).sum(), (r1 * v).sum(), (r2 * v).sum())
+        let m = Camera.rotationMatrix(quaternion: q)
+        return SIMD3((SIMD3(m[0], m[1], m[2]) * v).sum(), (SIMD3(m[3], m[4], m[5]) * v).sum(), (SIMD3(m[6], m[7], m[8]) * v).sum())
     }
 }

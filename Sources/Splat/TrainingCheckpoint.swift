@@ -22,7 +22,6 @@ extension SplatTrainer {
         }
         tensors.append(("gradient_sum", Tensor(gradientSum, shape: [gradientSum.count])))
         tensors.append(("gradient_count", Tensor(gradientCount.map(Float.init), shape: [gradientCount.count])))
-        tensors.append(("max_radius", Tensor(maxRadius.map(Float.init), shape: [maxRadius.count])))
         try SafeTensors.write(tensors, metadata: ["step": "\(step)", "fingerprint": checkpointFingerprint,
                                                   "sh_degree": "\(g.shDegree)"], to: path)
     }
@@ -49,7 +48,6 @@ extension SplatTrainer {
         adam = AdamState(m: try Self.blockNames.map { try values("adam_m.\($0)") }, v: try Self.blockNames.map { try values("adam_v.\($0)") })
         gradientSum = try values("gradient_sum")
         gradientCount = try values("gradient_count").map { Int32($0) }
-        maxRadius = try values("max_radius").map { Int32($0) }
         self.step = step
     }
 }

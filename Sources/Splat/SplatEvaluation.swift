@@ -1,18 +1,26 @@
 import Foundation
 
-/// Image quality of splats against posed views: PSNR and SSIM (3DGS's window) per view and mean.
+/// Image quality of splats against posed views: PSNR and SSIM (3DGS's window) per view and mean, and
+/// optionally a perceptual distance (LPIPS, computed outside this module) from the same renders.
 public struct SplatEvaluation: Sendable {
-    public struct View: Sendable { public let name: String, psnr: Float, ssim: Float }
+    public struct View: Sendable { public let name: String, psnr: Float, ssim: Float, perceptual: Float? }
     public let views: [View]
-    public var psnr: Float { views.map(\.psnr).reduce(0, +) / Float(max(views.count, 1)) }
-    public var ssim: Float { views.map(\.ssim).reduce(0, +) / Float(max(views.count, 1)) }
+    public var psnr: Float { mean(views.map(\.psnr)) }
+    public var ssim: Float { mean(views.map(\.ssim)) }
+    /// Mean perceptual distance, nil when it was not measured.
+    public var perceptual: Float? { views.contains { $0.perceptual == nil } ? nil : mean(views.compactMap(\.perceptual)) }
 
-    public static func evaluate(_ g: Gaussians, views: [DatasetView], settings: RenderSettings) -> SplatEvaluation {
+    func mean(_ values: [Float]) -> Float { values.reduce(0, +) / Float(max(values.count, 1)) }
+
+    /// Renders each view once; `perceptual(rendered, target, width, height)` sees [H, W, 3] images in [0, 1].
+    public static func evaluate(_ g: Gaussians, views: [DatasetView], settings: RenderSettings,
+                                perceptual: (([Float], [Float], Int, Int) -> Float)? = nil) -> SplatEvaluation {
         let metric = PhotometricLoss(pixelTerm: .mse, ssimWeight: 1)
         return SplatEvaluation(views: views.map { v in
             let r = Rasterizer.render(g, camera: v.camera, settings: settings)
             let value = metric.evaluate(rendered: r.rgb, target: v.image.pixels, width: r.width, height: r.height)
-            return View(name: v.name, psnr: value.psnr, ssim: value.ssim)
+            return View(name: v.name, psnr: value.psnr, ssim: value.ssim,
+                        perceptual: perceptual?(r.rgb, v.image.pixels, r.width, r.height))
         })
     }
 }

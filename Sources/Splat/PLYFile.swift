@@ -45,31 +45,15 @@ public enum PLYFile {
     }
 
     public static func decode(_ data: Data, path: String) throws -> Gaussians {
-        guard let end = data.range(of: Data("end_header\n".utf8)) else { throw SplatInputError(path, "not a PLY file (no end_header)") }
-        guard let header = String(data: data[..<end.lowerBound], encoding: .ascii), header.hasPrefix("ply\n") else {
-            throw SplatInputError(path, "not a PLY file")
+        let header = try PLYHeader(data, path: path)
+        guard header.format.split(separator: " ").first == "binary_little_endian" else {
+            throw SplatInputError(path, "unsupported PLY format \(header.format) (binary_little_endian expected)")
         }
-        var count = -1, properties: [String] = [], inVertex = false
-        for line in header.split(separator: "\n").map({ $0.split(separator: " ").map(String.init) }) {
-            switch line.first {
-            case "format":
-                guard line.count >= 2, line[1] == "binary_little_endian" else {
-                    throw SplatInputError(path, "unsupported PLY format \(line.dropFirst().joined(separator: " ")) (binary_little_endian expected)")
-                }
-            case "element":
-                inVertex = line.count == 3 && line[1] == "vertex"
-                if inVertex { count = Int(line[2]) ?? -1 } else if count >= 0 {
-                    throw SplatInputError(path, "elements after vertex are not supported")
-                }
-            case "property" where inVertex:
-                guard line.count == 3, line[1] == "float" else {
-                    throw SplatInputError(path, "vertex property '\(line.dropFirst().joined(separator: " "))' is not float32")
-                }
-                properties.append(line[2])
-            default: break
-            }
+        guard !header.elementsAfterVertex else { throw SplatInputError(path, "elements after vertex are not supported") }
+        if let other = header.properties.first(where: { $0.type != "float" }) {
+            throw SplatInputError(path, "vertex property '\(other.declaration)' is not float32")
         }
-        guard count >= 0 else { throw SplatInputError(path, "no vertex element") }
+        let count = header.vertexCount, properties = header.properties.map(\.name)
         let rest = properties.filter { $0.hasPrefix("f_rest_") }.count
         guard let degree = (0...3).first(where: { 3 * (($0 + 1) * ($0 + 1) - 1) == rest }) else {
             throw SplatInputError(path, "\(rest) f_rest properties do not match an SH degree 0-3")
@@ -77,7 +61,7 @@ public enum PLYFile {
         let index = Dictionary(properties.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let required = propertyNames(shDegree: degree).filter { !["nx", "ny", "nz"].contains($0) }
         if let missing = required.first(where: { index[$0] == nil }) { throw SplatInputError(path, "missing property \(missing)") }
-        let stride = properties.count, body = end.upperBound
+        let stride = properties.count, body = header.bodyOffset
         guard data.count - body >= count * stride * 4 else {
             throw SplatInputError(path, "truncated: \(count) vertices need \(count * stride * 4) bytes, the file has \(data.count - body)")
         }

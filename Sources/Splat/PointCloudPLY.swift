@@ -10,27 +10,13 @@ public enum PointCloudPLY {
 
     public static func read(_ path: String) throws -> [(position: SIMD3<Float>, colour: SIMD3<Float>)] {
         guard let data = FileManager.default.contents(atPath: path) else { throw SplatInputError(path, "no such file") }
-        guard let end = data.range(of: Data("end_header\n".utf8)),
-              let header = String(data: data[..<end.lowerBound], encoding: .ascii), header.hasPrefix("ply") else {
-            throw SplatInputError(path, "not a PLY file")
+        let header = try PLYHeader(data, path: path)
+        if let other = header.properties.first(where: { sizes[$0.type] == nil }) {
+            throw SplatInputError(path, "vertex property '\(other.declaration)' is not a scalar number")
         }
-        var format = "", count = -1, properties: [(name: String, type: String)] = [], inVertex = false
-        for line in header.split(separator: "\n").map({ $0.split(separator: " ").map(String.init) }) {
-            switch line.first {
-            case "format": format = line.count > 1 ? line[1] : ""
-            case "element":
-                if inVertex { inVertex = false; break }
-                inVertex = line.count == 3 && line[1] == "vertex" && count < 0
-                if inVertex { count = Int(line[2]) ?? -1 }
-            case "property" where inVertex:
-                guard line.count == 3, sizes[line[1]] != nil else {
-                    throw SplatInputError(path, "vertex property '\(line.dropFirst().joined(separator: " "))' is not a scalar number")
-                }
-                properties.append((line[2], line[1]))
-            default: break
-            }
-        }
-        guard count >= 0 else { throw SplatInputError(path, "no vertex element") }
+        let (count, properties) = (header.vertexCount, header.properties)
+        let format = header.format.split(separator: " ").first.map(String.init) ?? ""
+        let body = data[header.bodyOffset...]
         let names = properties.map(\.name)
         guard let ix = names.firstIndex(of: "x"), let iy = names.firstIndex(of: "y"), let iz = names.firstIndex(of: "z") else {
             throw SplatInputError(path, "vertices have no x, y, z")
@@ -40,19 +26,19 @@ public enum PointCloudPLY {
         rows.reserveCapacity(count)
         switch format {
         case "ascii":
-            let body = String(decoding: data[end.upperBound...], as: UTF8.self).split(separator: "\n")
-            guard body.count >= count else { throw SplatInputError(path, "truncated: \(count) vertices, \(body.count) lines") }
-            for line in body.prefix(count) {
+            let lines = String(decoding: body, as: UTF8.self).split(separator: "\n")
+            guard lines.count >= count else { throw SplatInputError(path, "truncated: \(count) vertices, \(lines.count) lines") }
+            for line in lines.prefix(count) {
                 let values = line.split(separator: " ").compactMap { Double($0) }
                 guard values.count >= properties.count else { throw SplatInputError(path, "bad vertex line '\(line)'") }
                 rows.append(values)
             }
         case "binary_little_endian":
             let stride = properties.reduce(0) { $0 + sizes[$1.type]! }
-            guard data.count - end.upperBound >= count * stride else {
+            guard body.count >= count * stride else {
                 throw SplatInputError(path, "truncated: \(count) vertices need \(count * stride) bytes")
             }
-            data[end.upperBound...].withUnsafeBytes { raw in
+            body.withUnsafeBytes { raw in
                 var offset = 0
                 for _ in 0..<count {
                     rows.append(properties.map { p -> Double in

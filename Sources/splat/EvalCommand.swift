@@ -15,8 +15,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "Views folder with transforms.json.")
     var views: String
 
-    @Option(help: "Background: white, black or R,G,B.")
-    var background = BackgroundColour(argument: "white")!
+    @OptionGroup var background: BackgroundOption
 
     @Flag(help: "Print one JSON object (psnr, ssim, lpips, views).")
     var json = false

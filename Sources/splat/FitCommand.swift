@@ -32,8 +32,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Background colour for transparent pixels and rendering: white, black or R,G,B.")
-    var background = BackgroundColour(argument: "white")!
+    @OptionGroup var background: BackgroundOption
 
     @Option(help: "Divide the image resolution by this factor.")
     var downscale = 1

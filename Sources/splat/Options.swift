@@ -20,3 +20,12 @@ struct BackgroundColour: ExpressibleByArgument {
 
     var tuple: (Float, Float, Float) { (rgb.x, rgb.y, rgb.z) }
 }
+
+/// `--background`, shared by fit, render and eval.
+struct BackgroundOption: ParsableArguments {
+    @Option(help: "Background colour (transparent view pixels are composited on it; renders use it): white, black or R,G,B.")
+    var background = BackgroundColour(argument: "white")!
+
+    var tuple: (Float, Float, Float) { background.tuple }
+    var rgb: SIMD3<Float> { background.rgb }
+}

@@ -34,8 +34,7 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Turntable camera distance (default: fits the splats in view).")
     var distance: Float?
 
-    @Option(help: "Background: white, black or R,G,B.")
-    var background = BackgroundColour(argument: "white")!
+    @OptionGroup var background: BackgroundOption
 
     @Option(help: "Output: a folder, or for --turntable also name.gif or name.mp4.")
     var out: String

@@ -72,8 +72,7 @@ public final class RandomInitializer: ParameterSource {
 
     public func parameter(_ key: String, shape: [Int], initializer: Initializer) throws -> Tensor {
         // FNV-1a of the key, mixed with the seed.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let h = FNV1a.hash(key)
         let s = h ^ (seed &* 0x9E37_79B9_7F4A_7C15)
         let t: Tensor
         switch initializer {

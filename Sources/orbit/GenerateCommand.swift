@@ -123,14 +123,14 @@ struct GenerateCommand: ParsableCommand {
 
     /// Identifies the job, so a checkpoint is only resumed by the same portrait, model and settings.
     func fingerprint(_ prepared: PreparedPortrait, _ generator: GeneratorModel, _ s: GenerationSettings, _ views: [OrbitView]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix<T>(_ value: T) { withUnsafeBytes(of: value) { for b in $0 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } } }
+        var h = FNV1a()
+        func mix<T>(_ value: T) { h.add(raw: value) }
         for p in prepared.view.pixels { mix(p) }
         for v in views { mix(v.elevation); mix(v.azimuth) }
         mix(s.steps); mix(s.seed); mix(s.guidanceMin); mix(s.guidanceMax); mix(s.conditioningAugmentation)
         for b in (generator.provenance + (model ?? "")).utf8 { mix(b) }
         mix(generator.parameterCount)
-        return String(format: "%016llx", h)
+        return String(format: "%016llx", h.value)
     }
 }
 

@@ -11,6 +11,8 @@ public struct BackgroundMask: Sendable {
     public let colour: (Float, Float, Float)
     /// Fraction of border pixels within tolerance of that colour: near 1 for a plain backdrop.
     public let borderAgreement: Float
+    /// The image the mask was found on: RGB, any alpha composited over white.
+    public let rgb: Image
 
     public init(of image: Image, tolerance: Float = 0.1) {
         let rgb = image.compositedRGB()
@@ -38,13 +40,14 @@ public struct BackgroundMask: Sendable {
             }
         }
         isBackground = mask
+        self.rgb = rgb
         colour = reference
         borderAgreement = Float(border.filter(matches).count) / Float(max(border.count, 1))
     }
 
     /// RGB with the background replaced by `fill`.
-    public func filled(_ image: Image, with fill: (Float, Float, Float) = (1, 1, 1)) -> Image {
-        var rgb = image.compositedRGB()
+    public func filled(with fill: (Float, Float, Float) = (1, 1, 1)) -> Image {
+        var rgb = self.rgb
         for (i, background) in isBackground.enumerated() where background {
             (rgb.pixels[i * 3], rgb.pixels[i * 3 + 1], rgb.pixels[i * 3 + 2]) = fill
         }
@@ -52,8 +55,7 @@ public struct BackgroundMask: Sendable {
     }
 
     /// RGBA whose alpha is 0 on the background and 1 elsewhere.
-    public func withAlpha(_ image: Image) -> Image {
-        let rgb = image.compositedRGB()
+    public func withAlpha() -> Image {
         var out = Image(width: rgb.width, height: rgb.height, channels: 4)
         for i in 0..<(rgb.width * rgb.height) {
             for c in 0..<3 { out.pixels[i * 4 + c] = rgb.pixels[i * 3 + c] }

@@ -28,9 +28,9 @@ public struct PreparedPortrait {
         } else {
             let mask = BackgroundMask(of: image)
             if mask.borderAgreement >= 0.6 {
-                onWhite = mask.filled(image)
+                onWhite = mask.filled()
             } else {
-                onWhite = image.compositedRGB()
+                onWhite = mask.rgb
                 notes.append("background kept: the image border is not a plain colour (give an RGBA image to mask it)")
             }
         }

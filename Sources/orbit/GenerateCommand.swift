@@ -112,7 +112,7 @@ struct GenerateCommand: ParsableCommand {
         decoding.finish()
 
         // The head mask: the generated views are on white, like the training renders.
-        let images = rgb.map { BackgroundMask(of: $0, tolerance: 0.06).withAlpha($0) }
+        let images = rgb.map { BackgroundMask(of: $0, tolerance: 0.06).withAlpha() }
         try ViewsFolder.write(images: images, views: orbit, rig: OrbitRig(), into: staging)
         try ImageIO.write(prepared.view, to: staging + "/input.png")
         try fm.removeItem(atPath: checkpoint.path)

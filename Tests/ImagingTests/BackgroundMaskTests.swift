@@ -18,10 +18,10 @@ final class BackgroundMaskTests: XCTestCase {
         XCTAssertTrue(mask.isBackground[0] && mask.isBackground[29 * 40 + 39])
         XCTAssertFalse(mask.isBackground[15 * 40 + 20 + 6], "the disc")
         XCTAssertFalse(mask.isBackground[15 * 40 + 20], "the hole inside the disc is not connected to the border")
-        let white = mask.filled(image)
+        let white = mask.filled()
         XCTAssertEqual(white[0, 0, 1], 1)
         XCTAssertEqual(white[26, 15, 1], 0.2, accuracy: 1e-6)
-        let rgba = mask.withAlpha(image)
+        let rgba = mask.withAlpha()
         XCTAssertEqual(rgba[0, 0, 3], 0)
         XCTAssertEqual(rgba[20, 15, 3], 1)
     }

@@ -109,18 +109,20 @@ let cases: [BenchCase] = [
     splatIteration(gaussians: 20_000),
     splatIteration(gaussians: 100_000),
     splatIteration(gaussians: 300_000),
-    // Issue 3's renderer: one 512x512 view of a sampled ICT-FaceKit head (52k triangles, 2x2
-    // supersampling, deferred studio shading). Needs ../shared/data/ict-facekit or $ORBIT_FACEKIT.
-    BenchCase(name: "synth_head_view_512", flops: 0) {
-        guard let kit = try? FaceKit() else {
-            FileHandle.standardError.write("bench: synth_head_view_512 needs the ICT-FaceKit model at \(FaceKit.defaultPath)\n".data(using: .utf8)!)
-            exit(2)
-        }
-        let mesh = kit.head(HeadSampler().sample(seed: 1))
+    // Issue 3's synthetic subjects (need ../shared/data/ict-facekit or $ORBIT_FACEKIT): building one
+    // subject (head, hair grid and polygonisation, bust, accessory, distance structures), and one
+    // 512x512 view of it (about 150k triangles, 2x2 supersampling, deferred studio shading).
+    BenchCase(name: "synth_subject_build", flops: 0) {
+        let builder = SubjectBuilder(kit: benchFaceKit()), parameters = benchSubject()
+        return { _ = builder.build(parameters) }
+    },
+    BenchCase(name: "synth_view_512", flops: 0) {
+        let parameters = benchSubject()
+        let mesh = SubjectBuilder(kit: benchFaceKit()).build(parameters).mesh(), lighting = StudioLighting(for: parameters)
         let focal = 0.5 * 512 / Foundation.tan(18 * Float.pi / 180)
         let camera = Camera(width: 512, height: 512, fx: focal, fy: focal, cx: 256, cy: 256,
                             cameraToWorldOpenGL: Camera.orbitPose(azimuth: 30, elevation: 10, distance: 3.5))
-        return { _ = StudioLighting.portrait.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: 2), camera: camera) }
+        return { _ = lighting.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: 2), camera: camera) }
     },
     // Nominal 8 flops per element (two statistics passes and the affine normalisation).
     BenchCase(name: "groupnorm_n16_c128_32x32_fwd", flops: 8 * 16 * 128 * 1024) {
@@ -128,6 +130,21 @@ let cases: [BenchCase] = [
         return { _ = noGrad { x.groupNorm(groups: 32, gamma: g, beta: b, eps: 1e-6) } }
     },
 ]
+
+func benchFaceKit() -> FaceKit {
+    guard let kit = try? FaceKit() else {
+        FileHandle.standardError.write("bench: the synth cases need the ICT-FaceKit model at \(FaceKit.defaultPath)\n".data(using: .utf8)!)
+        exit(2)
+    }
+    return kit
+}
+
+/// A fixed subject with long hair and glasses (the costliest hair grid, several accessory parts).
+func benchSubject() -> HeadParameters {
+    var parameters = HeadSampler().sample(seed: 1, expressionPreset: "smile", accessory: .glasses)
+    parameters.hair = .longStraight
+    return parameters
+}
 
 /// A fixed scene for the splat cases: Gaussians uniform in a unit ball, scales shrinking with the
 /// count (about 2.5 px wide at 300k), opacities around 0.5, random colours and SH.

@@ -12,7 +12,7 @@ struct Orbit: ParsableCommand {
             mesh commands arrive with their issues.
             """,
         version: OrbitVersion.string,
-        subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, GenerateCommand.self, InitModelCommand.self, SetupCommand.self,
+        subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, GenerateCommand.self, InitModelCommand.self, SetupCommand.self, SynthCommand.self,
                       VerifyModelCommand.self]
     )
 }

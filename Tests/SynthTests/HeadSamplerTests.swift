@@ -28,8 +28,9 @@ final class HeadSamplerTests: XCTestCase {
         let camera = Camera(width: 64, height: 64, fx: 98.5, fy: 98.5, cx: 32, cy: 32,
                             cameraToWorldOpenGL: Camera.orbitPose(azimuth: 20, elevation: 10, distance: 3.5))
         func render(_ seed: UInt64) -> Image {
-            StudioLighting.portrait.image(of: TriangleRasterizer.render(kit.head(HeadSampler().sample(seed: seed)), camera: camera),
-                                          camera: camera)
+            let parameters = HeadSampler().sample(seed: seed)
+            let mesh = SubjectBuilder(kit: kit).build(parameters).mesh()
+            return StudioLighting(for: parameters).image(of: TriangleRasterizer.render(mesh, camera: camera), camera: camera)
         }
         let a = render(3)
         XCTAssertEqual(a.pixels, render(3).pixels)

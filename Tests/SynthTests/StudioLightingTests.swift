@@ -29,7 +29,8 @@ final class StudioLightingTests: XCTestCase {
         let image = rig.image(of: TriangleRasterizer.render(mesh, camera: camera), camera: camera)
         XCTAssertEqual(image[8, 8, 3], 1)
         XCTAssertEqual(image[0, 0, 3], 0)
-        // Centre: normal = viewer = light direction, so diffuse 1 and a full highlight.
-        XCTAssertEqual(image[8, 8, 0], 0.6 + 0.08, accuracy: 2e-3)
+        // Centre: normal = viewer = light direction, so diffuse 1 and a full highlight (sRGB-encoded).
+        XCTAssertEqual(image[8, 8, 0], StudioLighting.encodeSRGB(0.6 + 0.08), accuracy: 2e-3)
+        XCTAssertEqual(StudioLighting.encodeSRGB(0.68), 0.8434, accuracy: 1e-4, "the sRGB curve")
     }
 }

@@ -53,13 +53,17 @@ enum PNGCodec {
         img.format = (image.channels >= 3 ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (alpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
             | (sixteen ? UInt32(PNG_FORMAT_FLAG_LINEAR) : 0)
         try ImageIO.checkSize(image.width, image.height, path)
+        // One encoding pass into a buffer the size of the raw pixels plus headroom (PNG barely
+        // grows incompressible data); libpng reports the size it needs when that is not enough.
         func write(_ buffer: UnsafeRawPointer) throws -> Data {
-            var size: Int = 0
-            guard png_image_write_to_memory(&img, nil, &size, 0, buffer, 0, nil) != 0 else {
-                throw ImageError(path, "PNG encoding failed: \(message(img))")
-            }
+            var size = image.width * image.height * image.channels * (sixteen ? 2 : 1) * 11 / 10 + image.height * 8 + 4096
             var out = Data(count: size)
-            let ok = out.withUnsafeMutableBytes { png_image_write_to_memory(&img, $0.baseAddress, &size, 0, buffer, 0, nil) }
+            var ok = out.withUnsafeMutableBytes { png_image_write_to_memory(&img, $0.baseAddress, &size, 0, buffer, 0, nil) }
+            if ok == 0 && size > out.count {
+                img.warning_or_error = 0
+                out = Data(count: size)
+                ok = out.withUnsafeMutableBytes { png_image_write_to_memory(&img, $0.baseAddress, &size, 0, buffer, 0, nil) }
+            }
             guard ok != 0 else { throw ImageError(path, "PNG encoding failed: \(message(img))") }
             return out.prefix(size)
         }

@@ -80,13 +80,20 @@ public struct SynthDataset: Sendable {
                       cameraToWorldOpenGL: rig.cameraToWorld(view))
     }
 
-    /// RGBA views of a scene (alpha: the coverage of head, hair, bust and accessories).
-    public func render(_ scene: SubjectScene, views: [OrbitView], size: Int? = nil) -> [Image] {
+    /// RGBA views of a scene (alpha: the coverage of head, hair, bust and accessories), each handed to
+    /// `body` as it is made.
+    public func render(_ scene: SubjectScene, views: [OrbitView], size: Int? = nil, _ body: (Int, Image) throws -> Void) rethrows {
         let mesh = scene.mesh(), lighting = StudioLighting(for: scene.parameters)
-        return views.map { view in
+        for (i, view) in views.enumerated() {
             let camera = camera(view, size: size)
-            return lighting.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: supersampling), camera: camera)
+            try body(i, lighting.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: supersampling), camera: camera))
         }
+    }
+
+    public func render(_ scene: SubjectScene, views: [OrbitView], size: Int? = nil) -> [Image] {
+        var images: [Image] = []
+        render(scene, views: views, size: size) { images.append($1) }
+        return images
     }
 
     /// Writes one image set into `directory` (which must not exist): staged in a sibling `.partial`
@@ -98,7 +105,8 @@ public struct SynthDataset: Sendable {
         let files = FileManager.default
         try? files.removeItem(atPath: staging)
         try files.createDirectory(atPath: staging + "/views", withIntermediateDirectories: true)
-        try ViewsFolder.write(images: render(scene, views: views), views: views, rig: rig, into: staging + "/views")
+        try render(scene, views: views) { i, image in try ImageIO.write(image, to: staging + "/views/" + ViewsFolder.fileName(i)) }
+        try ViewsFolder.writeTransforms(views: views, rig: rig, size: resolution, into: staging + "/views")
         let mesh = scene.mesh()
         var positions: [Float] = [], normals: [Float] = [], colours: [Float] = []
         for i in 0..<mesh.vertexCount {

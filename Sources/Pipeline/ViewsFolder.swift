@@ -30,6 +30,11 @@ public enum ViewsFolder {
             preconditionFailure("views must be square and of one size")
         }
         for (i, image) in images.enumerated() { try ImageIO.write(image, to: directory + "/" + fileName(i)) }
+        try writeTransforms(views: views, rig: rig, size: size, into: directory)
+    }
+
+    /// Writes transforms.json alone (for callers that write the images one at a time).
+    public static func writeTransforms(views: [OrbitView], rig: OrbitRig, size: Int, into directory: String) throws {
         let data = try JSONSerialization.data(withJSONObject: transforms(views: views, rig: rig, size: size),
                                               options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: directory + "/transforms.json"), options: .atomic)

@@ -116,6 +116,21 @@ let cases: [BenchCase] = [
         let builder = SubjectBuilder(kit: benchFaceKit()), parameters = benchSubject()
         return { _ = builder.build(parameters) }
     },
+    // A whole orbit: build the subject and render the 96 views at 512x512 (no file output).
+    BenchCase(name: "synth_orbit_96_512", flops: 0) {
+        let builder = SubjectBuilder(kit: benchFaceKit()), parameters = benchSubject(), lighting = StudioLighting(for: parameters)
+        let focal = 0.5 * 512 / Foundation.tan(18 * Float.pi / 180)
+        return {
+            let mesh = builder.build(parameters).mesh()
+            for e in [-10, 0, 10, 20, 30, 40] as [Float] {
+                for k in 0..<16 {
+                    let camera = Camera(width: 512, height: 512, fx: focal, fy: focal, cx: 256, cy: 256,
+                                        cameraToWorldOpenGL: Camera.orbitPose(azimuth: 22.5 * Float(k), elevation: e, distance: 3.5))
+                    _ = lighting.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: 2), camera: camera)
+                }
+            }
+        }
+    },
     BenchCase(name: "synth_view_512", flops: 0) {
         let parameters = benchSubject()
         let mesh = SubjectBuilder(kit: benchFaceKit()).build(parameters).mesh(), lighting = StudioLighting(for: parameters)

@@ -42,10 +42,12 @@ NN_INLINE void gs_blur(const float *restrict in, float *restrict tmp, float *res
     }
 }
 
-// x, y [planes, H, W] -> sums[p] = sum of the SSIM map of plane p; saved [planes, 5, H, W] keeps
-// (mu_x, mu_y, E[x^2], E[xy], sigma_y^2) for the backward; scratch [3 H W + W + 10] per call.
-NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y, int64_t H, int64_t W, int64_t begin,
-                                int64_t end, float *restrict saved, float *restrict scratch, double *restrict sums) {
+// x, y [planes, H, W] -> sums[p] = sum of the SSIM map of plane p, each pixel weighted by weight [H, W]
+// (NULL: 1); saved [planes, 5, H, W] keeps (mu_x, mu_y, E[x^2], E[xy], sigma_y^2) for the backward;
+// scratch [3 H W + W + 10] per call.
+NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
+                                int64_t W, int64_t begin, int64_t end, float *restrict saved, float *restrict scratch,
+                                double *restrict sums) {
     float w[2 * GS_SSIM_RADIUS + 1];
     gs_ssim_window(w);
     int64_t n = H * W;
@@ -67,22 +69,22 @@ NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y
             float sxx = exx[i] - mx[i] * mx[i], sxy = exy[i] - mx[i] * my[i];
             float a1 = 2 * mx[i] * my[i] + GS_SSIM_C1, a2 = 2 * sxy + GS_SSIM_C2;
             float b1 = mx[i] * mx[i] + my[i] * my[i] + GS_SSIM_C1, b2 = sxx + syy[i] + GS_SSIM_C2;
-            sum += (double)(a1 * a2 / (b1 * b2));
+            sum += (double)((weight ? weight[i] : 1.0f) * (a1 * a2 / (b1 * b2)));
         }
         sums[p] = sum;
     }
 }
 NN_DISPATCH(gs_ssim_fwd,
-            (const float *restrict x, const float *restrict y, int64_t H, int64_t W, int64_t begin, int64_t end,
-             float *restrict saved, float *restrict scratch, double *restrict sums),
-            (x, y, H, W, begin, end, saved, scratch, sums))
+            (const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
+             int64_t begin, int64_t end, float *restrict saved, float *restrict scratch, double *restrict sums),
+            (x, y, weight, H, W, begin, end, saved, scratch, sums))
 
-// Gradient of (scale x sum of the SSIM map) with respect to x, through the three window means that
+// Gradient of (scale x sum of the SSIM map, weighted as in the forward) with respect to x, through the three window means that
 // involve x (mu_x, E[x^2], E[xy]); the zero-padded window is its own transpose.
 // dx [planes, H, W] overwritten; scratch [4 H W + W + 10] per call.
-NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y, int64_t H, int64_t W, int64_t begin,
-                                int64_t end, const float *restrict saved, float scale, float *restrict scratch,
-                                float *restrict dx) {
+NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
+                                int64_t W, int64_t begin, int64_t end, const float *restrict saved, float scale,
+                                float *restrict scratch, float *restrict dx) {
     float w[2 * GS_SSIM_RADIUS + 1];
     gs_ssim_window(w);
     int64_t n = H * W;
@@ -94,11 +96,11 @@ NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y
             float sxx = exx[i] - mx[i] * mx[i], sxy = exy[i] - mx[i] * my[i];
             float a1 = 2 * mx[i] * my[i] + GS_SSIM_C1, a2 = 2 * sxy + GS_SSIM_C2;
             float b1 = mx[i] * mx[i] + my[i] * my[i] + GS_SSIM_C1, b2 = sxx + syy[i] + GS_SSIM_C2;
-            float s = a1 * a2 / (b1 * b2);
+            float s = a1 * a2 / (b1 * b2), k = weight ? scale * weight[i] : scale;
             // S as a function of (mu_x, E[x^2], E[xy]), with sigma_xx = E[x^2] - mu_x^2, sigma_xy = E[xy] - mu_x mu_y.
-            g1[i] = scale * ((2 * my[i] * a2 - 2 * my[i] * a1) / (b1 * b2) - s * (2 * mx[i] / b1 - 2 * mx[i] / b2));
-            g2[i] = scale * (-s / b2);
-            g3[i] = scale * (2 * a1 / (b1 * b2));
+            g1[i] = k * ((2 * my[i] * a2 - 2 * my[i] * a1) / (b1 * b2) - s * (2 * mx[i] / b1 - 2 * mx[i] / b2));
+            g2[i] = k * (-s / b2);
+            g3[i] = k * (2 * a1 / (b1 * b2));
         }
         float *out = dx + p * n;
         gs_blur(g1, tmp, out, H, W, w);
@@ -109,6 +111,7 @@ NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y
     }
 }
 NN_DISPATCH(gs_ssim_bwd,
-            (const float *restrict x, const float *restrict y, int64_t H, int64_t W, int64_t begin, int64_t end,
-             const float *restrict saved, float scale, float *restrict scratch, float *restrict dx),
-            (x, y, H, W, begin, end, saved, scale, scratch, dx))
+            (const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
+             int64_t begin, int64_t end, const float *restrict saved, float scale, float *restrict scratch,
+             float *restrict dx),
+            (x, y, weight, H, W, begin, end, saved, scale, scratch, dx))

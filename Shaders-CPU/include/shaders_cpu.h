@@ -192,12 +192,14 @@ void gs_rasterize_bwd(const float *restrict means2d, const float *restrict conic
                       const float *restrict d_rgb, const float *restrict d_alpha, const float *restrict d_depth,
                       int64_t begin, int64_t end, float *restrict instance_grads);
 // SSIM with 3DGS's 11x11 Gaussian window (sigma 1.5, zero padding) on planar images [planes, H, W],
-// planes [begin, end): sums[p] = sum of plane p's SSIM map; saved [planes, 5, H, W]; scratch [3 H W + W + 10].
-void gs_ssim_fwd(const float *restrict x, const float *restrict y, int64_t H, int64_t W, int64_t begin, int64_t end,
-                 float *restrict saved, float *restrict scratch, double *restrict sums);
-// dx = d(scale * sum of the map) / dx; scratch [4 H W + W + 10].
-void gs_ssim_bwd(const float *restrict x, const float *restrict y, int64_t H, int64_t W, int64_t begin, int64_t end,
-                 const float *restrict saved, float scale, float *restrict scratch, float *restrict dx);
+// planes [begin, end): sums[p] = sum of plane p's SSIM map, each pixel weighted by weight [H, W] (NULL:
+// all 1); saved [planes, 5, H, W]; scratch [3 H W + W + 10].
+void gs_ssim_fwd(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
+                 int64_t begin, int64_t end, float *restrict saved, float *restrict scratch, double *restrict sums);
+// dx = d(scale * weighted sum of the map) / dx; scratch [4 H W + W + 10].
+void gs_ssim_bwd(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
+                 int64_t begin, int64_t end, const float *restrict saved, float scale, float *restrict scratch,
+                 float *restrict dx);
 void gs_reduce_instances(const int32_t *restrict ids, const float *restrict instance_grads, int64_t n,
                          float *restrict d_means2d, float *restrict d_conics, float *restrict d_opacities,
                          float *restrict d_colours, float *restrict d_depths);

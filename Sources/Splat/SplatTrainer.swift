@@ -174,7 +174,8 @@ public final class SplatTrainer {
         var settings = config.render
         settings.activeSHDegree = activeSHDegree
         let rendered = Rasterizer.render(gaussians, camera: view.camera, settings: settings)
-        let value = config.loss.evaluate(rendered: rendered.rgb, target: view.image.pixels, width: rendered.width, height: rendered.height)
+        let value = config.loss.evaluate(rendered: rendered.rgb, target: view.image.pixels, width: rendered.width, height: rendered.height,
+                                         mask: config.alphaAsMask ? view.alpha : nil)
         var gradient = value.gradient, loss = value.loss
         if let perceptual, perceptual.weight > 0, step % perceptual.every == 0 {
             var rng = SeededGenerator(seed: config.seed &+ UInt64(step) &* 0x5851_F42D)

@@ -6,6 +6,9 @@ public struct TrainingConfig: Sendable {
     public var iterations = 7000
     public var seed: UInt64 = 0
     public var loss = PhotometricLoss()
+    /// Weight the photometric loss by each view's alpha (masked-out pixels do not count) instead of
+    /// fitting the background colour they were composited on.
+    public var alphaAsMask = false
     public var render = RenderSettings()
 
     // Initialisation: random inside the cameras' look-at volume (the seed paper's choice).

@@ -67,6 +67,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Side of the random square crop LPIPS sees (0: the whole image).")
     var lpipsCrop = 128
 
+    @Flag(help: "Use the views' alpha as a loss mask (transparent pixels do not count) instead of fitting the background they are composited on.")
+    var alphaMask = false
+
     @Flag(help: "Mip-Splatting's antialiased opacity compensation.")
     var antialiased = false
 
@@ -115,6 +118,7 @@ struct FitCommand: ParsableCommand {
         (config.iterations, config.seed, config.initialGaussians, config.maxGaussians) = (iterations, seed, gaussians, maxGaussians)
         config.render.background = background.rgb
         config.render.antialiased = antialiased
+        config.alphaAsMask = alphaMask
         var initial: Gaussians?
         if initialisation == "points" {
             let sparse = (views as NSString).appendingPathComponent("sparse/0")

@@ -20,19 +20,31 @@ final class PhotometricLossTests: XCTestCase {
         let (w, h) = (13, 9)
         var rendered = Tensor.uniform([3 * w * h], low: 0, high: 1, seed: 1).toArray()
         let target = Tensor.uniform([3 * w * h], low: 0, high: 1, seed: 2).toArray()
-        for term in [PhotometricLoss.PixelTerm.l1, .mse] {
+        // With no mask, and with the alpha mask: weights in [0, 1], a third of them 0.
+        let alpha = Tensor.uniform([w * h], low: -0.5, high: 1, seed: 3).toArray().map { max(0, $0) }
+        for (term, mask) in [(PhotometricLoss.PixelTerm.l1, nil), (.mse, nil), (.l1, alpha), (.mse, alpha)] as [(PhotometricLoss.PixelTerm, [Float]?)] {
             let loss = PhotometricLoss(pixelTerm: term, ssimWeight: 0.2)
-            let g = loss.evaluate(rendered: rendered, target: target, width: w, height: h).gradient
+            let g = loss.evaluate(rendered: rendered, target: target, width: w, height: h, mask: mask).gradient
             for i in stride(from: 0, to: rendered.count, by: 7) where Swift.abs(rendered[i] - target[i]) > 0.01 {  // off L1's kink
                 let keep = rendered[i], eps: Float = 5e-3
                 rendered[i] = keep + eps
-                let lp = loss.evaluate(rendered: rendered, target: target, width: w, height: h).loss
+                let lp = loss.evaluate(rendered: rendered, target: target, width: w, height: h, mask: mask).loss
                 rendered[i] = keep - eps
-                let lm = loss.evaluate(rendered: rendered, target: target, width: w, height: h).loss
+                let lm = loss.evaluate(rendered: rendered, target: target, width: w, height: h, mask: mask).loss
                 rendered[i] = keep
-                XCTAssertEqual(g[i], (lp - lm) / (2 * eps), accuracy: 3e-5, "\(term) [\(i)]")
+                XCTAssertEqual(g[i], (lp - lm) / (2 * eps), accuracy: 3e-5, "\(term) mask \(mask != nil) [\(i)]")
             }
         }
+        // A mask of ones is no mask; a masked-out pixel's own colour does not enter the pixel term.
+        let plain = PhotometricLoss().evaluate(rendered: rendered, target: target, width: w, height: h)
+        let ones = PhotometricLoss().evaluate(rendered: rendered, target: target, width: w, height: h, mask: [Float](repeating: 1, count: w * h))
+        XCTAssertEqual(plain.loss, ones.loss, accuracy: 1e-6)
+        let pixelOnly = PhotometricLoss(pixelTerm: .l1, ssimWeight: 0)
+        let zero = alpha.firstIndex(of: 0)!
+        var moved = rendered
+        moved[3 * zero] += 0.3
+        XCTAssertEqual(pixelOnly.evaluate(rendered: rendered, target: target, width: w, height: h, mask: alpha).loss,
+                       pixelOnly.evaluate(rendered: moved, target: target, width: w, height: h, mask: alpha).loss)
         let same = PhotometricLoss().evaluate(rendered: target, target: target, width: w, height: h)
         XCTAssertEqual(same.loss, 0, accuracy: 1e-6)
         XCTAssertEqual(same.ssim, 1, accuracy: 1e-6)

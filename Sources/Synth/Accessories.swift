@@ -74,7 +74,7 @@ struct AccessoryBuilder {
                     let outline = (pow(pow(abs(x), 1 / 0.3) + pow(abs(y), 1 / 0.35), 0.3) - 1) * min(halfSize.x, halfSize.y)
                     let bow = -0.05 * (q.x * side + halfSize.x) * (q.x * side + halfSize.x) / halfSize.x
                     return max(outline, abs(q.z - bow) - 0.1)
-                }, material: { _, _ in Material(albedo: SIMD3(0.01, 0.012, 0.015), specular: 0.35) })
+                }, material: { _, _ in Material(albedo: SIMD3(0.01, 0.012, 0.015), specular: 0.12) })
                 parts.append(lens)
             }
         }

@@ -80,11 +80,20 @@ public struct StudioLighting: Sendable {
         return albedo * diffuse + SIMD3(repeating: 0.35 * s * white) + albedo * (1.5 * s * tinted)
     }
 
-    /// Strands as streaks along `tangent` (cm-scale noise stretched along the strand).
-    func strands(_ p: SIMD3<Float>, tangent: SIMD3<Float>) -> Float {
+    /// How much of a texture octave of `frequency` (cycles per cm) to keep at a pixel `footprint` cm
+    /// wide: all of it at 4 or more pixels a period, none below 2 (it would alias, differently in every
+    /// view, which no multi-view model can learn).
+    @inline(__always) static func bandLimit(_ frequency: Float, footprint: Float) -> Float {
+        smoothstep(2, 4, 1 / max(frequency * footprint, 1e-6))
+    }
+
+    /// Strands as streaks along `tangent` (cm-scale noise stretched along the strand), band-limited
+    /// to the pixel `footprint` (cm).
+    func strands(_ p: SIMD3<Float>, tangent: SIMD3<Float>, footprint: Float) -> Float {
         let along = (p * tangent).sum(), across = p - tangent * along
-        let coarse = detail(across * 5 + tangent * (along * 0.35)), fine = detail(across * 11 + tangent * (along * 0.6) + 13)
-        return 0.55 + 0.45 * (0.5 + 0.5 * coarse) + 0.35 * fine
+        // Strand clumps about 4 mm and 2.5 mm across: 5 and 3 pixels at 512x512, the finest a 512 view keeps.
+        let coarse = detail(across * 2.5 + tangent * (along * 0.25)), fine = detail(across * 4 + tangent * (along * 0.4) + 13)
+        return 0.8 + 0.3 * Self.bandLimit(2.5, footprint: footprint) * coarse + 0.3 * Self.bandLimit(4, footprint: footprint) * fine
     }
 
     /// Deferred shading of a rasterised view whose attributes are albedo, normal and world position
@@ -111,16 +120,18 @@ public struct StudioLighting: Sendable {
                         if ch == SubjectScene.channels {
                             let (s, hair) = (a[9], a[10])
                             let centimetres = position / unitsPerCentimetre
+                            // The pixel's footprint on the surface, facing the camera (cm).
+                            let footprint = Shapes.length(eye - position) / camera.fx / unitsPerCentimetre
                             if hair > 0.01 {
                                 var t = SIMD3(a[11], a[12], a[13])
                                 t = t.tangential(to: n)
-                                albedo *= 1 + hair * (strands(centimetres, tangent: t) - 1)
+                                albedo *= 1 + hair * (strands(centimetres, tangent: t, footprint: footprint) - 1)
                                 let skin = shade(albedo: albedo, normal: n, toViewer: toViewer, specularScale: s)
                                 let strand = shadeHair(albedo: albedo, normal: n, tangent: t, toViewer: toViewer, specular: s)
                                 c = skin * (1 - hair) + strand * hair
                             } else {
                                 // Pores and fine mottling; the specular varies with them.
-                                let pores = detail(centimetres * 7)
+                                let pores = detail(centimetres * 4) * Self.bandLimit(4, footprint: footprint)
                                 albedo *= 1 + 0.05 * pores
                                 c = shade(albedo: albedo, normal: n, toViewer: toViewer, specularScale: s * (1 + 0.3 * pores))
                             }

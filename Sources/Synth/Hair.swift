@@ -28,7 +28,8 @@ struct HairBuilder {
         var hairline: Float = 13 + 34 * cos(azimuth) - 9 * cos(2 * azimuth)
         if style == .bob || style == .curly { hairline -= 6 * max(0, cos(azimuth)) }  // a fringe
         if hangs { hairline -= 28 * sin(azimuth) * sin(azimuth) }  // over the ears
-        var mask = (hairline * .pi / 180 - elevation) * r
+        // A ragged hairline: hair grows in tufts, not along a drawn curve.
+        var mask = (hairline * .pi / 180 - elevation) * r + 0.45 * noise(p * 1.3 + 71)
         for side: Float in [-1, 1] where !hangs {
             mask = max(mask, -Shapes.ellipsoid(p, centre: SIMD3(10.3 * side, 2.6, 0.2), radii: SIMD3(3.4, 4.3, 3.6)))
         }
@@ -44,10 +45,10 @@ struct HairBuilder {
         switch style {
         case .bald: return 0
         case .buzz: return 0.22
-        case .short: return 0.9 + 0.6 * top + 0.25 * noise(p * 0.5)
+        case .short: return 0.9 + 0.6 * top + 0.25 * noise(p * 0.5) + 0.08 * noise(p * 1.1 + 29)
         case .sidePart:
             let parting = 0.9 * Foundation.exp(-(p.x + 2.5) * (p.x + 2.5) / 0.4) * smoothstep(9, 12, p.y) * smoothstep(-4, 2, p.z)
-            return 1.2 + 0.7 * top + 0.5 * smoothstep(-3, 6, p.x) - parting + 0.15 * noise(p * 0.6)
+            return 1.2 + 0.7 * top + 0.5 * smoothstep(-3, 6, p.x) - parting + 0.15 * noise(p * 0.6) + 0.06 * noise(p * 1.1 + 29)
         case .curly: return 2.6 + 0.8 * top
         case .bob, .longStraight: return 1.3 + 0.5 * top
         case .bun, .ponytail: return 0.75 + 0.15 * top

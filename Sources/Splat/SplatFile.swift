@@ -17,7 +17,7 @@ public enum SplatFile {
         var data = Data(capacity: 32 * g.count)
         func byte(_ v: Float) -> UInt8 { UInt8(max(0, min(255, (v * 255).rounded()))) }
         for i in order {
-            var floats = Array(g.means[(3 * i)..<(3 * i + 3)]) + g.logScales[(3 * i)..<(3 * i + 3)].map { exp($0) }
+            let floats = Array(g.means[(3 * i)..<(3 * i + 3)]) + g.logScales[(3 * i)..<(3 * i + 3)].map { exp($0) }
             floats.withUnsafeBytes { data.append(contentsOf: $0) }
             let colour = (0..<3).map { byte(0.5 + 0.28209479177387814 * g.sh[i * k * 3 + $0]) }
             data.append(contentsOf: colour + [byte(sigmoid(g.opacityLogits[i]))])

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Signed distance functions of simple solids (negative inside; centimetres in the head's frame) and
-/// the smooth union that blends them, for the parts built as implicit surfaces: hair volumes, hats,
-/// the bust, and the accessories' analytic distances.
+/// the smooth union that blends them, for the parts built as implicit surfaces: hair volumes, the
+/// bust, and the accessories.
 public enum Shapes {
     @inline(__always) static func length(_ v: SIMD3<Float>) -> Float { (v * v).sum().squareRoot() }
 
@@ -36,13 +36,6 @@ public enum Shapes {
         let q = p - centre
         let k0 = length(q / radii), k1 = length(q / (radii * radii))
         return k1 > 0 ? k0 * (k0 - 1) / k1 : -radii.min()
-    }
-
-    /// A vertical cylinder (axis along y) between y0 and y1.
-    public static func cylinder(_ p: SIMD3<Float>, centre: SIMD3<Float>, radius: Float, y0: Float, y1: Float) -> Float {
-        let radial = ((p.x - centre.x) * (p.x - centre.x) + (p.z - centre.z) * (p.z - centre.z)).squareRoot() - radius
-        let vertical = max(y0 - p.y, p.y - y1)
-        return min(max(radial, vertical), 0) + length(SIMD3(max(radial, 0), max(vertical, 0), 0))
     }
 
     /// Polynomial smooth minimum (union) with blend width k.

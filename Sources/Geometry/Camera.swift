@@ -66,14 +66,11 @@ extension Camera {
         let e = elevation * .pi / 180, a = azimuth * .pi / 180
         let back = SIMD3(cos(e) * sin(a), sin(e), cos(e) * cos(a))  // camera +z, away from the centre
         let p = centre + distance * back
-        func cross(_ u: SIMD3<Float>, _ v: SIMD3<Float>) -> SIMD3<Float> {
-            SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)
-        }
         // At the poles the world's up is parallel to the view direction: use -z / +z as up instead.
-        var right = cross(SIMD3(0, 1, 0), back)
-        if (right * right).sum() < 1e-12 { right = cross(SIMD3(0, 0, elevation > 0 ? -1 : 1), back) }
-        right /= (right * right).sum().squareRoot()
-        let up = cross(back, right)
+        var right = SIMD3<Float>(0, 1, 0).cross(back)
+        if (right * right).sum() < 1e-12 { right = SIMD3<Float>(0, 0, elevation > 0 ? -1 : 1).cross(back) }
+        right /= right.length
+        let up = back.cross(right)
         return [[right.x, up.x, back.x, p.x], [right.y, up.y, back.y, p.y], [right.z, up.z, back.z, p.z], [0, 0, 0, 1]]
     }
 }

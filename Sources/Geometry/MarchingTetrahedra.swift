@@ -79,7 +79,7 @@ public enum MarchingTetrahedra {
             let t = (level - v[a]) / (v[b] - v[a])
             let p = grid.point(ca.0, ca.1, ca.2) * (1 - t) + grid.point(cb.0, cb.1, cb.2) * t
             var n = grid.gradient(ca.0, ca.1, ca.2) * (1 - t) + grid.gradient(cb.0, cb.1, cb.2) * t
-            n /= max((n * n).sum().squareRoot(), 1e-12)
+            n = n.normalised()
             let index = Int32(positions.count / 3)
             positions += [p.x, p.y, p.z]
             normals += [n.x, n.y, n.z]
@@ -116,8 +116,7 @@ public enum MarchingTetrahedra {
                         }
                         for f in 1..<(polygon.count - 1) {
                             var tri = [polygon[0], polygon[f], polygon[f + 1]]
-                            let (e1, e2) = (midpoints[f] - midpoints[0], midpoints[f + 1] - midpoints[0])
-                            let n = SIMD3(e1.y * e2.z - e1.z * e2.y, e1.z * e2.x - e1.x * e2.z, e1.x * e2.y - e1.y * e2.x)
+                            let n = (midpoints[f] - midpoints[0]).cross(midpoints[f + 1] - midpoints[0])
                             if (n * outward).sum() < 0 { tri.swapAt(1, 2) }
                             triangles += tri
                         }

@@ -25,19 +25,19 @@ public final class MeshDistance: @unchecked Sendable {
     /// positions [N, 3], triangles [M, 3] (counter-clockwise seen from outside for signed distances).
     public init(positions: [Float], triangles: [Int32]) {
         precondition(!triangles.isEmpty && triangles.count % 3 == 0, "a mesh with triangles")
-        let p = (0..<(positions.count / 3)).map { SIMD3(positions[3 * $0], positions[3 * $0 + 1], positions[3 * $0 + 2]) }
+        let p = [SIMD3<Float>](flat: positions)
         self.positions = p
         self.triangles = triangles
         var faces: [SIMD3<Float>] = [], vertex = [SIMD3<Float>](repeating: .zero, count: p.count)
         for t in stride(from: 0, to: triangles.count, by: 3) {
             let ids = [Int(triangles[t]), Int(triangles[t + 1]), Int(triangles[t + 2])]
-            let n = Self.normalised(Self.cross(p[ids[1]] - p[ids[0]], p[ids[2]] - p[ids[0]]))
+            let n = (p[ids[1]] - p[ids[0]]).cross(p[ids[2]] - p[ids[0]]).normalised(floor: 1e-20)
             faces.append(n)
             for c in 0..<3 {
                 let (a, b, o) = (ids[c], ids[(c + 1) % 3], ids[(c + 2) % 3])
                 edgeNormals[Self.edgeKey(a, b), default: .zero] += n
                 // The angle at corner o.
-                let (u, v) = (Self.normalised(p[a] - p[o]), Self.normalised(p[b] - p[o]))
+                let (u, v) = ((p[a] - p[o]).normalised(floor: 1e-20), (p[b] - p[o]).normalised(floor: 1e-20))
                 vertex[o] += n * acos(max(-1, min(1, (u * v).sum())))
             }
         }
@@ -50,10 +50,6 @@ public final class MeshDistance: @unchecked Sendable {
         build(node: 0, begin: 0, end: order.count, centroids: centroids)
     }
 
-    static func cross(_ u: SIMD3<Float>, _ v: SIMD3<Float>) -> SIMD3<Float> {
-        SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)
-    }
-    static func normalised(_ v: SIMD3<Float>) -> SIMD3<Float> { v / max((v * v).sum().squareRoot(), 1e-20) }
     static func edgeKey(_ a: Int, _ b: Int) -> UInt64 { UInt64(min(a, b)) << 32 | UInt64(max(a, b)) }
 
     func corner(_ t: Int, _ c: Int) -> SIMD3<Float> { positions[Int(triangles[3 * t + c])] }

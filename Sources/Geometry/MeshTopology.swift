@@ -1,6 +1,15 @@
 import Foundation
 
 extension Mesh {
+    /// The triangles of `triangles` [M, 3] whose three vertices all satisfy `keep`.
+    public static func triangles(_ triangles: [Int32], keeping keep: (Int32) -> Bool) -> [Int32] {
+        var kept: [Int32] = []
+        for t in stride(from: 0, to: triangles.count, by: 3) where keep(triangles[t]) && keep(triangles[t + 1]) && keep(triangles[t + 2]) {
+            kept += triangles[t..<(t + 3)]
+        }
+        return kept
+    }
+
     /// Directed boundary edges of `triangles` (edges no other triangle uses in reverse or at all),
     /// chained into closed loops; each loop lists vertices in the direction its triangles traverse them.
     public static func boundaryLoops(triangles: [Int32]) -> [[Int32]] {

@@ -198,11 +198,11 @@ extension Mesh {
         for t in stride(from: 0, to: triangles.count, by: 3) {
             let (a, b, c) = (Int(triangles[t]), Int(triangles[t + 1]), Int(triangles[t + 2]))
             let (u, v) = (p(b) - p(a), p(c) - p(a))
-            let n = SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)  // |n| = 2 x area
+            let n = u.cross(v)  // |n| = 2 x area
             for i in [a, b, c] { for k in 0..<3 { normals[3 * i + k] += n[k] } }
         }
         for i in 0..<(positions.count / 3) {
-            let n = SIMD3(normals[3 * i], normals[3 * i + 1], normals[3 * i + 2]), length = (n * n).sum().squareRoot()
+            let length = SIMD3(normals[3 * i], normals[3 * i + 1], normals[3 * i + 2]).length
             if length > 0 { for k in 0..<3 { normals[3 * i + k] /= length } }
         }
         return normals

@@ -81,9 +81,10 @@ public struct SynthDataset: Sendable {
     }
 
     /// RGBA views of a scene (alpha: the coverage of head, hair, bust and accessories), each handed to
-    /// `body` as it is made.
-    public func render(_ scene: SubjectScene, views: [OrbitView], size: Int? = nil, _ body: (Int, Image) throws -> Void) rethrows {
-        let mesh = scene.mesh(), lighting = StudioLighting(for: scene.parameters)
+    /// `body` as it is made; `mesh` is the scene's, when the caller has it already.
+    public func render(_ scene: SubjectScene, mesh: Mesh? = nil, views: [OrbitView], size: Int? = nil,
+                       _ body: (Int, Image) throws -> Void) rethrows {
+        let mesh = mesh ?? scene.mesh(), lighting = StudioLighting(for: scene.parameters)
         for (i, view) in views.enumerated() {
             let camera = camera(view, size: size)
             try body(i, lighting.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: supersampling), camera: camera))
@@ -105,9 +106,9 @@ public struct SynthDataset: Sendable {
         let files = FileManager.default
         try? files.removeItem(atPath: staging)
         try files.createDirectory(atPath: staging + "/views", withIntermediateDirectories: true)
-        try render(scene, views: views) { i, image in try ImageIO.write(image, to: staging + "/views/" + ViewsFolder.fileName(i)) }
-        try ViewsFolder.writeTransforms(views: views, rig: rig, size: resolution, into: staging + "/views")
         let mesh = scene.mesh()
+        try render(scene, mesh: mesh, views: views) { i, image in try ImageIO.write(image, to: staging + "/views/" + ViewsFolder.fileName(i)) }
+        try ViewsFolder.writeTransforms(views: views, rig: rig, size: resolution, into: staging + "/views")
         var positions: [Float] = [], normals: [Float] = [], colours: [Float] = []
         for i in 0..<mesh.vertexCount {
             let a = mesh.attributes[(i * mesh.channels)..<(i * mesh.channels + 9)].map { $0 }
@@ -138,9 +139,7 @@ public struct SynthDataset: Sendable {
         for t in stride(from: 0, to: outer.triangles.count, by: 3) {
             let p = (0..<3).map { k in SIMD3(outer.positions[3 * Int(outer.triangles[t + k])], outer.positions[3 * Int(outer.triangles[t + k]) + 1],
                                              outer.positions[3 * Int(outer.triangles[t + k]) + 2]) }
-            let (u, v) = (p[1] - p[0], p[2] - p[0])
-            let c = SIMD3(u.y * v.z - u.z * v.y, u.z * v.x - u.x * v.z, u.x * v.y - u.y * v.x)
-            total += Double((c * c).sum().squareRoot()) / 2
+            total += Double((p[1] - p[0]).cross(p[2] - p[0]).length) / 2
             areas.append(total)
         }
         func distances(_ points: [Float]) -> [Float] {

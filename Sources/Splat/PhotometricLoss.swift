@@ -40,11 +40,14 @@ public struct PhotometricLoss: Sendable {
         let normaliser = Float(weightSum)
         var absSum = 0.0, squareSum = 0.0
         let lambda = ssimWeight
-        for i in 0..<count {
-            let d = rendered[i] - target[i], w = mask?[i / 3] ?? 1
-            absSum += Double(w * Swift.abs(d))
-            squareSum += Double(w * d * d)
-            gradient[i] = w * (1 - lambda) * (pixelTerm == .l1 ? (d > 0 ? 1 : (d < 0 ? -1 : 0)) : 2 * d) / normaliser
+        for p in 0..<n {
+            let w = mask?[p] ?? 1
+            for i in (3 * p)..<(3 * p + 3) {
+                let d = rendered[i] - target[i]
+                absSum += Double(w * Swift.abs(d))
+                squareSum += Double(w * d * d)
+                gradient[i] = w * (1 - lambda) * (pixelTerm == .l1 ? (d > 0 ? 1 : (d < 0 ? -1 : 0)) : 2 * d) / normaliser
+            }
         }
         let mse = Float(squareSum / weightSum)
         let pixel = pixelTerm == .l1 ? Float(absSum / weightSum) : mse

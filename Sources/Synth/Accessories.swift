@@ -39,9 +39,8 @@ struct AccessoryBuilder {
     }
 
     private func tubePart(_ name: String, points: [SIMD3<Float>], radius: Float, closed: Bool, material: Material) -> ImplicitPart {
-        var lower = points.reduce(SIMD3(repeating: Float.infinity)) { pointwiseMin($0, $1) } - radius - 0.2
-        var upper = points.reduce(SIMD3(repeating: -Float.infinity)) { pointwiseMax($0, $1) } + radius + 0.2
-        (lower, upper) = (pointwiseMin(lower, upper), pointwiseMax(lower, upper))
+        let lower = points.reduce(SIMD3(repeating: Float.infinity)) { pointwiseMin($0, $1) } - radius - 0.2
+        let upper = points.reduce(SIMD3(repeating: -Float.infinity)) { pointwiseMax($0, $1) } + radius + 0.2
         return ImplicitPart(name: name, lower: lower, upper: upper, spacing: min(0.08, radius * 0.6),
                             field: { Shapes.tube($0, points: points, radius: radius, closed: closed) }, material: { _, _ in material })
     }

@@ -13,7 +13,7 @@ struct HairBuilder {
     let colour: SIMD3<Float>
     let noise: ValueNoise
     /// Signed distance to the bare head (cm).
-    let head: (SIMD3<Float>) -> Float
+    var head: (SIMD3<Float>) -> Float
 
     /// The centre the hairline's angles are measured from.
     static let centre = SIMD3<Float>(0, 4, 1)
@@ -22,7 +22,7 @@ struct HairBuilder {
     /// whose elevation seen from `centre` falls from about 38 degrees over the forehead to 22 over the
     /// ears and -30 at the nape, and outside ellipsoids around the ears.
     func scalpMask(_ p: SIMD3<Float>) -> Float {
-        let d = p - Self.centre, r = Shapes.length(d)
+        let d = p - Self.centre, r = d.length
         guard r > 1e-3 else { return 0 }
         let elevation = asin(max(-1, min(1, d.y / r))), azimuth = atan2(d.x, d.z)
         var hairline: Float = 13 + 34 * cos(azimuth) - 9 * cos(2 * azimuth)
@@ -137,7 +137,7 @@ struct HairBuilder {
         case .bun, .ponytail: direction = SIMD3(0, 12, -9) - p  // pulled back to the tie
         default: direction = p - SIMD3(0, 13, -3)
         }
-        direction /= max(Shapes.length(direction), 1e-6)
+        direction /= max(direction.length, 1e-6)
         let falling = 1 - smoothstep(1, 7, p.y)
         direction = direction * (1 - falling) + SIMD3(0, -1, 0) * falling
         if style == .curly {

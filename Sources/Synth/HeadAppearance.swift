@@ -31,10 +31,7 @@ struct HeadAppearance {
         tangent = [SIMD3<Float>](repeating: SIMD3(0, -1, 0), count: n)
         beardThickness = [Float](repeating: 0, count: n)
         let hidden = Self.hiddenRegions.compactMap { kit.regions[$0] }
-        triangles = stride(from: 0, to: kit.triangles.count, by: 3).flatMap { t -> [Int32] in
-            let tri = Array(kit.triangles[t..<(t + 3)])
-            return tri.contains { v in hidden.contains { $0.contains(Int(v)) } } ? [] : tri
-        }
+        triangles = Mesh.triangles(kit.triangles) { v in !hidden.contains { $0.contains(Int(v)) } }
 
         let skinEnd = kit.regions["head_and_neck"]?.upperBound ?? -1
         // Brows are darker than the hair for blond, grey and white hair, and never lighter than the skin.
@@ -67,7 +64,7 @@ struct HeadAppearance {
             }
             // Upper lid line: reads as lashes.
             for lid in upperLids {
-                let d = Self.polylineDistance(p, lid.map { $0 + SIMD3(0, 0.05, 0.05) })
+                let d = Shapes.tube(p, points: lid.map { $0 + SIMD3(0, 0.05, 0.05) }, radius: 0, closed: false)
                 c *= 1 - 0.75 * (1 - smoothstep(0.05, 0.2, d)) * smoothstep(7.5, 8.5, p.z)
             }
             // Brows (each listed from the nose outwards): strands along the brow, thinning towards the tail.
@@ -79,7 +76,7 @@ struct HeadAppearance {
                     c = c * (1 - 0.85 * w) + browColour * (0.85 * w)
                     hair[i] = max(hair[i], w)
                     let direction = brow[brow.count - 1] - brow[0]
-                    tangent[i] = direction / Shapes.length(direction)
+                    tangent[i] = direction / direction.length
                 }
             }
             albedo[i] = c
@@ -160,15 +157,13 @@ struct HeadAppearance {
         return inside ? nearest : -nearest
     }
 
-    static func polylineDistance(_ p: SIMD3<Float>, _ points: [SIMD3<Float>]) -> Float { polylineDistanceAndPosition(p, points).distance }
-
     /// Distance to a polyline and where along it (0 at the first point, 1 at the last) the nearest point is.
     static func polylineDistanceAndPosition(_ p: SIMD3<Float>, _ points: [SIMD3<Float>]) -> (distance: Float, along: Float) {
         var best = Float.infinity, along: Float = 0
         for i in 0..<(points.count - 1) {
             let (a, b) = (points[i], points[i + 1])
             let h = max(0, min(1, ((p - a) * (b - a)).sum() / max(((b - a) * (b - a)).sum(), 1e-12)))
-            let d = Shapes.length(p - a - (b - a) * h)
+            let d = (p - a - (b - a) * h).length
             if d < best { (best, along) = (d, (Float(i) + h) / Float(points.count - 1)) }
         }
         return (best, along)

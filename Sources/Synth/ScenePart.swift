@@ -41,9 +41,7 @@ struct ImplicitPart {
         var grid = ScalarGrid(lower: lower - spacing, upper: upper + spacing, spacing: spacing, field: field)
         reshape?(&grid)
         let surface = MarchingTetrahedra.surface(of: grid)
-        let count = surface.positions.count / 3
-        let positions = (0..<count).map { SIMD3(surface.positions[3 * $0], surface.positions[3 * $0 + 1], surface.positions[3 * $0 + 2]) }
-        let normals = (0..<count).map { SIMD3(surface.normals[3 * $0], surface.normals[3 * $0 + 1], surface.normals[3 * $0 + 2]) }
+        let (positions, normals) = ([SIMD3<Float>](flat: surface.positions), [SIMD3<Float>](flat: surface.normals))
         let materials = zip(positions, normals).map { material($0, $1) }
         var part = ScenePart(name: name, positions: positions, normals: normals, triangles: surface.triangles, materials: materials)
         if !surface.triangles.isEmpty {
@@ -83,8 +81,7 @@ final class LazyMeshDistance: @unchecked Sendable {
 extension SIMD3 where Scalar == Float {
     /// The component of `self` in the plane normal to `normal`, unit length (or `fallback`).
     func tangential(to normal: SIMD3<Float>, fallback: SIMD3<Float> = SIMD3(0, -1, 0)) -> SIMD3<Float> {
-        let t = self - normal * (self * normal).sum()
-        let length = (t * t).sum().squareRoot()
+        let t = self - normal * (self * normal).sum(), length = t.length
         return length > 1e-6 ? t / length : fallback
     }
 }

@@ -1,19 +1,18 @@
 import Foundation
+import Geometry
 
 /// Signed distance functions of simple solids (negative inside; centimetres in the head's frame) and
 /// the smooth union that blends them, for the parts built as implicit surfaces: hair volumes, the
 /// bust, and the accessories.
 public enum Shapes {
-    @inline(__always) static func length(_ v: SIMD3<Float>) -> Float { (v * v).sum().squareRoot() }
-
-    public static func sphere(_ p: SIMD3<Float>, centre: SIMD3<Float>, radius: Float) -> Float { length(p - centre) - radius }
+    public static func sphere(_ p: SIMD3<Float>, centre: SIMD3<Float>, radius: Float) -> Float { (p - centre).length - radius }
 
     /// A capsule whose radius goes linearly from ra at a to rb at b (a round cone, approximated by the
     /// radius at the nearest axis point: exact when ra == rb).
     public static func capsule(_ p: SIMD3<Float>, _ a: SIMD3<Float>, _ b: SIMD3<Float>, ra: Float, rb: Float) -> Float {
         let (pa, ba) = (p - a, b - a)
         let h = max(0, min(1, (pa * ba).sum() / max((ba * ba).sum(), 1e-12)))
-        return length(pa - ba * h) - (ra + (rb - ra) * h)
+        return (pa - ba * h).length - (ra + (rb - ra) * h)
     }
 
     /// A chain of capsules through `points` with one radius (closed: the last point joins the first).
@@ -28,13 +27,13 @@ public enum Shapes {
     public static func roundedBox(_ p: SIMD3<Float>, centre: SIMD3<Float>, half: SIMD3<Float>, rounding: Float) -> Float {
         let d = p - centre
         let q = pointwiseMax(d, -d) - (half - SIMD3(repeating: rounding))
-        return length(pointwiseMax(q, .zero)) + min(max(q.x, max(q.y, q.z)), 0) - rounding
+        return pointwiseMax(q, .zero).length + min(max(q.x, max(q.y, q.z)), 0) - rounding
     }
 
     /// An ellipsoid (the usual first-order bound: exact on the surface's sign, near-exact close to it).
     public static func ellipsoid(_ p: SIMD3<Float>, centre: SIMD3<Float>, radii: SIMD3<Float>) -> Float {
         let q = p - centre
-        let k0 = length(q / radii), k1 = length(q / (radii * radii))
+        let k0 = (q / radii).length, k1 = (q / (radii * radii)).length
         return k1 > 0 ? k0 * (k0 - 1) / k1 : -radii.min()
     }
 

@@ -12,7 +12,7 @@ public struct StudioLighting: Sendable {
         public var direction: SIMD3<Float>
         public var intensity: Float
         public init(direction: SIMD3<Float>, intensity: Float) {
-            self.direction = direction / max((direction * direction).sum().squareRoot(), 1e-12)
+            self.direction = direction.normalised()
             self.intensity = intensity
         }
     }
@@ -56,8 +56,7 @@ public struct StudioLighting: Sendable {
             let lambert = (normal * light.direction).sum()
             guard lambert > 0 else { continue }
             diffuse += light.intensity * lambert
-            var half = light.direction + toViewer
-            half /= max((half * half).sum().squareRoot(), 1e-12)
+            let half = (light.direction + toViewer).normalised()
             highlight += light.intensity * specular * specularScale * Foundation.pow(max(0, (normal * half).sum()), shininess)
         }
         return albedo * diffuse + SIMD3(repeating: highlight)
@@ -71,8 +70,7 @@ public struct StudioLighting: Sendable {
             let wrapped = ((normal * light.direction).sum() + 0.3) / 1.3
             guard wrapped > 0 else { continue }
             diffuse += light.intensity * wrapped
-            var half = light.direction + toViewer
-            half /= max((half * half).sum().squareRoot(), 1e-12)
+            let half = (light.direction + toViewer).normalised()
             let th = (tangent * half).sum(), sine = max(0, 1 - th * th).squareRoot()
             white += light.intensity * wrapped * Foundation.pow(sine, 80)
             tinted += light.intensity * wrapped * Foundation.pow(sine, 10)
@@ -110,18 +108,16 @@ public struct StudioLighting: Sendable {
                 parallelFor(view.height, chunk: 16) { rowBegin, rowEnd in
                     for p in (rowBegin * view.width)..<(rowEnd * view.width) where view.coverage[p] > 0 {
                         let a = attributes.baseAddress! + p * ch
-                        var n = SIMD3(a[3], a[4], a[5])
-                        n /= max((n * n).sum().squareRoot(), 1e-12)
+                        let n = SIMD3(a[3], a[4], a[5]).normalised()
                         let position = SIMD3(a[6], a[7], a[8])
-                        var toViewer = eye - position
-                        toViewer /= max((toViewer * toViewer).sum().squareRoot(), 1e-12)
+                        let toViewer = (eye - position).normalised()
                         var albedo = SIMD3(a[0], a[1], a[2])
                         var c: SIMD3<Float>
                         if ch == SubjectScene.channels {
                             let (s, hair) = (a[9], a[10])
                             let centimetres = position / unitsPerCentimetre
                             // The pixel's footprint on the surface, facing the camera (cm).
-                            let footprint = Shapes.length(eye - position) / camera.fx / unitsPerCentimetre
+                            let footprint = (eye - position).length / camera.fx / unitsPerCentimetre
                             if hair > 0.01 {
                                 var t = SIMD3(a[11], a[12], a[13])
                                 t = t.tangential(to: n)

@@ -74,8 +74,7 @@ public struct SubjectBuilder: Sendable {
 
     public func build(_ parameters: HeadParameters) -> SubjectScene {
         let weights = kit.expressionNames.map { parameters.expression[$0] ?? 0 }
-        let flat = kit.vertices(identity: parameters.identity, expression: weights)
-        var vertices = (0..<kit.vertexCount).map { SIMD3(flat[3 * $0], flat[3 * $0 + 1], flat[3 * $0 + 2]) }
+        var vertices = [SIMD3<Float>](flat: kit.vertices(identity: parameters.identity, expression: weights))
         let look = HeadAppearance(kit, expressed: vertices, parameters: parameters)
         let noise = ValueNoise(seed: parameters.detailSeed)
         let colour = { (c: [Float]) in SIMD3(c[0], c[1], c[2]) }
@@ -86,24 +85,20 @@ public struct SubjectBuilder: Sendable {
             for i in vertices.indices where look.beardThickness[i] > 0 { vertices[i] += normals[i] * look.beardThickness[i] }
         }
         let normals = Self.normals(vertices, look.triangles)
+        // The skin's vertices (face, head and neck) come first.
+        let skinEnd = Int32(kit.regions["head_and_neck"]?.upperBound ?? kit.vertexCount - 1)
         let materials = vertices.indices.map { i -> Material in
             let skin = Material(albedo: look.albedo[i], specular: look.specular[i], hair: look.hair[i], tangent: look.tangent[i])
             let neutral = SIMD3(kit.neutral[3 * i], kit.neutral[3 * i + 1], kit.neutral[3 * i + 2])
-            let garment = i <= kit.regions["head_and_neck", default: 0...0].upperBound ? BustBuilder.neckline(neutral) : 0
+            let garment = i <= skinEnd ? BustBuilder.neckline(neutral) : 0
             guard garment > 0 else { return skin }
             let cloth = BustBuilder.garment(vertices[i], colour: colour(parameters.clothing), noise: noise)
             return Material(albedo: skin.albedo * (1 - garment) + cloth.albedo * garment,
                             specular: skin.specular * (1 - garment) + cloth.specular * garment, hair: skin.hair * (1 - garment))
         }
 
-        // The outer skin (face, head and neck) capped where it is open: the head's solid.
-        let skinEnd = Int32(kit.regions["head_and_neck"]?.upperBound ?? kit.vertexCount - 1)
-        let skinTriangles = stride(from: 0, to: kit.triangles.count, by: 3).flatMap { t -> [Int32] in
-            let tri = Array(kit.triangles[t..<(t + 3)])
-            return tri.allSatisfy { $0 <= skinEnd } ? tri : []
-        }
-        let flatVertices = vertices.flatMap { [$0.x, $0.y, $0.z] }
-        let capped = Mesh.cappingHoles(positions: flatVertices, triangles: skinTriangles)
+        // The outer skin capped where it is open: the head's solid.
+        let capped = Mesh.cappingHoles(positions: vertices.flat, triangles: Mesh.triangles(kit.triangles) { $0 <= skinEnd })
         let headDistance = MeshDistance(positions: capped.positions, triangles: capped.triangles)
         let head: (SIMD3<Float>) -> Float = { headDistance.signedDistance(to: $0) }
         var parts = [ScenePart(name: "head", positions: vertices, normals: normals, triangles: look.triangles, materials: materials,
@@ -111,10 +106,13 @@ public struct SubjectBuilder: Sendable {
 
         // The hair's solid follows the head's distance, sampled on a grid twice as coarse as the hair's
         // (it is smooth) and only where hair can grow.
-        let scalp = HairBuilder(style: parameters.hair, colour: colour(parameters.hairColour), noise: noise, head: head)
-        let headGrid = parameters.hair == .bald ? nil
-            : ScalarGrid(lower: scalp.bounds.lower - 1, upper: scalp.bounds.upper + 1, spacing: 2 * hairSpacing) { scalp.scalpMask($0) > 4 ? 5 : head($0) }
-        let hair = HairBuilder(style: parameters.hair, colour: colour(parameters.hairColour), noise: noise, head: headGrid?.interpolate ?? head)
+        var hair = HairBuilder(style: parameters.hair, colour: colour(parameters.hairColour), noise: noise, head: head)
+        if parameters.hair != .bald {
+            let scalp = hair
+            hair.head = ScalarGrid(lower: scalp.bounds.lower - 1, upper: scalp.bounds.upper + 1, spacing: 2 * hairSpacing) {
+                scalp.scalpMask($0) > 4 ? 5 : head($0)
+            }.interpolate
+        }
         var headWithHair = head
         if var hairPart = hair.part(spacing: hairSpacing) {
             if parameters.accessory == .hat {
@@ -137,11 +135,8 @@ public struct SubjectBuilder: Sendable {
                                            earLobes: earLobes(vertices, skinEnd: Int(skinEnd)), noise: noise)
         parts += accessories.parts().map { $0.build() }
 
-        let cappedPoints = (0..<(capped.positions.count / 3)).map {
-            SIMD3(capped.positions[3 * $0], capped.positions[3 * $0 + 1], capped.positions[3 * $0 + 2])
-        }
         return SubjectScene(parameters: parameters, parts: parts, landmarks: landmarks.map(SubjectScene.toWorld),
-                            cappedSkin: (cappedPoints, capped.triangles))
+                            cappedSkin: ([SIMD3<Float>](flat: capped.positions), capped.triangles))
     }
 
     /// The lowest point of each ear (the skin beyond the skull's width), left then right.
@@ -153,7 +148,6 @@ public struct SubjectBuilder: Sendable {
     }
 
     static func normals(_ vertices: [SIMD3<Float>], _ triangles: [Int32]) -> [SIMD3<Float>] {
-        let flat = Mesh.vertexNormals(positions: vertices.flatMap { [$0.x, $0.y, $0.z] }, triangles: triangles)
-        return (0..<vertices.count).map { SIMD3(flat[3 * $0], flat[3 * $0 + 1], flat[3 * $0 + 2]) }
+        [SIMD3<Float>](flat: Mesh.vertexNormals(positions: vertices.flat, triangles: triangles))
     }
 }

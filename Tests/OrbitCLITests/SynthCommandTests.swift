@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Synth
 import Tensor
 import TestSupport
 import XCTest
@@ -7,11 +8,11 @@ import XCTest
 // `orbit synth` end to end on a tiny dataset: the layout, the splits, resuming, and bad input.
 extension OrbitCLITests {
 
+    /// The binary looks for the model where `FaceKit.defaultPath` says.
     func requireFaceKitForSynth() throws {
-        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = ProcessInfo.processInfo.environment["ORBIT_FACEKIT"]
-            ?? checkout.deletingLastPathComponent().appendingPathComponent("shared/data/ict-facekit/ict_facekit.safetensors").path
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("ICT-FaceKit not found at \(path) (set ORBIT_FACEKIT)") }
+        guard FileManager.default.fileExists(atPath: FaceKit.defaultPath) else {
+            throw XCTSkip("ICT-FaceKit not found at \(FaceKit.defaultPath) (set ORBIT_FACEKIT)")
+        }
     }
 
     func testSynthWritesTheDatasetLayoutAndResumes() throws {

@@ -10,10 +10,13 @@ import XCTest
 final class FaceKitTests: XCTestCase {
     static let model: FaceKit? = try? FaceKit()
 
-    func faceKit() throws -> FaceKit {
-        guard let model = Self.model else { throw XCTSkip("ICT-FaceKit not found at \(FaceKit.defaultPath) (set ORBIT_FACEKIT)") }
+    /// The model, or a skip saying where it was looked for (every FaceKit-dependent test calls this).
+    static func requireModel() throws -> FaceKit {
+        guard let model else { throw XCTSkip("ICT-FaceKit not found at \(FaceKit.defaultPath) (set ORBIT_FACEKIT)") }
         return model
     }
+
+    func faceKit() throws -> FaceKit { try Self.requireModel() }
 
     func testLoadsTheModelAndItsModes() throws {
         let kit = try faceKit()
@@ -72,10 +75,7 @@ extension FaceKitTests {
     func testCappedHeadIsWatertight() throws {
         let kit = try faceKit()
         let last = Int32(kit.regions["head_and_neck"]!.upperBound)
-        let skin = stride(from: 0, to: kit.triangles.count, by: 3).flatMap { t -> [Int32] in
-            let tri = Array(kit.triangles[t..<(t + 3)])
-            return tri.allSatisfy { $0 <= last } ? tri : []
-        }
+        let skin = Mesh.triangles(kit.triangles) { $0 <= last }
         XCTAssertFalse(Mesh.isWatertight(triangles: skin))
         let loops = Mesh.boundaryLoops(triangles: skin)
         XCTAssertGreaterThanOrEqual(loops.count, 4, "neck, mouth and two eyes at least")

@@ -22,7 +22,7 @@ final class HeadSamplerTests: XCTestCase {
     /// Every preset names real ICT-FaceKit blendshapes; a sampled head renders the same bytes twice and
     /// differs from another seed's.
     func testPresetsUseTheModelsBlendshapesAndHeadsRender() throws {
-        guard let kit = FaceKitTests.model else { throw XCTSkip("ICT-FaceKit not found at \(FaceKit.defaultPath) (set ORBIT_FACEKIT)") }
+        let kit = try FaceKitTests.requireModel()
         let names = Set(kit.expressionNames)
         for (preset, weights) in HeadSampler.presets { XCTAssertTrue(Set(weights.keys).isSubset(of: names), preset) }
         let camera = Camera(width: 64, height: 64, fx: 98.5, fy: 98.5, cx: 32, cy: 32,

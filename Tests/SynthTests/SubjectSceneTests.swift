@@ -10,10 +10,7 @@ import XCTest
 /// Whole subjects: the signed distance of head, hair, bust and accessory, every hairstyle and
 /// accessory building and rendering, the orbit's cameras and the dataset's determinism.
 final class SubjectSceneTests: XCTestCase {
-    func faceKit() throws -> FaceKit {
-        guard let model = FaceKitTests.model else { throw XCTSkip("ICT-FaceKit not found at \(FaceKit.defaultPath) (set ORBIT_FACEKIT)") }
-        return model
-    }
+    func faceKit() throws -> FaceKit { try FaceKitTests.requireModel() }
 
     /// A subject with long hair and glasses: negative inside the head, positive outside, and |SDF|
     /// equal to a brute-force distance to the outer surfaces at points outside the union and just

@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "NN", dependencies: ["Tensor", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "Imaging", dependencies: ["Tensor", "CPNG", "CTurboJPEG"], swiftSettings: swiftSettings),
-        .target(name: "Models", dependencies: ["Tensor", "NN"], swiftSettings: swiftSettings),
+        .target(name: "Models", dependencies: ["Tensor", "NN", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "Diffusion", dependencies: ["Tensor"], swiftSettings: swiftSettings),
         .target(name: "CommandSupport", swiftSettings: swiftSettings),
         .target(name: "Geometry", dependencies: ["Tensor", "Imaging"], swiftSettings: swiftSettings),

@@ -204,6 +204,17 @@ void gs_reduce_instances(const int32_t *restrict ids, const float *restrict inst
                          float *restrict d_means2d, float *restrict d_conics, float *restrict d_opacities,
                          float *restrict d_colours, float *restrict d_depths);
 
+// ---- one LPIPS tap, fused (nn_lpips.c) ------------------------------------------------------
+// a, b [C, S] features of one image, w [C] the linear head; pixels [begin, end).
+// Forward: norm_a, norm_b [S] channel norms (saved for the backward), term [S] = sum_c w_c (a/(na+eps) - b/(nb+eps))^2.
+void nn_lpips_tap_fwd(const float *restrict a, const float *restrict b, const float *restrict w, int64_t C, int64_t S,
+                      float eps, float *restrict norm_a, float *restrict norm_b, float *restrict term, int64_t begin,
+                      int64_t end);
+// Backward for d loss / d term_p = s at every pixel: da, db [C, S] (either may be NULL).
+void nn_lpips_tap_bwd(const float *restrict a, const float *restrict b, const float *restrict w,
+                      const float *restrict norm_a, const float *restrict norm_b, int64_t C, int64_t S, float eps,
+                      float s, float *restrict da, float *restrict db, int64_t begin, int64_t end);
+
 #ifdef __cplusplus
 }
 #endif

@@ -98,16 +98,10 @@ public final class LPIPS: Module {
         }
         var total: Tensor?
         for (k, (a, b)) in pairs.enumerated() {
-            let d = LPIPS.unitNormalized(a) - LPIPS.unitNormalized(b)
-            let term = (d * d).conv2d(weight: heads[k].1).mean(axes: [2, 3]).reshaped([n])
+            let term = LPIPS.tapDistance(a, b, head: heads[k].1)
             total = total.map { $0 + term } ?? term
         }
         return total!
-    }
-
-    /// x / (||x||_channels + 1e-10), lpips.normalize_tensor.
-    static func unitNormalized(_ x: Tensor) -> Tensor {
-        x / ((x * x).sum(axes: [1], keepDims: true).sqrt() + 1e-10)
     }
 
     public var namedParameters: [(String, Tensor)] { convs.flatMap { $0.1.namedParameters } + heads }

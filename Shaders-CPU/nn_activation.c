@@ -9,6 +9,19 @@ NN_INLINE void nn_exp_fwd_impl(const float *restrict x, float *restrict y, int64
 }
 NN_DISPATCH(nn_exp_fwd, (const float *restrict x, float *restrict y, int64_t n), (x, y, n))
 
+// relu(x) = max(x, 0), NaN kept (as torch.relu).
+NN_INLINE void nn_relu_fwd_impl(const float *restrict x, float *restrict y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+NN_DISPATCH(nn_relu_fwd, (const float *restrict x, float *restrict y, int64_t n), (x, y, n))
+
+// d relu = dy where the output is positive, else 0 (from the output y).
+NN_INLINE void nn_relu_bwd_impl(const float *restrict y, const float *restrict dy, float *restrict dx, int64_t n) {
+    for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+NN_DISPATCH(nn_relu_bwd, (const float *restrict y, const float *restrict dy, float *restrict dx, int64_t n),
+            (y, dy, dx, n))
+
 NN_INLINE void nn_sigmoid_fwd_impl(const float *restrict x, float *restrict y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = nn_sigmoidf(x[i]);
 }

@@ -17,6 +17,8 @@ void nn_set_isa_level(int level); // for tests: force a level (clamped to what t
 // ---- elementwise activations (nn_activation.c) -------------------------------------------
 // x, y, dy, dx: [n]. Backward takes the forward input x (and output y where cheaper).
 void nn_exp_fwd(const float *restrict x, float *restrict y, int64_t n);
+void nn_relu_fwd(const float *restrict x, float *restrict y, int64_t n);
+void nn_relu_bwd(const float *restrict y, const float *restrict dy, float *restrict dx, int64_t n);
 void nn_sigmoid_fwd(const float *restrict x, float *restrict y, int64_t n);
 void nn_sigmoid_bwd(const float *restrict y, const float *restrict dy, float *restrict dx, int64_t n);
 void nn_silu_fwd(const float *restrict x, float *restrict y, int64_t n);
@@ -203,6 +205,16 @@ void gs_ssim_bwd(const float *restrict x, const float *restrict y, const float *
 void gs_reduce_instances(const int32_t *restrict ids, const float *restrict instance_grads, int64_t n,
                          float *restrict d_means2d, float *restrict d_conics, float *restrict d_opacities,
                          float *restrict d_colours, float *restrict d_depths);
+
+// ---- pooling (nn_pool.c) --------------------------------------------------------------------
+// x [planes, H, W] -> y [planes, HO, WO], square window k, stride s, no padding, planes [begin, end).
+// argmax [planes, HO, WO] (flat index in the plane of each window's first maximum) selects max
+// pooling; NULL selects average pooling.
+void nn_pool2d_fwd(const float *restrict x, float *restrict y, int32_t *restrict argmax, int64_t H, int64_t W,
+                   int64_t k, int64_t s, int64_t HO, int64_t WO, int64_t begin, int64_t end);
+// dx [planes, H, W] (overwritten) from dy [planes, HO, WO].
+void nn_pool2d_bwd(const float *restrict dy, const int32_t *restrict argmax, float *restrict dx, int64_t H, int64_t W,
+                   int64_t k, int64_t s, int64_t HO, int64_t WO, int64_t begin, int64_t end);
 
 // ---- one LPIPS tap, fused (nn_lpips.c) ------------------------------------------------------
 // a, b [C, S] features of one image, w [C] the linear head; pixels [begin, end).

@@ -83,12 +83,14 @@ extension Tensor {
         let o = dy.shape[1], hw = geo.ho * geo.wo, ckk = geo.patch, chw = geo.c * geo.h * geo.w
         if geo.sh == 1 && geo.sw == 1 && !geo.isPointwise && geo.ph < geo.kh && geo.pw < geo.kw {
             // dx = conv(dy, w flipped in space and transposed in channels, padding K - 1 - p)
-            let flipped = w.detached().permuted([1, 0, 2, 3]).contiguous()
-            let f = Tensor.uninitialized(flipped.shape)
-            let (kh, kw) = (geo.kh, geo.kw)
-            for plane in 0..<(geo.c * o) {
-                for i in 0..<kh { for j in 0..<kw {
-                    f.data[plane * kh * kw + i * kw + j] = flipped.data[plane * kh * kw + (kh - 1 - i) * kw + (kw - 1 - j)]
+            // f [C, O, KH, KW]: a kernel flipped in both axes is its flattened taps reversed.
+            let (kh, kw) = (geo.kh, geo.kw), kk = kh * kw, c = geo.c
+            let f = Tensor.uninitialized([c, o, kh, kw])
+            let (src, dst) = (w.data, f.data)
+            parallelFor(o, grain: 16) { lo, hi in
+                for oc in lo..<hi { for ci in 0..<c {
+                    let from = src + (oc * c + ci) * kk, to = dst + (ci * o + oc) * kk
+                    for q in 0..<kk { to[q] = from[kk - 1 - q] }
                 } }
             }
             let back = ConvGeometry(c: o, h: geo.ho, w: geo.wo, kh: kh, kw: kw, sh: 1, sw: 1,

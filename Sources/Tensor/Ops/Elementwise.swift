@@ -179,11 +179,9 @@ extension Tensor {
     }
 
     public func relu() -> Tensor {
-        let src = contiguous()
-        let out = Tensor.uninitialized(shape)
-        for i in 0..<count { out.data[i] = Swift.max(src.data[i], 0) }
+        let out = applyKernel { nn_relu_fwd($0, $1, $2) }
         let y = out.detached()
-        return record(out, inputs: [self]) { g in [g * y.sign()] }
+        return record(out, inputs: [self]) { g in [Tensor.applyBackwardKernel(y, g) { nn_relu_bwd($0, $1, $2, $3) }] }
     }
 
     public func sigmoid() -> Tensor {

@@ -1,5 +1,7 @@
 // Resampling on [N, C, H, W]: nearest upsampling and average / max pooling (no padding).
 
+import ShadersCPU
+
 extension Tensor {
     /// Nearest-neighbour upsampling by an integer factor (diffusers' Upsample2D uses 2).
     public func upsampleNearest(scale: Int = 2) -> Tensor {
@@ -36,39 +38,29 @@ extension Tensor {
         let (ho, wo) = (size.ho, size.wo)
         let x = contiguous()
         let out = Tensor.uninitialized([shape[0], shape[1], ho, wo])
-        var argmax = isMax ? [Int32](repeating: 0, count: nc * ho * wo) : []
+        // Max pooling: the flat index within its plane of each window's first maximum.
+        let argmax: UnsafeMutablePointer<Int32>? = isMax ? .allocate(capacity: nc * ho * wo) : nil
         let (px, po) = (x.data, out.data)
-        argmax.withUnsafeMutableBufferPointer { am in
-            parallelFor(nc, grain: 4) { lo, hi in
-                for p in lo..<hi { for oy in 0..<ho { for ox in 0..<wo {
-                    var acc: Float = isMax ? -.infinity : 0
-                    var best = 0
-                    for ky in 0..<k { for kx in 0..<k {
-                        let idx = (oy * s + ky) * w + ox * s + kx
-                        let v = px[p * h * w + idx]
-                        if isMax { if v > acc { acc = v; best = idx } } else { acc += v }
-                    } }
-                    let o = (p * ho + oy) * wo + ox
-                    po[o] = isMax ? acc : acc / Float(k * k)
-                    if isMax { am[o] = Int32(best) }
-                } } }
-            }
+        let dims = (Int64(h), Int64(w), Int64(k), Int64(s), Int64(ho), Int64(wo))
+        parallelFor(nc, grain: 4) { lo, hi in
+            nn_pool2d_fwd(px, po, argmax, dims.0, dims.1, dims.2, dims.3, dims.4, dims.5, Int64(lo), Int64(hi))
         }
+        let indices = argmax.map { PooledIndices($0) }
         return record(out, inputs: [self]) { g in
             let gc = g.contiguous()
-            let dx = Tensor(zeros: self.shape)
+            let dx = Tensor.uninitialized(self.shape)
             let (pg, pd) = (gc.data, dx.data)
-            // Channels are independent: parallel over them without overlap.
             parallelFor(nc, grain: 4) { lo, hi in
-                for p in lo..<hi { for oy in 0..<ho { for ox in 0..<wo {
-                    let o = (p * ho + oy) * wo + ox
-                    if isMax { pd[p * h * w + Int(argmax[o])] += pg[o] } else {
-                        let v = pg[o] / Float(k * k)
-                        for ky in 0..<k { for kx in 0..<k { pd[p * h * w + (oy * s + ky) * w + ox * s + kx] += v } }
-                    }
-                } } }
+                nn_pool2d_bwd(pg, indices?.pointer, pd, dims.0, dims.1, dims.2, dims.3, dims.4, dims.5, Int64(lo), Int64(hi))
             }
             return [dx]
         }
     }
+}
+
+/// Max pooling's argmax buffer, owned by the backward closure (freed with the graph).
+private final class PooledIndices {
+    let pointer: UnsafeMutablePointer<Int32>
+    init(_ pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
+    deinit { pointer.deallocate() }
 }

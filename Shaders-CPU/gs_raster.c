@@ -37,70 +37,60 @@ NN_INLINE void gs_tile_pixel_centres(int64_t tile, int32_t tiles_x, float *restr
     }
 }
 
-// means2d [N,2], radii [N,2] -> counts [N]: tiles each Gaussian touches (0 when culled).
-void gs_count_tiles(const float *restrict means2d, const int32_t *restrict radii, int32_t tiles_x, int32_t tiles_y,
-                    int64_t begin, int64_t end, int32_t *restrict counts) {
-    for (int64_t i = begin; i < end; i++) {
-        counts[i] = 0;
-        if (radii[2 * i] <= 0 && radii[2 * i + 1] <= 0) continue;
-        int32_t x0, y0, x1, y1;
-        gs_tile_rect(means2d + 2 * i, radii + 2 * i, tiles_x, tiles_y, &x0, &y0, &x1, &y1);
-        counts[i] = (x1 - x0) * (y1 - y0);
-    }
-}
+// Binning. The tile lists are the Gaussian-tile pairs sorted by the key (tile, depth), built as a
+// least-significant-digit radix sort whose depth digits run on the N Gaussians before they are
+// duplicated per tile (gs_depth_order), and whose tile digit is one stable counting pass that
+// scatters Gaussians in depth order into per-tile buckets (gs_bin_count, gs_bin_emit) and yields
+// the per-tile ranges. Same order as sorting the M 64-bit keys, at a fraction of the passes over M.
 
-// offsets [N] (exclusive prefix sums of counts) -> keys [M] = tile << 32 | depth bits (positive
-// floats order as their bit patterns), ids [M] = Gaussian index.
-void gs_emit_keys(const float *restrict means2d, const int32_t *restrict radii, const float *restrict depths,
-                  const int64_t *restrict offsets, int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end,
-                  uint64_t *restrict keys, int32_t *restrict ids) {
-    for (int64_t i = begin; i < end; i++) {
-        if (radii[2 * i] <= 0 && radii[2 * i + 1] <= 0) continue;
-        int32_t x0, y0, x1, y1;
-        gs_tile_rect(means2d + 2 * i, radii + 2 * i, tiles_x, tiles_y, &x0, &y0, &x1, &y1);
-        uint32_t bits;
-        memcpy(&bits, depths + i, 4);
-        int64_t k = offsets[i];
-        for (int32_t ty = y0; ty < y1; ty++)
-            for (int32_t tx = x0; tx < x1; tx++) {
-                keys[k] = ((uint64_t)(uint32_t)(ty * tiles_x + tx) << 32) | bits;
-                ids[k] = (int32_t)i;
-                k++;
-            }
-    }
-}
-
-// Stable LSD radix sort of keys (with ids) on their low `key_bits` bits, 8 bits per pass, using
-// the scratch arrays; the result ends in keys / ids.
-void gs_sort_keys(uint64_t *restrict keys, int32_t *restrict ids, uint64_t *restrict scratch_keys,
-                  int32_t *restrict scratch_ids, int64_t n, int32_t key_bits) {
-    uint64_t *src_k = keys, *dst_k = scratch_keys;
-    int32_t *src_i = ids, *dst_i = scratch_ids;
-    for (int32_t shift = 0; shift < key_bits; shift += 8) {
+// The visible Gaussians (a positive radius) in ascending depth, ties in index order: stable LSD radix
+// sort on the depth's float bits (depths are positive after near-plane culling, so their bit patterns
+// order as their values), 8 bits a pass. order, scratch: [N]. Returns how many are visible.
+int64_t gs_depth_order(const float *restrict depths, const int32_t *restrict radii, int64_t n, int32_t *restrict order,
+                       int32_t *restrict scratch) {
+    int64_t visible = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (radii[2 * i] > 0 || radii[2 * i + 1] > 0) order[visible++] = (int32_t)i;
+    int32_t *src = order, *dst = scratch;
+    for (int shift = 0; shift < 32; shift += 8) {
         int64_t count[257] = {0};
-        for (int64_t j = 0; j < n; j++) count[((src_k[j] >> shift) & 0xFF) + 1]++;
-        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
-        for (int64_t j = 0; j < n; j++) {
-            int64_t at = count[(src_k[j] >> shift) & 0xFF]++;
-            dst_k[at] = src_k[j];
-            dst_i[at] = src_i[j];
+        for (int64_t j = 0; j < visible; j++) {
+            uint32_t bits;
+            memcpy(&bits, depths + src[j], 4);
+            count[((bits >> shift) & 0xFF) + 1]++;
         }
-        uint64_t *tk = src_k; src_k = dst_k; dst_k = tk;
-        int32_t *ti = src_i; src_i = dst_i; dst_i = ti;
+        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+        for (int64_t j = 0; j < visible; j++) {
+            uint32_t bits;
+            memcpy(&bits, depths + src[j], 4);
+            dst[count[(bits >> shift) & 0xFF]++] = src[j];
+        }
+        int32_t *t = src; src = dst; dst = t;
     }
-    if (src_k != keys) {
-        memcpy(keys, src_k, (size_t)n * sizeof(uint64_t));
-        memcpy(ids, src_i, (size_t)n * sizeof(int32_t));
+    // Four passes: the result is back in order.
+    return visible;
+}
+
+// counts [tiles] += how many of the Gaussians order[begin, end) each tile's list receives.
+void gs_bin_count(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
+                  int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict counts) {
+    for (int64_t j = begin; j < end; j++) {
+        int32_t i = order[j], x0, y0, x1, y1;
+        gs_tile_rect(means2d + 2 * i, radii + 2 * i, tiles_x, tiles_y, &x0, &y0, &x1, &y1);
+        for (int32_t ty = y0; ty < y1; ty++)
+            for (int32_t tx = x0; tx < x1; tx++) counts[ty * tiles_x + tx]++;
     }
 }
 
-// Sorted keys [M] -> ranges [tiles, 2]: each tile's [start, end) in the sorted list.
-void gs_tile_ranges(const uint64_t *restrict keys, int64_t n, int32_t tiles, int64_t *restrict ranges) {
-    for (int32_t t = 0; t < tiles; t++) ranges[2 * t] = ranges[2 * t + 1] = 0;
-    for (int64_t j = 0; j < n; j++) {
-        int32_t t = (int32_t)(keys[j] >> 32);
-        if (j == 0 || (int32_t)(keys[j - 1] >> 32) != t) ranges[2 * t] = j;
-        if (j == n - 1 || (int32_t)(keys[j + 1] >> 32) != t) ranges[2 * t + 1] = j + 1;
+// Writes the Gaussians order[begin, end) into the lists of the tiles they touch: ids[cursor[t]++].
+void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
+                 int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
+                 int32_t *restrict ids) {
+    for (int64_t j = begin; j < end; j++) {
+        int32_t i = order[j], x0, y0, x1, y1;
+        gs_tile_rect(means2d + 2 * i, radii + 2 * i, tiles_x, tiles_y, &x0, &y0, &x1, &y1);
+        for (int32_t ty = y0; ty < y1; ty++)
+            for (int32_t tx = x0; tx < x1; tx++) ids[cursor[ty * tiles_x + tx]++] = i;
     }
 }
 
@@ -195,32 +185,38 @@ NN_DISPATCH(gs_rasterize_fwd,
 // record per list entry, instance_grads [M, GS_INSTANCE_GRADS] = (d mean2d x, y, d conic a, b, c,
 // d opacity, d colour r, g, b, d depth), written without races (each entry belongs to one tile) and
 // summed per Gaussian by gs_reduce_instances in list order, so results do not depend on threads.
+//
+// With C = sum_j c_j a_j T_j + T_final bg (c_j: colour and depth, T_j the transmittance in front of
+// j), d C / d a_i = c_i T_i - (S_i + T_final bg) / (1 - a_i), where S_i = sum_{j > i} c_j a_j T_j is
+// what lies behind i. Only its product with the pixel's upstream gradient g enters the loss, so each
+// pixel carries two numbers back to front: T (recovered as T / (1 - a)) and Sg = S . g; the
+// constants per pixel are g (4 channels), K = T_final (d_alpha - bg . g_rgb) and the contributor count.
 NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
                                      const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
                                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
                                      float alpha_min, const float *restrict background, const float *restrict final_t,
                                      const int32_t *restrict n_contrib, const float *restrict d_rgb, const float *restrict d_alpha,
                                      const float *restrict d_depth, int64_t begin, int64_t end, float *restrict instance_grads) {
-    float px[GS_PIXELS], py[GS_PIXELS], T[GS_PIXELS], tf[GS_PIXELS], last[GS_PIXELS];
-    float gr[GS_PIXELS], gg[GS_PIXELS], gb[GS_PIXELS], gd[GS_PIXELS], bg_term[GS_PIXELS], ga[GS_PIXELS];
-    float ar[GS_PIXELS], ag[GS_PIXELS], ab[GS_PIXELS], ad[GS_PIXELS], la[GS_PIXELS], lr[GS_PIXELS], lg[GS_PIXELS], lb[GS_PIXELS], ld[GS_PIXELS];
+    float px[GS_PIXELS], py[GS_PIXELS], T[GS_PIXELS], Sg[GS_PIXELS], K[GS_PIXELS], last[GS_PIXELS];
+    float gr[GS_PIXELS], gg[GS_PIXELS], gb[GS_PIXELS], gd[GS_PIXELS];
     for (int64_t tile = begin; tile < end; tile++) {
         int32_t max_last = 0;
         gs_tile_pixel_centres(tile, tiles_x, px, py);
         for (int p = 0; p < GS_PIXELS; p++) {
             int x = (int)px[p], y = (int)py[p];
-            ar[p] = ag[p] = ab[p] = ad[p] = la[p] = lr[p] = lg[p] = lb[p] = ld[p] = 0;
+            Sg[p] = 0;
             if (x < width && y < height) {
                 int64_t o = (int64_t)y * width + x;
-                T[p] = tf[p] = final_t[o];
+                T[p] = final_t[o];
                 last[p] = (float)n_contrib[o];
                 gr[p] = d_rgb[3 * o]; gg[p] = d_rgb[3 * o + 1]; gb[p] = d_rgb[3 * o + 2];
-                gd[p] = d_depth[o]; ga[p] = d_alpha[o];
-                bg_term[p] = background[0] * gr[p] + background[1] * gg[p] + background[2] * gb[p];
+                gd[p] = d_depth[o];
+                float bg_term = background[0] * gr[p] + background[1] * gg[p] + background[2] * gb[p];
+                K[p] = final_t[o] * (d_alpha[o] - bg_term);
                 if (n_contrib[o] > max_last) max_last = n_contrib[o];
             } else {
-                T[p] = tf[p] = 1; last[p] = 0;
-                gr[p] = gg[p] = gb[p] = gd[p] = ga[p] = bg_term[p] = 0;
+                T[p] = 1; last[p] = 0;
+                gr[p] = gg[p] = gb[p] = gd[p] = K[p] = 0;
             }
         }
         // A row takes part only from its own last contributor down.
@@ -256,13 +252,8 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
                     float inv_one_minus = 1.0f / fmaxf(1e-6f, 1.0f - a);
                     float t = active ? T[p] * inv_one_minus : T[p];
                     float w = active ? a * t : 0.0f;
-                    // Colour (and depth) accumulated behind this Gaussian, front-to-back normalised.
-                    float nar = la[p] * lr[p] + (1.0f - la[p]) * ar[p];
-                    float nag = la[p] * lg[p] + (1.0f - la[p]) * ag[p];
-                    float nab = la[p] * lb[p] + (1.0f - la[p]) * ab[p];
-                    float nad = la[p] * ld[p] + (1.0f - la[p]) * ad[p];
-                    float dl_da = t * ((r - nar) * gr[p] + (gc - nag) * gg[p] + (b - nab) * gb[p] + (d - nad) * gd[p])
-                                  + tf[p] * inv_one_minus * (ga[p] - bg_term[p]);
+                    float cg_dot = r * gr[p] + gc * gg[p] + b * gb[p] + d * gd[p];
+                    float dl_da = t * cg_dot + inv_one_minus * (K[p] - Sg[p]);
                     dl_da = (active && raw <= 0.99f) ? dl_da : 0.0f;
                     float dpower = o * G * dl_da;
                     acc[0][l] += (A * dx + B * dy) * dpower;
@@ -275,9 +266,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
                     acc[7][l] += w * gg[p];
                     acc[8][l] += w * gb[p];
                     acc[9][l] += w * gd[p];
-                    ar[p] = active ? nar : ar[p]; ag[p] = active ? nag : ag[p]; ab[p] = active ? nab : ab[p]; ad[p] = active ? nad : ad[p];
-                    la[p] = active ? a : la[p];
-                    lr[p] = active ? r : lr[p]; lg[p] = active ? gc : lg[p]; lb[p] = active ? b : lb[p]; ld[p] = active ? d : ld[p];
+                    Sg[p] += w * cg_dot;
                     T[p] = t;
                 }
             }

@@ -171,15 +171,16 @@ void gs_sh_fwd(const float *restrict sh, int32_t coefficients, int32_t active_de
 void gs_sh_bwd(const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
                const float *restrict centre, int64_t begin, int64_t end, const float *restrict d_colours,
                float *restrict d_sh, float *restrict d_means);
-// Binning into 16x16 tiles.
-void gs_count_tiles(const float *restrict means2d, const int32_t *restrict radii, int32_t tiles_x, int32_t tiles_y,
-                    int64_t begin, int64_t end, int32_t *restrict counts);
-void gs_emit_keys(const float *restrict means2d, const int32_t *restrict radii, const float *restrict depths,
-                  const int64_t *restrict offsets, int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end,
-                  uint64_t *restrict keys, int32_t *restrict ids);
-void gs_sort_keys(uint64_t *restrict keys, int32_t *restrict ids, uint64_t *restrict scratch_keys,
-                  int32_t *restrict scratch_ids, int64_t n, int32_t key_bits);
-void gs_tile_ranges(const uint64_t *restrict keys, int64_t n, int32_t tiles, int64_t *restrict ranges);
+// Binning into 16x16 tiles (see gs_raster.c): the visible Gaussians in depth order (returns their
+// count; order, scratch [N]), then per chunk of that order the tile counts (added to counts [tiles])
+// and the emission into per-tile lists (ids[cursor[t]++]).
+int64_t gs_depth_order(const float *restrict depths, const int32_t *restrict radii, int64_t n, int32_t *restrict order,
+                       int32_t *restrict scratch);
+void gs_bin_count(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
+                  int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict counts);
+void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
+                 int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
+                 int32_t *restrict ids);
 // Rasterisation per tile, forward and backward (instance_grads [M,10], then gs_reduce_instances).
 void gs_rasterize_fwd(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
                       const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,

@@ -101,29 +101,9 @@ public enum Rasterizer {
             } }
         } }
 
-        // Binning: tiles per Gaussian, keys (tile, depth), radix sort, per-tile ranges.
-        let tilesX = (w + tile - 1) / tile, tilesY = (h + tile - 1) / tile, tiles = tilesX * tilesY
-        var counts = [Int32](repeating: 0, count: n)
-        counts.withUnsafeMutableBufferPointer { c in
-            let pc = c.baseAddress!
-            parallelFor(n, grain: 4096) { lo, hi in gs_count_tiles(means2d, radii, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pc + 0) }
-        }
-        var offsets = [Int64](repeating: 0, count: n)
-        var total: Int64 = 0
-        for i in 0..<n { offsets[i] = total; total += Int64(counts[i]) }
-        let m = Int(total)
-        var keys = [UInt64](repeating: 0, count: m), ids = [Int32](repeating: 0, count: m)
-        keys.withUnsafeMutableBufferPointer { k in ids.withUnsafeMutableBufferPointer { d in
-            let (pk, pd) = (k.baseAddress, d.baseAddress)
-            parallelFor(n, grain: 4096) { lo, hi in
-                gs_emit_keys(means2d, radii, depths, offsets, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pk, pd)
-            }
-        } }
-        var scratchKeys = [UInt64](repeating: 0, count: m), scratchIds = [Int32](repeating: 0, count: m)
-        let tileBits = Int.bitWidth - max(tiles - 1, 1).leadingZeroBitCount
-        gs_sort_keys(&keys, &ids, &scratchKeys, &scratchIds, Int64(m), Int32(32 + tileBits))
-        var ranges = [Int64](repeating: 0, count: 2 * tiles)
-        gs_tile_ranges(keys, Int64(m), Int32(tiles), &ranges)
+        let tilesX = (w + tile - 1) / tile, tilesY = (h + tile - 1) / tile
+        let (ids, ranges) = bin(means2d: means2d, radii: radii, depths: depths, tilesX: tilesX, tilesY: tilesY)
+        let tiles = tilesX * tilesY
 
         var rgb = [Float](repeating: 0, count: 3 * w * h), alpha = [Float](repeating: 0, count: w * h)
         var depth = [Float](repeating: 0, count: w * h), finalT = [Float](repeating: 0, count: w * h)
@@ -142,6 +122,40 @@ public enum Rasterizer {
                             settings: settings,
                             activeDegree: degree, means2d: means2d, conics: conics, depths: depths, opacities: opacities,
                             colours: colours, ids: ids, ranges: ranges, tilesX: tilesX, finalT: finalT, contributors: contributors)
+    }
+
+    /// The per-tile lists: every Gaussian-tile pair sorted by (tile, depth), as ids [M] and each
+    /// tile's [start, end) in ranges [tiles, 2]. Depth order on the N Gaussians, then one stable
+    /// counting pass by tile over fixed chunks of that order (Shaders-CPU/gs_raster.c), so the
+    /// lists do not depend on the number of threads.
+    public static func bin(means2d: [Float], radii: [Int32], depths: [Float], tilesX: Int, tilesY: Int) -> (ids: [Int32], ranges: [Int64]) {
+        let n = depths.count, tiles = tilesX * tilesY
+        var order = [Int32](repeating: 0, count: n), scratch = [Int32](repeating: 0, count: n)
+        let visible = Int(gs_depth_order(depths, radii, Int64(n), &order, &scratch))
+        let chunks = Parallel.threads
+        var counts = [Int64](repeating: 0, count: chunks * tiles)
+        counts.withUnsafeMutableBufferPointer { c in
+            let pc = c.baseAddress!
+            parallelChunks(visible, chunks: chunks) { chunk, lo, hi in
+                gs_bin_count(means2d, radii, order, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pc + chunk * tiles)
+            }
+        }
+        // Each tile's list holds chunk 0's Gaussians, then chunk 1's, ...: the cursors start there.
+        var ranges = [Int64](repeating: 0, count: 2 * tiles), cursors = [Int64](repeating: 0, count: chunks * tiles)
+        var total: Int64 = 0
+        for t in 0..<tiles {
+            ranges[2 * t] = total
+            for c in 0..<chunks { cursors[c * tiles + t] = total; total += counts[c * tiles + t] }
+            ranges[2 * t + 1] = total
+        }
+        var ids = [Int32](unsafeUninitializedCapacity: Int(total)) { _, count in count = Int(total) }
+        ids.withUnsafeMutableBufferPointer { d in cursors.withUnsafeMutableBufferPointer { c in
+            let (pd, pc) = (d.baseAddress, c.baseAddress!)
+            parallelChunks(visible, chunks: chunks) { chunk, lo, hi in
+                gs_bin_emit(means2d, radii, order, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pc + chunk * tiles, pd)
+            }
+        } }
+        return (ids, ranges)
     }
 
     /// Gradients of a loss given its gradients with respect to the rendered rgb [H,W,3] and,

@@ -134,4 +134,43 @@ final class RasterizerTests: XCTestCase {
         XCTAssertEqual(results[0], results[1])
         XCTAssertEqual(results[0], results[2])
     }
+    /// The tile lists equal every (Gaussian, tile) pair of the Gaussians' boxes sorted by (tile,
+    /// depth, index), for any thread count: culled Gaussians, boxes past the image edges and equal
+    /// depths included.
+    func testBinningSortsEveryPairByTileThenDepth() {
+        var rng = SeededGenerator(seed: 7)
+        let n = 700, (tilesX, tilesY) = (5, 4), tile: Float = 16
+        var means2d: [Float] = [], radii: [Int32] = [], depths: [Float] = []
+        for i in 0..<n {
+            means2d += [Float.random(in: -20...100, using: &rng), Float.random(in: -20...84, using: &rng)]
+            let culled = i % 11 == 0
+            radii += culled ? [0, 0] : [Int32.random(in: 1...30, using: &rng), Int32.random(in: 1...30, using: &rng)]
+            depths.append(i % 7 == 0 ? 2.5 : Float.random(in: 0.1...9, using: &rng))  // many ties at 2.5
+        }
+        var pairs: [(tile: Int, depth: Float, index: Int)] = []
+        for i in 0..<n where radii[2 * i] > 0 || radii[2 * i + 1] > 0 {
+            func span(_ c: Float, _ r: Int32, _ limit: Int) -> Range<Int> {
+                let lo = Int(min(max(((c - Float(r)) / tile).rounded(.down), 0), Float(limit)))
+                let hi = Int(min(max(((c + Float(r)) / tile).rounded(.up), 0), Float(limit)))
+                return lo..<max(lo, hi)
+            }
+            for ty in span(means2d[2 * i + 1], radii[2 * i + 1], tilesY) {
+                for tx in span(means2d[2 * i], radii[2 * i], tilesX) { pairs.append((ty * tilesX + tx, depths[i], i)) }
+            }
+        }
+        pairs.sort { ($0.tile, $0.depth, $0.index) < ($1.tile, $1.depth, $1.index) }
+        var expectedRanges = [Int64](repeating: 0, count: 2 * tilesX * tilesY)
+        for t in 0..<(tilesX * tilesY) {
+            expectedRanges[2 * t] = Int64(pairs.firstIndex { $0.tile >= t } ?? pairs.count)
+            expectedRanges[2 * t + 1] = Int64(pairs.firstIndex { $0.tile > t } ?? pairs.count)
+        }
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for threads in [1, 2, 3] {
+            Parallel.threads = threads
+            let (ids, ranges) = Rasterizer.bin(means2d: means2d, radii: radii, depths: depths, tilesX: tilesX, tilesY: tilesY)
+            XCTAssertEqual(ids, pairs.map { Int32($0.index) }, "\(threads) threads")
+            XCTAssertEqual(ranges, expectedRanges, "\(threads) threads")
+        }
+    }
 }

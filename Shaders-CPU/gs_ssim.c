@@ -13,105 +13,135 @@ static void gs_ssim_window(float *w) {
     for (int k = 0; k <= 2 * GS_SSIM_RADIUS; k++) w[k] /= sum;
 }
 
-// out = window (x) window applied to in (H x W, zero padding); tmp [H, W + 2 radius] holds the
-// zero-padded rows' horizontal pass. Both passes loop over x innermost so they vectorise.
-NN_INLINE void gs_blur(const float *restrict in, float *restrict tmp, float *restrict out, int64_t H, int64_t W, const float *w) {
+// Work is split into bands of rows of a plane, so three colour planes spread evenly over the
+// cores: a band's separable blur reads GS_SSIM_RADIUS rows above and below it (its halo), which the
+// horizontal pass covers; the backward's halo rows come from the saved forward moments of the
+// neighbouring bands, so every band's forward runs before any band's backward.
+
+// Rows [r0, r1) of window (x) window applied to one plane (H x W, zero padding). `in` holds rows
+// from in_row0 on (row y at in + (y - in_row0) W) and must cover the halo [r0 - R, r1 + R) within the
+// plane; out holds rows from r0 on. tmp [(r1 - r0 + 2R) W] takes the horizontal pass, pad [W + 2R]
+// one zero-padded row. Both passes loop over x innermost so they vectorise.
+NN_INLINE void gs_blur_rows(const float *restrict in, int64_t in_row0, float *restrict tmp, float *restrict pad,
+                            float *restrict out, int64_t H, int64_t W, int64_t r0, int64_t r1, const float *w) {
     int64_t P = W + 2 * GS_SSIM_RADIUS;
-    float *pad = tmp + H * W;  // one padded row
+    int64_t h0 = r0 - GS_SSIM_RADIUS > 0 ? r0 - GS_SSIM_RADIUS : 0;
+    int64_t h1 = r1 + GS_SSIM_RADIUS < H ? r1 + GS_SSIM_RADIUS : H;
     for (int64_t k = 0; k < GS_SSIM_RADIUS; k++) pad[k] = pad[P - 1 - k] = 0;
-    for (int64_t y = 0; y < H; y++) {
-        memcpy(pad + GS_SSIM_RADIUS, in + y * W, (size_t)W * sizeof(float));
-        float *t = tmp + y * W;
-        for (int64_t x = 0; x < W; x++) t[x] = 0;
-        for (int k = 0; k <= 2 * GS_SSIM_RADIUS; k++) {
-            float wk = w[k];
-            const float *src = pad + k;
-            for (int64_t x = 0; x < W; x++) t[x] += wk * src[x];
+    for (int64_t y = h0; y < h1; y++) {
+        memcpy(pad + GS_SSIM_RADIUS, in + (y - in_row0) * W, (size_t)W * sizeof(float));
+        float *t = tmp + (y - h0) * W;
+        for (int64_t x = 0; x < W; x++) {  // all taps of an output in a register: one store, not 11
+            float acc = 0;
+            for (int k = 0; k <= 2 * GS_SSIM_RADIUS; k++) acc += w[k] * pad[x + k];
+            t[x] = acc;
         }
     }
-    for (int64_t y = 0; y < H; y++) {
-        float *o = out + y * W;
-        for (int64_t x = 0; x < W; x++) o[x] = 0;
+    for (int64_t y = r0; y < r1; y++) {
+        float *o = out + (y - r0) * W;
         int64_t k0 = y < GS_SSIM_RADIUS ? GS_SSIM_RADIUS - y : 0;
         int64_t k1 = y + GS_SSIM_RADIUS >= H ? GS_SSIM_RADIUS + (H - 1 - y) : 2 * GS_SSIM_RADIUS;
-        for (int64_t k = k0; k <= k1; k++) {
-            const float *src = tmp + (y + k - GS_SSIM_RADIUS) * W;
-            float wk = w[k];
-            for (int64_t x = 0; x < W; x++) o[x] += wk * src[x];
+        int64_t top = (y - GS_SSIM_RADIUS - h0) * W;  // the window's first row in tmp (negative near the top edge)
+        if (k0 == 0 && k1 == 2 * GS_SSIM_RADIUS) {
+            for (int64_t x = 0; x < W; x++) {  // interior rows: all taps in a register
+                float acc = 0;
+                for (int k = 0; k <= 2 * GS_SSIM_RADIUS; k++) acc += w[k] * tmp[top + k * W + x];
+                o[x] = acc;
+            }
+        } else {  // rows within R of the edge: the taps inside the image, zero padding elsewhere
+            for (int64_t x = 0; x < W; x++) o[x] = 0;
+            for (int64_t k = k0; k <= k1; k++) {
+                float wk = w[k];
+                for (int64_t x = 0; x < W; x++) o[x] += wk * tmp[top + k * W + x];
+            }
         }
     }
 }
 
-// x, y [planes, H, W] -> sums[p] = sum of the SSIM map of plane p, each pixel weighted by weight [H, W]
-// (NULL: 1); saved [planes, 5, H, W] keeps (mu_x, mu_y, E[x^2], E[xy], sigma_y^2) for the backward;
-// scratch [3 H W + W + 10] per call.
+// Plane p, rows [r0, r1) of x, y [planes, H, W]: *sum = sum of the SSIM map over the band, each pixel
+// weighted by weight [H, W] (NULL: 1); saved [planes, 5, H, W] gets the band's (mu_x, mu_y, E[x^2],
+// E[xy], sigma_y^2) for the backward; scratch [(3 B + 4R) W + W + 2R], B = r1 - r0.
 NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
-                                int64_t W, int64_t begin, int64_t end, float *restrict saved, float *restrict scratch,
-                                double *restrict sums) {
+                                int64_t W, int64_t p, int64_t r0, int64_t r1, float *restrict saved,
+                                float *restrict scratch, double *restrict sum_out) {
     float w[2 * GS_SSIM_RADIUS + 1];
     gs_ssim_window(w);
-    int64_t n = H * W;
-    float *prod = scratch, *eyy = scratch + n, *tmp = scratch + 2 * n;  // tmp last: its padded row follows it
-    for (int64_t p = begin; p < end; p++) {
-        const float *xp = x + p * n, *yp = y + p * n;
-        float *mx = saved + p * 5 * n, *my = mx + n, *exx = my + n, *exy = exx + n, *syy = exy + n;
-        gs_blur(xp, tmp, mx, H, W, w);
-        gs_blur(yp, tmp, my, H, W, w);
-        for (int64_t i = 0; i < n; i++) prod[i] = xp[i] * xp[i];
-        gs_blur(prod, tmp, exx, H, W, w);
-        for (int64_t i = 0; i < n; i++) prod[i] = xp[i] * yp[i];
-        gs_blur(prod, tmp, exy, H, W, w);
-        for (int64_t i = 0; i < n; i++) prod[i] = yp[i] * yp[i];
-        gs_blur(prod, tmp, eyy, H, W, w);
-        double sum = 0;
-        for (int64_t i = 0; i < n; i++) {
-            syy[i] = eyy[i] - my[i] * my[i];
-            float sxx = exx[i] - mx[i] * mx[i], sxy = exy[i] - mx[i] * my[i];
-            float a1 = 2 * mx[i] * my[i] + GS_SSIM_C1, a2 = 2 * sxy + GS_SSIM_C2;
-            float b1 = mx[i] * mx[i] + my[i] * my[i] + GS_SSIM_C1, b2 = sxx + syy[i] + GS_SSIM_C2;
-            sum += (double)((weight ? weight[i] : 1.0f) * (a1 * a2 / (b1 * b2)));
-        }
-        sums[p] = sum;
+    int64_t n = H * W, B = r1 - r0;
+    int64_t h0 = r0 - GS_SSIM_RADIUS > 0 ? r0 - GS_SSIM_RADIUS : 0;
+    int64_t h1 = r1 + GS_SSIM_RADIUS < H ? r1 + GS_SSIM_RADIUS : H, span = (h1 - h0) * W;
+    float *prod = scratch, *eyy = prod + (B + 2 * GS_SSIM_RADIUS) * W, *tmp = eyy + B * W;
+    float *pad = tmp + (B + 2 * GS_SSIM_RADIUS) * W;
+    const float *xp = x + p * n, *yp = y + p * n;
+    const float *xh = xp + h0 * W, *yh = yp + h0 * W;  // the halo rows
+    float *mx = saved + p * 5 * n + r0 * W, *my = mx + n, *exx = my + n, *exy = exx + n, *syy = exy + n;
+    gs_blur_rows(xp, 0, tmp, pad, mx, H, W, r0, r1, w);
+    gs_blur_rows(yp, 0, tmp, pad, my, H, W, r0, r1, w);
+    for (int64_t i = 0; i < span; i++) prod[i] = xh[i] * xh[i];
+    gs_blur_rows(prod, h0, tmp, pad, exx, H, W, r0, r1, w);
+    for (int64_t i = 0; i < span; i++) prod[i] = xh[i] * yh[i];
+    gs_blur_rows(prod, h0, tmp, pad, exy, H, W, r0, r1, w);
+    for (int64_t i = 0; i < span; i++) prod[i] = yh[i] * yh[i];
+    gs_blur_rows(prod, h0, tmp, pad, eyy, H, W, r0, r1, w);
+    const float *wb = weight ? weight + r0 * W : NULL;
+    // The map overwrites eyy (no longer needed); summed in double over 8 lanes (lane = index mod 8,
+    // reduced in order) so the loop vectorises without reassociating a single sum.
+    float *map = eyy;
+    for (int64_t i = 0; i < B * W; i++) {
+        syy[i] = eyy[i] - my[i] * my[i];
+        float sxx = exx[i] - mx[i] * mx[i], sxy = exy[i] - mx[i] * my[i];
+        float a1 = 2 * mx[i] * my[i] + GS_SSIM_C1, a2 = 2 * sxy + GS_SSIM_C2;
+        float b1 = mx[i] * mx[i] + my[i] * my[i] + GS_SSIM_C1, b2 = sxx + syy[i] + GS_SSIM_C2;
+        map[i] = (wb ? wb[i] : 1.0f) * (a1 * a2 / (b1 * b2));
     }
+    double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= B * W; i += 8)
+        for (int l = 0; l < 8; l++) lanes[l] += (double)map[i + l];
+    double sum = 0;
+    for (; i < B * W; i++) sum += (double)map[i];
+    for (int l = 0; l < 8; l++) sum += lanes[l];
+    *sum_out = sum;
 }
 NN_DISPATCH(gs_ssim_fwd,
             (const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
-             int64_t begin, int64_t end, float *restrict saved, float *restrict scratch, double *restrict sums),
-            (x, y, weight, H, W, begin, end, saved, scratch, sums))
+             int64_t p, int64_t r0, int64_t r1, float *restrict saved, float *restrict scratch, double *restrict sum_out),
+            (x, y, weight, H, W, p, r0, r1, saved, scratch, sum_out))
 
-// Gradient of (scale x sum of the SSIM map, weighted as in the forward) with respect to x, through the three window means that
-// involve x (mu_x, E[x^2], E[xy]); the zero-padded window is its own transpose.
-// dx [planes, H, W] overwritten; scratch [4 H W + W + 10] per call.
+// Gradient of (scale x sum of the SSIM map, weighted as in the forward) with respect to x, through
+// the three window means that involve x (mu_x, E[x^2], E[xy]); the zero-padded window is its own
+// transpose. Plane p, rows [r0, r1) of dx [planes, H, W] overwritten, from the saved moments of the
+// rows [r0 - R, r1 + R); scratch [(5 B + 8R) W + W + 2R].
 NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
-                                int64_t W, int64_t begin, int64_t end, const float *restrict saved, float scale,
+                                int64_t W, int64_t p, int64_t r0, int64_t r1, const float *restrict saved, float scale,
                                 float *restrict scratch, float *restrict dx) {
     float w[2 * GS_SSIM_RADIUS + 1];
     gs_ssim_window(w);
-    int64_t n = H * W;
-    float *g1 = scratch, *g2 = scratch + n, *g3 = scratch + 2 * n, *tmp = scratch + 3 * n;
-    for (int64_t p = begin; p < end; p++) {
-        const float *xp = x + p * n, *yp = y + p * n;
-        const float *mx = saved + p * 5 * n, *my = mx + n, *exx = my + n, *exy = exx + n, *syy = exy + n;
-        for (int64_t i = 0; i < n; i++) {
-            float sxx = exx[i] - mx[i] * mx[i], sxy = exy[i] - mx[i] * my[i];
-            float a1 = 2 * mx[i] * my[i] + GS_SSIM_C1, a2 = 2 * sxy + GS_SSIM_C2;
-            float b1 = mx[i] * mx[i] + my[i] * my[i] + GS_SSIM_C1, b2 = sxx + syy[i] + GS_SSIM_C2;
-            float s = a1 * a2 / (b1 * b2), k = weight ? scale * weight[i] : scale;
-            // S as a function of (mu_x, E[x^2], E[xy]), with sigma_xx = E[x^2] - mu_x^2, sigma_xy = E[xy] - mu_x mu_y.
-            g1[i] = k * ((2 * my[i] * a2 - 2 * my[i] * a1) / (b1 * b2) - s * (2 * mx[i] / b1 - 2 * mx[i] / b2));
-            g2[i] = k * (-s / b2);
-            g3[i] = k * (2 * a1 / (b1 * b2));
-        }
-        float *out = dx + p * n;
-        gs_blur(g1, tmp, out, H, W, w);
-        gs_blur(g2, tmp, g1, H, W, w);  // g1 is free again
-        for (int64_t i = 0; i < n; i++) out[i] += 2 * xp[i] * g1[i];
-        gs_blur(g3, tmp, g2, H, W, w);
-        for (int64_t i = 0; i < n; i++) out[i] += yp[i] * g2[i];
+    int64_t n = H * W, B = r1 - r0, halo = (B + 2 * GS_SSIM_RADIUS) * W;
+    int64_t h0 = r0 - GS_SSIM_RADIUS > 0 ? r0 - GS_SSIM_RADIUS : 0;
+    int64_t h1 = r1 + GS_SSIM_RADIUS < H ? r1 + GS_SSIM_RADIUS : H, span = (h1 - h0) * W;
+    float *g1 = scratch, *g2 = g1 + halo, *g3 = g2 + halo, *blurred = g3 + halo, *tmp = blurred + B * W, *pad = tmp + halo;
+    const float *mx = saved + p * 5 * n + h0 * W, *my = mx + n, *exx = my + n, *exy = exx + n, *syy = exy + n;
+    const float *wh = weight ? weight + h0 * W : NULL;
+    for (int64_t i = 0; i < span; i++) {
+        float sxx = exx[i] - mx[i] * mx[i], sxy = exy[i] - mx[i] * my[i];
+        float a1 = 2 * mx[i] * my[i] + GS_SSIM_C1, a2 = 2 * sxy + GS_SSIM_C2;
+        float b1 = mx[i] * mx[i] + my[i] * my[i] + GS_SSIM_C1, b2 = sxx + syy[i] + GS_SSIM_C2;
+        float s = a1 * a2 / (b1 * b2), k = wh ? scale * wh[i] : scale;
+        // S as a function of (mu_x, E[x^2], E[xy]), with sigma_xx = E[x^2] - mu_x^2, sigma_xy = E[xy] - mu_x mu_y.
+        g1[i] = k * ((2 * my[i] * a2 - 2 * my[i] * a1) / (b1 * b2) - s * (2 * mx[i] / b1 - 2 * mx[i] / b2));
+        g2[i] = k * (-s / b2);
+        g3[i] = k * (2 * a1 / (b1 * b2));
     }
+    const float *xb = x + p * n + r0 * W, *yb = y + p * n + r0 * W;
+    float *out = dx + p * n + r0 * W;
+    gs_blur_rows(g1, h0, tmp, pad, out, H, W, r0, r1, w);
+    gs_blur_rows(g2, h0, tmp, pad, blurred, H, W, r0, r1, w);
+    for (int64_t i = 0; i < B * W; i++) out[i] += 2 * xb[i] * blurred[i];
+    gs_blur_rows(g3, h0, tmp, pad, blurred, H, W, r0, r1, w);
+    for (int64_t i = 0; i < B * W; i++) out[i] += yb[i] * blurred[i];
 }
 NN_DISPATCH(gs_ssim_bwd,
             (const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
-             int64_t begin, int64_t end, const float *restrict saved, float scale, float *restrict scratch,
+             int64_t p, int64_t r0, int64_t r1, const float *restrict saved, float scale, float *restrict scratch,
              float *restrict dx),
-            (x, y, weight, H, W, begin, end, saved, scale, scratch, dx))
+            (x, y, weight, H, W, p, r0, r1, saved, scale, scratch, dx))

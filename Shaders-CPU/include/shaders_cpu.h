@@ -195,13 +195,14 @@ void gs_rasterize_bwd(const float *restrict means2d, const float *restrict conic
                       const float *restrict d_rgb, const float *restrict d_alpha, const float *restrict d_depth,
                       int64_t begin, int64_t end, float *restrict instance_grads);
 // SSIM with 3DGS's 11x11 Gaussian window (sigma 1.5, zero padding) on planar images [planes, H, W],
-// planes [begin, end): sums[p] = sum of plane p's SSIM map, each pixel weighted by weight [H, W] (NULL:
-// all 1); saved [planes, 5, H, W]; scratch [3 H W + W + 10].
+// by bands of rows: plane p, rows [r0, r1). Forward: *sum = the band's sum of the SSIM map, each pixel
+// weighted by weight [H, W] (NULL: all 1); saved [planes, 5, H, W]; scratch [(3 B + 20) W + W + 10],
+// B = r1 - r0. Every band's forward must precede any band's backward (halo rows).
 void gs_ssim_fwd(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
-                 int64_t begin, int64_t end, float *restrict saved, float *restrict scratch, double *restrict sums);
-// dx = d(scale * weighted sum of the map) / dx; scratch [4 H W + W + 10].
+                 int64_t p, int64_t r0, int64_t r1, float *restrict saved, float *restrict scratch, double *restrict sum_out);
+// The band's rows of dx = d(scale * weighted sum of the map) / dx; scratch [(5 B + 40) W + W + 10].
 void gs_ssim_bwd(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
-                 int64_t begin, int64_t end, const float *restrict saved, float scale, float *restrict scratch,
+                 int64_t p, int64_t r0, int64_t r1, const float *restrict saved, float scale, float *restrict scratch,
                  float *restrict dx);
 void gs_reduce_instances(const int32_t *restrict ids, const float *restrict instance_grads, int64_t n,
                          float *restrict d_means2d, float *restrict d_conics, float *restrict d_opacities,

@@ -40,11 +40,12 @@ public func parallelFor(_ count: Int, grain: Int = 1, chunk fixedChunk: Int? = n
 }
 
 /// Like `parallelFor` but with exactly `chunks` fixed chunks, so per-chunk partial results can be
-/// reduced in a fixed order (results do not depend on scheduling).
+/// reduced in a fixed order (results do not depend on scheduling). Trailing chunks may be empty
+/// (begin == end) when `count` does not fill them.
 public func parallelChunks(_ count: Int, chunks: Int, _ body: (_ chunk: Int, _ begin: Int, _ end: Int) -> Void) {
     let chunks = max(1, min(chunks, count))
     let size = (count + chunks - 1) / chunks
     parallelFor(chunks) { lo, hi in
-        for c in lo..<hi { body(c, c * size, min(count, (c + 1) * size)) }
+        for c in lo..<hi { body(c, min(count, c * size), min(count, (c + 1) * size)) }
     }
 }

@@ -15,6 +15,34 @@ final class PhotometricLossTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-6 + 1e-4 * expected.map { abs($0) }.max()!)
     }
 
+    /// SSIM by bands of rows (three bands a plane at 300 rows) against the same images transposed
+    /// (24 rows: one band): the zero-padded separable window is symmetric, so value and gradient
+    /// must agree, which they do only if every band's halo rows are right.
+    func testSSIMBandsMatchTheTransposedImage() {
+        let (w, h) = (24, 300), n = w * h
+        XCTAssertGreaterThan(h, 2 * PhotometricLoss.ssimBandRows)
+        // Smooth images (a product of waves plus a little noise): well-conditioned moments.
+        let noise = Tensor.uniform([6 * n], low: 0, high: 0.05, seed: 4).toArray()
+        let x = (0..<(3 * n)).map { i in 0.5 + 0.4 * sin(Float(i % w) * 0.4 + Float(i / n)) * cos(Float(i / w % h) * 0.1) + noise[i] }
+        let y = (0..<(3 * n)).map { i in 0.8 * x[i] + 0.1 + noise[3 * n + i] }
+        func transposed(_ a: [Float]) -> [Float] {
+            var out = a
+            for c in 0..<3 { for r in 0..<h { for col in 0..<w { out[c * n + col * h + r] = a[c * n + r * w + col] } } }
+            return out
+        }
+        let (value, dx) = PhotometricLoss.ssim(x, y, width: w, height: h, scale: 1)
+        let (valueT, dxT) = PhotometricLoss.ssim(transposed(x), transposed(y), width: h, height: w, scale: 1)
+        XCTAssertEqual(value, valueT, accuracy: 1e-6)
+        // dxT is [3, W, H]. The two blur orders round apart by ~2e-5 of the gradient's scale; the
+        // outermost halo row alone carries a weight of 1e-3.
+        let scale = dx.map { abs($0) }.max()!
+        var worst: Float = 0
+        for c in 0..<3 { for r in 0..<h { for col in 0..<w {
+            worst = max(worst, abs(dx[c * n + r * w + col] - dxT[c * n + col * h + r]))
+        } } }
+        XCTAssertLessThan(worst, 1e-4 * scale)
+    }
+
     /// The combined loss's gradient (L1 or MSE plus SSIM) against central differences.
     func testLossGradientMatchesFiniteDifferences() {
         let (w, h) = (13, 9)

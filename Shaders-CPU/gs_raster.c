@@ -19,12 +19,18 @@ static inline void gs_tile_rect(const float *mean, const int32_t *radius, int32_
     *y1 = (int32_t)fminf(fmaxf(ceilf((v + radius[1]) / GS_TILE), 0), tiles_y);
 }
 
-// True when no pixel of a tile row at vertical offset dy from the mean can reach alpha_min: the
-// row's largest power, at dx = -B dy / A, is -0.5 (C - B^2 / A) dy^2, and alpha = o exp(power) stays
-// below alpha_min when that power is under cut = ln(alpha_min / o) (taken 0.1% low for rounding), so
-// the per-pixel test would skip every pixel of the row.
-NN_INLINE int gs_row_misses(float dy, float A, float B, float C, float cut) {
-    return -0.5f * (C - B * B / A) * dy * dy < cut;
+// How far (in pixels, vertically) from its mean a Gaussian can still reach alpha_min: a row at
+// vertical offset dy has its largest power, at dx = -B dy / A, of -0.5 (C - B^2 / A) dy^2, and
+// alpha = o exp(power) stays below alpha_min when that power is under cut = ln(alpha_min / o) (taken
+// 0.1% low for rounding), i.e. when |dy| > sqrt(-2 cut A / (A C - B^2)). Per Gaussian, once a
+// render, so the per-tile loops test a row with one comparison: reach [N]; -1 reaches nothing.
+void gs_row_reach(const float *restrict conics, const float *restrict opacities, float alpha_min, int64_t begin,
+                  int64_t end, float *restrict reach) {
+    for (int64_t i = begin; i < end; i++) {
+        float A = conics[3 * i], B = conics[3 * i + 1], C = conics[3 * i + 2], o = opacities[i];
+        float R = o > 0.0f ? -2.0f * logf(alpha_min * 0.999f / o) : -1.0f, det = A * C - B * B;
+        reach[i] = !(R > 0.0f) ? -1.0f : (A > 0.0f && det > 0.0f) ? sqrtf(R * A / det) : INFINITY;
+    }
 }
 
 // Pixel centres (integer + 0.5) of a tile's 256 pixels, row by row; pixels past the image edge get
@@ -100,7 +106,7 @@ void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, c
 // Outputs per pixel (row-major H x W): rgb [H,W,3] (composited over the background), alpha [H,W],
 // depth [H,W] (expected depth, not normalised), final_t [H,W] and n_contrib [H,W] for the backward.
 NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-                                     const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+                                     const float *restrict colours, const float *restrict depths, const float *restrict row_reach, const int64_t *restrict ranges,
                                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
                                      float alpha_min, const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
                                      float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
@@ -128,10 +134,10 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
             float mx = means2d[2 * g], my = means2d[2 * g + 1];
             float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
             float r = colours[3 * g], gg = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
-            float cut = logf(alpha_min * 0.999f / o);
+            float reach = row_reach[g];
             float n = (float)(idx - start + 1);
             for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
-              if (row_done[p0 / GS_LANES] || gs_row_misses(py[p0] - my, A, B, C, cut)) continue;
+              if (row_done[p0 / GS_LANES] || fabsf(py[p0] - my) > reach) continue;
               for (int p = p0; p < p0 + GS_LANES; p++) {
                 float dx = px[p] - mx, dy = py[p] - my;
                 float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
@@ -173,12 +179,12 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
 }
 NN_DISPATCH(gs_rasterize_fwd,
             (const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-             const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+             const float *restrict colours, const float *restrict depths, const float *restrict row_reach, const int64_t *restrict ranges,
              const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
              const float *restrict background,
              int64_t begin, int64_t end, float *restrict rgb, float *restrict alpha_out, float *restrict depth_out,
              float *restrict final_t, int32_t *restrict n_contrib),
-            (means2d, conics, opacities, colours, depths, ranges, ids, width, height, tiles_x, alpha_min, background, begin, end, rgb,
+            (means2d, conics, opacities, colours, depths, row_reach, ranges, ids, width, height, tiles_x, alpha_min, background, begin, end, rgb,
              alpha_out, depth_out, final_t, n_contrib))
 
 // Backward over tiles [begin, end): d_rgb [H,W,3], d_alpha [H,W], d_depth [H,W] -> one gradient
@@ -192,7 +198,7 @@ NN_DISPATCH(gs_rasterize_fwd,
 // pixel carries two numbers back to front: T (recovered as T / (1 - a)) and Sg = S . g; the
 // constants per pixel are g (4 channels), K = T_final (d_alpha - bg . g_rgb) and the contributor count.
 NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-                                     const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+                                     const float *restrict colours, const float *restrict depths, const float *restrict row_reach, const int64_t *restrict ranges,
                                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
                                      float alpha_min, const float *restrict background, const float *restrict final_t,
                                      const int32_t *restrict n_contrib, const float *restrict d_rgb, const float *restrict d_alpha,
@@ -232,7 +238,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
             float mx = means2d[2 * g], my = means2d[2 * g + 1];
             float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
             float r = colours[3 * g], gc = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
-            float cut = logf(alpha_min * 0.999f / o);
+            float reach = row_reach[g];
             float n = (float)(idx - start);  // entries before this one; active where n < last
             // Per-lane partial sums (lane = pixel mod 16): without -ffast-math a single float sum
             // would keep the loop scalar; lanes are reduced in a fixed order afterwards.
@@ -240,7 +246,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
             for (int k = 0; k < 10; k++)
                 for (int l = 0; l < GS_LANES; l++) acc[k][l] = 0;
             for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
-                if (n >= row_last[p0 / GS_LANES] || gs_row_misses(py[p0] - my, A, B, C, cut)) continue;
+                if (n >= row_last[p0 / GS_LANES] || fabsf(py[p0] - my) > reach) continue;
                 for (int l = 0; l < GS_LANES; l++) {
                     int p = p0 + l;
                     float dx = px[p] - mx, dy = py[p] - my;
@@ -284,27 +290,32 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
 }
 NN_DISPATCH(gs_rasterize_bwd,
             (const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-             const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+             const float *restrict colours, const float *restrict depths, const float *restrict row_reach, const int64_t *restrict ranges,
              const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
              const float *restrict background,
              const float *restrict final_t, const int32_t *restrict n_contrib, const float *restrict d_rgb,
              const float *restrict d_alpha, const float *restrict d_depth, int64_t begin, int64_t end,
              float *restrict instance_grads),
-            (means2d, conics, opacities, colours, depths, ranges, ids, width, height, tiles_x, alpha_min, background, final_t, n_contrib,
+            (means2d, conics, opacities, colours, depths, row_reach, ranges, ids, width, height, tiles_x, alpha_min, background, final_t, n_contrib,
              d_rgb, d_alpha, d_depth, begin, end, instance_grads))
 
-// Sums the per-entry records into per-Gaussian gradients (accumulating into the outputs), serially
-// in list order: d_means2d [N,2], d_conics [N,3], d_opacities [N], d_colours [N,3], d_depths [N].
+// Sums the per-entry records into per-Gaussian gradients (accumulating into the outputs), in list
+// order, for the output groups [group_begin, group_end) of (0 d_means2d [N,2], 1 d_conics [N,3],
+// 2 d_opacities [N], 3 d_colours [N,3], 4 d_depths [N]): disjoint groups run in parallel without a
+// branch per entry, and every sum keeps the order of a serial pass.
 void gs_reduce_instances(const int32_t *restrict ids, const float *restrict instance_grads, int64_t n,
-                         float *restrict d_means2d, float *restrict d_conics, float *restrict d_opacities,
-                         float *restrict d_colours, float *restrict d_depths) {
+                         int32_t group_begin, int32_t group_end, float *restrict d_means2d, float *restrict d_conics,
+                         float *restrict d_opacities, float *restrict d_colours, float *restrict d_depths) {
+    int means = group_begin <= 0 && 0 < group_end, conics = group_begin <= 1 && 1 < group_end;
+    int opacities = group_begin <= 2 && 2 < group_end, colours = group_begin <= 3 && 3 < group_end;
+    int depths = group_begin <= 4 && 4 < group_end;
     for (int64_t idx = 0; idx < n; idx++) {
         int32_t g = ids[idx];
         const float *s = instance_grads + idx * 10;
-        d_means2d[2 * g] += s[0]; d_means2d[2 * g + 1] += s[1];
-        d_conics[3 * g] += s[2]; d_conics[3 * g + 1] += s[3]; d_conics[3 * g + 2] += s[4];
-        d_opacities[g] += s[5];
-        d_colours[3 * g] += s[6]; d_colours[3 * g + 1] += s[7]; d_colours[3 * g + 2] += s[8];
-        d_depths[g] += s[9];
+        if (means) { d_means2d[2 * g] += s[0]; d_means2d[2 * g + 1] += s[1]; }
+        if (conics) { d_conics[3 * g] += s[2]; d_conics[3 * g + 1] += s[3]; d_conics[3 * g + 2] += s[4]; }
+        if (opacities) d_opacities[g] += s[5];
+        if (colours) { d_colours[3 * g] += s[6]; d_colours[3 * g + 1] += s[7]; d_colours[3 * g + 2] += s[8]; }
+        if (depths) d_depths[g] += s[9];
     }
 }

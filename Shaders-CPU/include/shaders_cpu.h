@@ -181,15 +181,21 @@ void gs_bin_count(const float *restrict means2d, const int32_t *restrict radii, 
 void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
                  int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
                  int32_t *restrict ids);
-// Rasterisation per tile, forward and backward (instance_grads [M,10], then gs_reduce_instances).
+// reach [N]: how far from its mean (vertically, pixels) each Gaussian reaches alpha_min (-1: nowhere).
+void gs_row_reach(const float *restrict conics, const float *restrict opacities, float alpha_min, int64_t begin,
+                  int64_t end, float *restrict reach);
+// Rasterisation per tile, forward and backward (instance_grads [M,10], then gs_reduce_instances);
+// row_reach from gs_row_reach.
 void gs_rasterize_fwd(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-                      const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+                      const float *restrict colours, const float *restrict depths, const float *restrict row_reach,
+                      const int64_t *restrict ranges,
                       const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
                       const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
                       float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
                       int32_t *restrict n_contrib);
 void gs_rasterize_bwd(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-                      const float *restrict colours, const float *restrict depths, const int64_t *restrict ranges,
+                      const float *restrict colours, const float *restrict depths, const float *restrict row_reach,
+                      const int64_t *restrict ranges,
                       const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
                       const float *restrict background, const float *restrict final_t, const int32_t *restrict n_contrib,
                       const float *restrict d_rgb, const float *restrict d_alpha, const float *restrict d_depth,
@@ -204,9 +210,11 @@ void gs_ssim_fwd(const float *restrict x, const float *restrict y, const float *
 void gs_ssim_bwd(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
                  int64_t p, int64_t r0, int64_t r1, const float *restrict saved, float scale, float *restrict scratch,
                  float *restrict dx);
+// Per-entry records summed per Gaussian into the output groups [group_begin, group_end) of (means2d,
+// conics, opacities, colours, depths): disjoint groups in parallel.
 void gs_reduce_instances(const int32_t *restrict ids, const float *restrict instance_grads, int64_t n,
-                         float *restrict d_means2d, float *restrict d_conics, float *restrict d_opacities,
-                         float *restrict d_colours, float *restrict d_depths);
+                         int32_t group_begin, int32_t group_end, float *restrict d_means2d, float *restrict d_conics,
+                         float *restrict d_opacities, float *restrict d_colours, float *restrict d_depths);
 
 // ---- pooling (nn_pool.c) --------------------------------------------------------------------
 // x [planes, H, W] -> y [planes, HO, WO], square window k, stride s, no padding, planes [begin, end).

@@ -43,6 +43,14 @@ NN_INLINE void gs_tile_pixel_centres(int64_t tile, int32_t tiles_x, float *restr
     }
 }
 
+// The power of a Gaussian at a pixel, -0.5 (A dx^2 + C dy^2) - B dx dy, split into what varies
+// along a tile row (dx per lane: half_a_dx2 = -0.5 A dx^2, once per entry) and what is constant on it
+// (minus_b_dy = -B dy, half_c_dy2 = -0.5 C dy^2, once per row). Forward and backward use this one
+// expression, so both see the same alphas bit for bit.
+NN_INLINE float gs_power(float half_a_dx2, float minus_b_dy, float dx, float half_c_dy2) {
+    return half_a_dx2 + minus_b_dy * dx + half_c_dy2;
+}
+
 // Binning. The tile lists are the Gaussian-tile pairs sorted by the key (tile, depth), built as a
 // least-significant-digit radix sort whose depth digits run on the N Gaussians before they are
 // duplicated per tile (gs_depth_order), and whose tile digit is one stable counting pass that
@@ -136,11 +144,18 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
             float r = colours[3 * g], gg = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
             float reach = row_reach[g];
             float n = (float)(idx - start + 1);
-            for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
-              if (row_done[p0 / GS_LANES] || fabsf(py[p0] - my) > reach) continue;
-              for (int p = p0; p < p0 + GS_LANES; p++) {
-                float dx = px[p] - mx, dy = py[p] - my;
-                float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
+            float dx[GS_LANES], half_a_dx2[GS_LANES];  // the same for every row of the tile
+            for (int l = 0; l < GS_LANES; l++) {
+                dx[l] = px[l] - mx;
+                half_a_dx2[l] = -0.5f * A * dx[l] * dx[l];
+            }
+            for (int row = 0; row < GS_TILE; row++) {
+              float dy = py[row * GS_LANES] - my;
+              if (row_done[row] || fabsf(dy) > reach) continue;
+              float minus_b_dy = -B * dy, half_c_dy2 = -0.5f * C * dy * dy;
+              for (int l = 0; l < GS_LANES; l++) {
+                int p = row * GS_LANES + l;
+                float power = gs_power(half_a_dx2[l], minus_b_dy, dx[l], half_c_dy2);
                 float a = fminf(0.99f, o * nn_expf(power));
                 float t = T[p], nt = t * (1.0f - a);
                 int ok = (power <= 0.0f) & (a >= alpha_min) & (done[p] == 0.0f);
@@ -240,17 +255,27 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
             float r = colours[3 * g], gc = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
             float reach = row_reach[g];
             float n = (float)(idx - start);  // entries before this one; active where n < last
+            float dx[GS_LANES], dx2[GS_LANES], half_a_dx2[GS_LANES];  // the same for every row of the tile
+            for (int l = 0; l < GS_LANES; l++) {
+                dx[l] = px[l] - mx;
+                dx2[l] = dx[l] * dx[l];
+                half_a_dx2[l] = -0.5f * A * dx2[l];
+            }
             // Per-lane partial sums (lane = pixel mod 16): without -ffast-math a single float sum
-            // would keep the loop scalar; lanes are reduced in a fixed order afterwards.
-            float acc[10][GS_LANES];
-            for (int k = 0; k < 10; k++)
-                for (int l = 0; l < GS_LANES; l++) acc[k][l] = 0;
-            for (int p0 = 0; p0 < GS_PIXELS; p0 += GS_LANES) {
-                if (n >= row_last[p0 / GS_LANES] || fabsf(py[p0] - my) > reach) continue;
+            // would keep the loop scalar; lanes are reduced in a fixed order afterwards. The conic
+            // and mean gradients are linear in the moments of d power (sum dp dx, dp dx^2, dp dy,
+            // dp dx dy, dp dy^2), which is what the rows accumulate.
+            float s_x[GS_LANES], s_xx[GS_LANES], s_y[GS_LANES], s_xy[GS_LANES], s_yy[GS_LANES];
+            float s_o[GS_LANES], s_r[GS_LANES], s_g[GS_LANES], s_b[GS_LANES], s_d[GS_LANES];
+            for (int l = 0; l < GS_LANES; l++)
+                s_x[l] = s_xx[l] = s_y[l] = s_xy[l] = s_yy[l] = s_o[l] = s_r[l] = s_g[l] = s_b[l] = s_d[l] = 0;
+            for (int row = 0; row < GS_TILE; row++) {
+                float dy = py[row * GS_LANES] - my;
+                if (n >= row_last[row] || fabsf(dy) > reach) continue;
+                float minus_b_dy = -B * dy, half_c_dy2 = -0.5f * C * dy * dy, dy2 = dy * dy;
                 for (int l = 0; l < GS_LANES; l++) {
-                    int p = p0 + l;
-                    float dx = px[p] - mx, dy = py[p] - my;
-                    float power = -0.5f * (A * dx * dx + C * dy * dy) - B * dx * dy;
+                    int p = row * GS_LANES + l;
+                    float power = gs_power(half_a_dx2[l], minus_b_dy, dx[l], half_c_dy2);
                     float G = nn_expf(power);
                     float raw = o * G;
                     float a = fminf(0.99f, raw);
@@ -261,27 +286,33 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
                     float cg_dot = r * gr[p] + gc * gg[p] + b * gb[p] + d * gd[p];
                     float dl_da = t * cg_dot + inv_one_minus * (K[p] - Sg[p]);
                     dl_da = (active && raw <= 0.99f) ? dl_da : 0.0f;
-                    float dpower = o * G * dl_da;
-                    acc[0][l] += (A * dx + B * dy) * dpower;
-                    acc[1][l] += (C * dy + B * dx) * dpower;
-                    acc[2][l] += -0.5f * dx * dx * dpower;
-                    acc[3][l] += -dx * dy * dpower;
-                    acc[4][l] += -0.5f * dy * dy * dpower;
-                    acc[5][l] += G * dl_da;
-                    acc[6][l] += w * gr[p];
-                    acc[7][l] += w * gg[p];
-                    acc[8][l] += w * gb[p];
-                    acc[9][l] += w * gd[p];
+                    float dpower = o * G * dl_da, dp_dx = dpower * dx[l];
+                    s_x[l] += dp_dx;
+                    s_xx[l] += dx2[l] * dpower;
+                    s_y[l] += dy * dpower;
+                    s_xy[l] += dy * dp_dx;
+                    s_yy[l] += dy2 * dpower;
+                    s_o[l] += G * dl_da;
+                    s_r[l] += w * gr[p];
+                    s_g[l] += w * gg[p];
+                    s_b[l] += w * gb[p];
+                    s_d[l] += w * gd[p];
                     Sg[p] += w * cg_dot;
                     T[p] = t;
                 }
             }
-            float *out = instance_grads + idx * 10;
-            for (int k = 0; k < 10; k++) {
-                float sum = 0;
-                for (int l = 0; l < GS_LANES; l++) sum += acc[k][l];
-                out[k] = sum;
+            float sum[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            for (int l = 0; l < GS_LANES; l++) {
+                sum[0] += A * s_x[l] + B * s_y[l];   // d / d mean (x, y): d power / d mean = (A dx + B dy, C dy + B dx)
+                sum[1] += C * s_y[l] + B * s_x[l];
+                sum[2] += -0.5f * s_xx[l];           // d / d conic (a, b, c)
+                sum[3] += -s_xy[l];
+                sum[4] += -0.5f * s_yy[l];
+                sum[5] += s_o[l];
+                sum[6] += s_r[l]; sum[7] += s_g[l]; sum[8] += s_b[l]; sum[9] += s_d[l];
             }
+            float *out = instance_grads + idx * 10;
+            for (int k = 0; k < 10; k++) out[k] = sum[k];
         }
         // Entries past every pixel's last contributor receive no gradient.
         for (int64_t idx = start + max_last; idx < ranges[2 * tile + 1]; idx++)

@@ -3,10 +3,17 @@
 // maximum, which the backward scatters the gradient to; average pooling spreads it evenly.
 // The window loops are innermost over output columns so they vectorise (strided loads for s > 1).
 #include "nn_isa.h"
+#include <stdlib.h>
 
 NN_INLINE void nn_pool2d_fwd_impl(const float *restrict x, float *restrict y, int32_t *restrict argmax, int64_t H,
                                   int64_t W, int64_t k, int64_t s, int64_t HO, int64_t WO, int64_t begin,
                                   int64_t end) {
+    // Each input row is split into its s phases (phase q holds columns q, q + s, q + 2s, ...), so the
+    // tap kx of every output column is the contiguous run phase[kx % s][ox + kx / s]: vector loads
+    // instead of strided gathers.
+    int64_t P = W / s + k + 1;  // phase length, with room for the last window's taps
+    float *phases = (float *)malloc((size_t)(s * P) * sizeof(float));
+    if (!phases) return;
     for (int64_t p = begin; p < end; p++) {
         const float *xp = x + p * H * W;
         for (int64_t oy = 0; oy < HO; oy++) {
@@ -19,17 +26,25 @@ NN_INLINE void nn_pool2d_fwd_impl(const float *restrict x, float *restrict y, in
             }
             for (int64_t ky = 0; ky < k; ky++) {
                 const float *xr = xp + (oy * s + ky) * W;
+                if (s == 2) {  // AlexNet's and VGG's stride: a constant stride the compiler vectorises
+                    for (int64_t j = 0; j < W / 2; j++) { phases[j] = xr[2 * j]; phases[P + j] = xr[2 * j + 1]; }
+                    if (W % 2) phases[W / 2] = xr[W - 1];
+                } else {
+                    for (int64_t q = 0; q < s; q++)
+                        for (int64_t j = 0; j * s + q < W; j++) phases[q * P + j] = xr[j * s + q];
+                }
                 for (int64_t kx = 0; kx < k; kx++) {
+                    const float *src = phases + (kx % s) * P + kx / s;
                     if (ar) {
                         int32_t base = (int32_t)((oy * s + ky) * W + kx);
                         for (int64_t ox = 0; ox < WO; ox++) {
-                            float v = xr[ox * s + kx];
+                            float v = src[ox];
                             int better = v > yr[ox];
                             yr[ox] = better ? v : yr[ox];
                             ar[ox] = better ? base + (int32_t)(ox * s) : ar[ox];
                         }
                     } else {
-                        for (int64_t ox = 0; ox < WO; ox++) yr[ox] += xr[ox * s + kx];
+                        for (int64_t ox = 0; ox < WO; ox++) yr[ox] += src[ox];
                     }
                 }
             }
@@ -39,6 +54,7 @@ NN_INLINE void nn_pool2d_fwd_impl(const float *restrict x, float *restrict y, in
             }
         }
     }
+    free(phases);
 }
 NN_DISPATCH(nn_pool2d_fwd,
             (const float *restrict x, float *restrict y, int32_t *restrict argmax, int64_t H, int64_t W, int64_t k,

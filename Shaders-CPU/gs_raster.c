@@ -8,6 +8,7 @@
 #define GS_TILE 16
 #define GS_PIXELS (GS_TILE * GS_TILE)
 #define GS_LANES 16
+#define GS_SPLAT 12  // floats per packed Gaussian record (gs_pack_splats)
 
 // The tiles [x0, x1) x [y0, y1) that a Gaussian's box (mean +- radius) overlaps.
 static inline void gs_tile_rect(const float *mean, const int32_t *radius, int32_t tiles_x, int32_t tiles_y, int32_t *x0,
@@ -19,17 +20,25 @@ static inline void gs_tile_rect(const float *mean, const int32_t *radius, int32_
     *y1 = (int32_t)fminf(fmaxf(ceilf((v + radius[1]) / GS_TILE), 0), tiles_y);
 }
 
-// How far (in pixels, vertically) from its mean a Gaussian can still reach alpha_min: a row at
-// vertical offset dy has its largest power, at dx = -B dy / A, of -0.5 (C - B^2 / A) dy^2, and
-// alpha = o exp(power) stays below alpha_min when that power is under cut = ln(alpha_min / o) (taken
-// 0.1% low for rounding), i.e. when |dy| > sqrt(-2 cut A / (A C - B^2)). Per Gaussian, once a
-// render, so the per-tile loops test a row with one comparison: reach [N]; -1 reaches nothing.
-void gs_row_reach(const float *restrict conics, const float *restrict opacities, float alpha_min, int64_t begin,
-                  int64_t end, float *restrict reach) {
+// What the raster kernels read of a Gaussian, packed in one 48-byte record per Gaussian (a list entry
+// then costs one cache line instead of six): mean x, y; conic a, b, c; opacity; colour r, g, b;
+// depth; row reach; 0. The row reach is how far (in pixels, vertically) from its mean it can still
+// reach alpha_min: a row at vertical offset dy has its largest power, at dx = -B dy / A, of
+// -0.5 (C - B^2 / A) dy^2, and alpha = o exp(power) stays below alpha_min when that power is under
+// cut = ln(alpha_min / o) (taken 0.1% low for rounding), i.e. when |dy| > sqrt(-2 cut A / (A C - B^2));
+// so the per-tile loops test a row with one comparison (-1: it reaches nothing).
+void gs_pack_splats(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
+                    const float *restrict colours, const float *restrict depths, float alpha_min, int64_t begin,
+                    int64_t end, float *restrict splats) {
     for (int64_t i = begin; i < end; i++) {
         float A = conics[3 * i], B = conics[3 * i + 1], C = conics[3 * i + 2], o = opacities[i];
         float R = o > 0.0f ? -2.0f * logf(alpha_min * 0.999f / o) : -1.0f, det = A * C - B * B;
-        reach[i] = !(R > 0.0f) ? -1.0f : (A > 0.0f && det > 0.0f) ? sqrtf(R * A / det) : INFINITY;
+        float *s = splats + GS_SPLAT * i;
+        s[0] = means2d[2 * i]; s[1] = means2d[2 * i + 1];
+        s[2] = A; s[3] = B; s[4] = C; s[5] = o;
+        s[6] = colours[3 * i]; s[7] = colours[3 * i + 1]; s[8] = colours[3 * i + 2]; s[9] = depths[i];
+        s[10] = !(R > 0.0f) ? -1.0f : (A > 0.0f && det > 0.0f) ? sqrtf(R * A / det) : INFINITY;
+        s[11] = 0.0f;
     }
 }
 
@@ -108,13 +117,11 @@ void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, c
     }
 }
 
-// Forward over tiles [begin, end). Per Gaussian: means2d [N,2], conics [N,3], opacities [N],
-// colours [N,3], depths [N]; ranges [tiles,2] and ids [M] from binning; background [3]; alphas below
-// alpha_min (3DGS: 1/255) are skipped.
+// Forward over tiles [begin, end). Per Gaussian: splats [N, GS_SPLAT] from gs_pack_splats; ranges
+// [tiles,2] and ids [M] from binning; background [3]; alphas below alpha_min (3DGS: 1/255) are skipped.
 // Outputs per pixel (row-major H x W): rgb [H,W,3] (composited over the background), alpha [H,W],
 // depth [H,W] (expected depth, not normalised), final_t [H,W] and n_contrib [H,W] for the backward.
-NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-                                     const float *restrict colours, const float *restrict depths, const float *restrict row_reach, const int64_t *restrict ranges,
+NN_INLINE void gs_rasterize_fwd_impl(const float *restrict splats, const int64_t *restrict ranges,
                                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
                                      float alpha_min, const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
                                      float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
@@ -139,10 +146,9 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
         int64_t start = ranges[2 * tile], stop = ranges[2 * tile + 1];
         for (int64_t idx = start; idx < stop && live > 0; idx++) {
             int32_t g = ids[idx];
-            float mx = means2d[2 * g], my = means2d[2 * g + 1];
-            float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
-            float r = colours[3 * g], gg = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
-            float reach = row_reach[g];
+            const float *sp = splats + GS_SPLAT * g;
+            float mx = sp[0], my = sp[1], A = sp[2], B = sp[3], C = sp[4], o = sp[5];
+            float r = sp[6], gg = sp[7], b = sp[8], d = sp[9], reach = sp[10];
             float n = (float)(idx - start + 1);
             float dx[GS_LANES], half_a_dx2[GS_LANES];  // the same for every row of the tile
             for (int l = 0; l < GS_LANES; l++) {
@@ -178,28 +184,31 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict means2d, const float 
                 }
             }
         }
-        for (int p = 0; p < GS_PIXELS; p++) {
-            int x = tx * GS_TILE + p % GS_TILE, y = ty * GS_TILE + p / GS_TILE;
-            if (x >= width || y >= height) continue;
-            int64_t o = (int64_t)y * width + x;
-            rgb[3 * o] = cr[p] + T[p] * background[0];
-            rgb[3 * o + 1] = cg[p] + T[p] * background[1];
-            rgb[3 * o + 2] = cb[p] + T[p] * background[2];
-            alpha_out[o] = 1.0f - T[p];
-            depth_out[o] = cd[p];
-            final_t[o] = T[p];
-            n_contrib[o] = (int32_t)last[p];
+        // The tile's pixels inside the image, a row at a time (contiguous in the outputs).
+        int cols = width - tx * GS_TILE < GS_TILE ? width - tx * GS_TILE : GS_TILE;
+        for (int row = 0; row < GS_TILE && ty * GS_TILE + row < height; row++) {
+            int64_t o0 = (int64_t)(ty * GS_TILE + row) * width + tx * GS_TILE;
+            for (int l = 0; l < cols; l++) {
+                int p = row * GS_TILE + l;
+                int64_t o = o0 + l;
+                rgb[3 * o] = cr[p] + T[p] * background[0];
+                rgb[3 * o + 1] = cg[p] + T[p] * background[1];
+                rgb[3 * o + 2] = cb[p] + T[p] * background[2];
+                alpha_out[o] = 1.0f - T[p];
+                depth_out[o] = cd[p];
+                final_t[o] = T[p];
+                n_contrib[o] = (int32_t)last[p];
+            }
         }
     }
 }
 NN_DISPATCH(gs_rasterize_fwd,
-            (const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-             const float *restrict colours, const float *restrict depths, const float *restrict row_reach, const int64_t *restrict ranges,
+            (const float *restrict splats, const int64_t *restrict ranges,
              const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
              const float *restrict background,
              int64_t begin, int64_t end, float *restrict rgb, float *restrict alpha_out, float *restrict depth_out,
              float *restrict final_t, int32_t *restrict n_contrib),
-            (means2d, conics, opacities, colours, depths, row_reach, ranges, ids, width, height, tiles_x, alpha_min, background, begin, end, rgb,
+            (splats, ranges, ids, width, height, tiles_x, alpha_min, background, begin, end, rgb,
              alpha_out, depth_out, final_t, n_contrib))
 
 // Backward over tiles [begin, end): d_rgb [H,W,3], d_alpha [H,W], d_depth [H,W] -> one gradient
@@ -212,8 +221,7 @@ NN_DISPATCH(gs_rasterize_fwd,
 // what lies behind i. Only its product with the pixel's upstream gradient g enters the loss, so each
 // pixel carries two numbers back to front: T (recovered as T / (1 - a)) and Sg = S . g; the
 // constants per pixel are g (4 channels), K = T_final (d_alpha - bg . g_rgb) and the contributor count.
-NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-                                     const float *restrict colours, const float *restrict depths, const float *restrict row_reach, const int64_t *restrict ranges,
+NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t *restrict ranges,
                                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
                                      float alpha_min, const float *restrict background, const float *restrict final_t,
                                      const int32_t *restrict n_contrib, const float *restrict d_rgb, const float *restrict d_alpha,
@@ -250,10 +258,9 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
         int64_t start = ranges[2 * tile];
         for (int64_t idx = start + max_last - 1; idx >= start; idx--) {
             int32_t g = ids[idx];
-            float mx = means2d[2 * g], my = means2d[2 * g + 1];
-            float A = conics[3 * g], B = conics[3 * g + 1], C = conics[3 * g + 2], o = opacities[g];
-            float r = colours[3 * g], gc = colours[3 * g + 1], b = colours[3 * g + 2], d = depths[g];
-            float reach = row_reach[g];
+            const float *sp = splats + GS_SPLAT * g;
+            float mx = sp[0], my = sp[1], A = sp[2], B = sp[3], C = sp[4], o = sp[5];
+            float r = sp[6], gc = sp[7], b = sp[8], d = sp[9], reach = sp[10];
             float n = (float)(idx - start);  // entries before this one; active where n < last
             float dx[GS_LANES], dx2[GS_LANES], half_a_dx2[GS_LANES];  // the same for every row of the tile
             for (int l = 0; l < GS_LANES; l++) {
@@ -320,14 +327,13 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict means2d, const float 
     }
 }
 NN_DISPATCH(gs_rasterize_bwd,
-            (const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-             const float *restrict colours, const float *restrict depths, const float *restrict row_reach, const int64_t *restrict ranges,
+            (const float *restrict splats, const int64_t *restrict ranges,
              const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
              const float *restrict background,
              const float *restrict final_t, const int32_t *restrict n_contrib, const float *restrict d_rgb,
              const float *restrict d_alpha, const float *restrict d_depth, int64_t begin, int64_t end,
              float *restrict instance_grads),
-            (means2d, conics, opacities, colours, depths, row_reach, ranges, ids, width, height, tiles_x, alpha_min, background, final_t, n_contrib,
+            (splats, ranges, ids, width, height, tiles_x, alpha_min, background, final_t, n_contrib,
              d_rgb, d_alpha, d_depth, begin, end, instance_grads))
 
 // Sums the per-entry records into per-Gaussian gradients (accumulating into the outputs), in list

@@ -181,21 +181,19 @@ void gs_bin_count(const float *restrict means2d, const int32_t *restrict radii, 
 void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
                  int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
                  int32_t *restrict ids);
-// reach [N]: how far from its mean (vertically, pixels) each Gaussian reaches alpha_min (-1: nowhere).
-void gs_row_reach(const float *restrict conics, const float *restrict opacities, float alpha_min, int64_t begin,
-                  int64_t end, float *restrict reach);
+// splats [N, 12]: what the raster kernels read of each Gaussian in one record (mean, conic, opacity,
+// colour, depth, row reach, 0; see gs_raster.c).
+void gs_pack_splats(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
+                    const float *restrict colours, const float *restrict depths, float alpha_min, int64_t begin,
+                    int64_t end, float *restrict splats);
 // Rasterisation per tile, forward and backward (instance_grads [M,10], then gs_reduce_instances);
-// row_reach from gs_row_reach.
-void gs_rasterize_fwd(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-                      const float *restrict colours, const float *restrict depths, const float *restrict row_reach,
-                      const int64_t *restrict ranges,
+// splats from gs_pack_splats.
+void gs_rasterize_fwd(const float *restrict splats, const int64_t *restrict ranges,
                       const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
                       const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
                       float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
                       int32_t *restrict n_contrib);
-void gs_rasterize_bwd(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
-                      const float *restrict colours, const float *restrict depths, const float *restrict row_reach,
-                      const int64_t *restrict ranges,
+void gs_rasterize_bwd(const float *restrict splats, const int64_t *restrict ranges,
                       const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
                       const float *restrict background, const float *restrict final_t, const int32_t *restrict n_contrib,
                       const float *restrict d_rgb, const float *restrict d_alpha, const float *restrict d_depth,

@@ -32,17 +32,16 @@ public final class RenderedView {
     public let radii: [Int32]
 
     let camera: Camera, kernelCamera: gs_camera, settings: RenderSettings, activeDegree: Int
-    let means2d: [Float], conics: [Float], depths: [Float], opacities: [Float], colours: [Float], rowReach: [Float]
+    /// [N, 12] what the raster kernels read of each Gaussian (gs_pack_splats).
+    let splats: [Float]
     let ids: [Int32], ranges: [Int64], tilesX: Int
     let finalT: [Float], contributors: [Int32]
 
     init(width: Int, height: Int, rgb: [Float], alpha: [Float], depth: [Float], radii: [Int32], camera: Camera, kernelCamera: gs_camera,
-         settings: RenderSettings, activeDegree: Int, means2d: [Float], conics: [Float], depths: [Float], opacities: [Float],
-         colours: [Float], rowReach: [Float], ids: [Int32], ranges: [Int64], tilesX: Int, finalT: [Float], contributors: [Int32]) {
+         settings: RenderSettings, activeDegree: Int, splats: [Float], ids: [Int32], ranges: [Int64], tilesX: Int, finalT: [Float], contributors: [Int32]) {
         (self.width, self.height, self.rgb, self.alpha, self.depth, self.radii) = (width, height, rgb, alpha, depth, radii)
         (self.camera, self.kernelCamera, self.settings, self.activeDegree) = (camera, kernelCamera, settings, activeDegree)
-        (self.means2d, self.conics, self.depths, self.opacities, self.colours) = (means2d, conics, depths, opacities, colours)
-        self.rowReach = rowReach
+        self.splats = splats
         (self.ids, self.ranges, self.tilesX, self.finalT, self.contributors) = (ids, ranges, tilesX, finalT, contributors)
     }
 
@@ -102,10 +101,12 @@ public enum Rasterizer {
             } }
         } }
 
-        var rowReach = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
-        rowReach.withUnsafeMutableBufferPointer { r in
-            let pr = r.baseAddress!
-            parallelFor(n, grain: 4096) { lo, hi in gs_row_reach(conics, opacities, settings.alphaMin, Int64(lo), Int64(hi), pr) }
+        var splats = [Float](unsafeUninitializedCapacity: 12 * n) { _, count in count = 12 * n }
+        splats.withUnsafeMutableBufferPointer { sp in
+            let ps = sp.baseAddress!
+            parallelFor(n, grain: 4096) { lo, hi in
+                gs_pack_splats(means2d, conics, opacities, colours, depths, settings.alphaMin, Int64(lo), Int64(hi), ps)
+            }
         }
         let tilesX = (w + tile - 1) / tile, tilesY = (h + tile - 1) / tile
         let (ids, ranges) = bin(means2d: means2d, radii: radii, depths: depths, tilesX: tilesX, tilesY: tilesY)
@@ -119,15 +120,14 @@ public enum Rasterizer {
             finalT.withUnsafeMutableBufferPointer { t in contributors.withUnsafeMutableBufferPointer { c in
                 let (pr, pa, pd, pt, pc) = (r.baseAddress, a.baseAddress, d.baseAddress, t.baseAddress, c.baseAddress)
                 parallelFor(tiles, chunk: 2) { lo, hi in
-                    gs_rasterize_fwd(means2d, conics, opacities, colours, depths, rowReach, ranges, ids, Int32(w), Int32(h), Int32(tilesX),
+                    gs_rasterize_fwd(splats, ranges, ids, Int32(w), Int32(h), Int32(tilesX),
                                      settings.alphaMin, background, Int64(lo), Int64(hi), pr, pa, pd, pt, pc)
                 }
             } }
         } } }
         return RenderedView(width: w, height: h, rgb: rgb, alpha: alpha, depth: depth, radii: radii, camera: camera, kernelCamera: cam,
                             settings: settings,
-                            activeDegree: degree, means2d: means2d, conics: conics, depths: depths, opacities: opacities,
-                            colours: colours, rowReach: rowReach, ids: ids, ranges: ranges, tilesX: tilesX, finalT: finalT, contributors: contributors)
+                            activeDegree: degree, splats: splats, ids: ids, ranges: ranges, tilesX: tilesX, finalT: finalT, contributors: contributors)
     }
 
     /// The per-tile lists: every Gaussian-tile pair sorted by (tile, depth), as ids [M] and each
@@ -178,7 +178,7 @@ public enum Rasterizer {
         instances.withUnsafeMutableBufferPointer { s in
             let ps = s.baseAddress
             parallelFor(tiles, chunk: 2) { lo, hi in
-                gs_rasterize_bwd(r.means2d, r.conics, r.opacities, r.colours, r.depths, r.rowReach, r.ranges, r.ids, Int32(w), Int32(h),
+                gs_rasterize_bwd(r.splats, r.ranges, r.ids, Int32(w), Int32(h),
                                  Int32(r.tilesX), r.settings.alphaMin, background, r.finalT, r.contributors, dRGB, dAlpha ?? zeros, dDepth ?? zeros,
                                  Int64(lo), Int64(hi), ps)
             }

@@ -133,6 +133,15 @@ extension Module {
     public var parameters: [Tensor] { namedParameters.map(\.1) }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
+    /// Marks every parameter as not requiring a gradient and returns the module: for fixed networks
+    /// used as metrics and losses (LPIPS, SFace, YuNet), whose backward passes then compute only the
+    /// input's gradient instead of every weight's too.
+    @discardableResult
+    public func frozen() -> Self {
+        for p in parameters { p.requiringGrad(false) }
+        return self
+    }
+
     /// Saves the parameters under their keys as safetensors.
     public func save(to path: String, metadata: [String: String] = [:]) throws {
         try SafeTensors.write(namedParameters, metadata: metadata, to: path)

@@ -59,7 +59,7 @@ let cases: [BenchCase] = [
     BenchCase(name: "lpips_alex_512_fwdbwd", flops: 3 * 2 * (64 * 3 * 121 * 127 * 127 + 192 * 64 * 25 * 63 * 63
                                                           + 384 * 192 * 9 * 31 * 31 + 256 * 384 * 9 * 31 * 31 + 256 * 256 * 9 * 31 * 31)) {
         let model = try! LPIPS(WeightScope(RandomInitializer(seed: 1)), backbone: .alex)
-        for p in model.parameters { p.requiringGrad(false) }
+        model.frozen()  // as LPIPS.pretrained returns it
         let a = Tensor.uniform([1, 3, 512, 512], low: -1, high: 1, seed: 2).requiringGrad()
         let b = Tensor.uniform([1, 3, 512, 512], low: -1, high: 1, seed: 3)
         return {

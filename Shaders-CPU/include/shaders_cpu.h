@@ -181,12 +181,16 @@ void gs_bin_count(const float *restrict means2d, const int32_t *restrict radii, 
 void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
                  int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
                  int32_t *restrict ids);
-// splats [N, 12]: what the raster kernels read of each Gaussian in one record (mean, conic, opacity,
-// colour, depth, row reach, 0; see gs_raster.c).
+// Floats per packed Gaussian record (gs_pack_splats) and per list entry's gradient record
+// (gs_rasterize_bwd -> gs_reduce_instances); shared with the Swift side that allocates them.
+#define GS_SPLAT_FLOATS 12
+#define GS_INSTANCE_GRADS 10
+// splats [N, GS_SPLAT_FLOATS]: what the raster kernels read of each Gaussian in one record (mean,
+// conic, opacity, colour, depth, row reach, 0; see gs_raster.c).
 void gs_pack_splats(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
                     const float *restrict colours, const float *restrict depths, float alpha_min, int64_t begin,
                     int64_t end, float *restrict splats);
-// Rasterisation per tile, forward and backward (instance_grads [M,10], then gs_reduce_instances);
+// Rasterisation per tile, forward and backward (instance_grads [M, GS_INSTANCE_GRADS], then gs_reduce_instances);
 // splats from gs_pack_splats.
 void gs_rasterize_fwd(const float *restrict splats, const int64_t *restrict ranges,
                       const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
@@ -218,8 +222,10 @@ void gs_reduce_instances(const int32_t *restrict ids, const float *restrict inst
 // x [planes, H, W] -> y [planes, HO, WO], square window k, stride s, no padding, planes [begin, end).
 // argmax [planes, HO, WO] (flat index in the plane of each window's first maximum) selects max
 // pooling; NULL selects average pooling.
+// phases: scratch of nn_pool2d_scratch_floats(W, k, s) floats (one input row split by stride phase).
+int64_t nn_pool2d_scratch_floats(int64_t W, int64_t k, int64_t s);
 void nn_pool2d_fwd(const float *restrict x, float *restrict y, int32_t *restrict argmax, int64_t H, int64_t W,
-                   int64_t k, int64_t s, int64_t HO, int64_t WO, int64_t begin, int64_t end);
+                   int64_t k, int64_t s, int64_t HO, int64_t WO, int64_t begin, int64_t end, float *restrict phases);
 // dx [planes, H, W] (overwritten) from dy [planes, HO, WO].
 void nn_pool2d_bwd(const float *restrict dy, const int32_t *restrict argmax, float *restrict dx, int64_t H, int64_t W,
                    int64_t k, int64_t s, int64_t HO, int64_t WO, int64_t begin, int64_t end);

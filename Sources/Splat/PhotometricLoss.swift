@@ -88,7 +88,7 @@ public struct PhotometricLoss: Sendable {
             let po = out.baseAddress!
             hwc.withUnsafeBufferPointer { src in
                 let ps = src.baseAddress!
-                parallelChunks(n, chunks: 16) { _, lo, hi in
+                parallelFor(n, grain: 1 << 14) { lo, hi in
                     for p in lo..<hi { for c in 0..<3 { po[c * n + p] = ps[p * 3 + c] } }
                 }
             }

@@ -32,7 +32,7 @@ public final class RenderedView {
     public let radii: [Int32]
 
     let camera: Camera, kernelCamera: gs_camera, settings: RenderSettings, activeDegree: Int
-    /// [N, 12] what the raster kernels read of each Gaussian (gs_pack_splats).
+    /// [N, GS_SPLAT_FLOATS] what the raster kernels read of each Gaussian (gs_pack_splats).
     let splats: [Float]
     let ids: [Int32], ranges: [Int64], tilesX: Int
     let finalT: [Float], contributors: [Int32]
@@ -101,7 +101,8 @@ public enum Rasterizer {
             } }
         } }
 
-        var splats = [Float](unsafeUninitializedCapacity: 12 * n) { _, count in count = 12 * n }
+        let splatCount = Int(GS_SPLAT_FLOATS) * n
+        var splats = [Float](unsafeUninitializedCapacity: splatCount) { _, count in count = splatCount }
         splats.withUnsafeMutableBufferPointer { sp in
             let ps = sp.baseAddress!
             parallelFor(n, grain: 4096) { lo, hi in
@@ -173,7 +174,8 @@ public enum Rasterizer {
         let zeros = [Float](repeating: 0, count: w * h)
         let background = [r.settings.background.x, r.settings.background.y, r.settings.background.z]
         // Every record is written by the kernel (zeros past each tile's last contributor).
-        var instances = [Float](unsafeUninitializedCapacity: 10 * m) { _, count in count = 10 * m }
+        let recordCount = Int(GS_INSTANCE_GRADS) * m
+        var instances = [Float](unsafeUninitializedCapacity: recordCount) { _, count in count = recordCount }
         let tiles = r.ranges.count / 2
         instances.withUnsafeMutableBufferPointer { s in
             let ps = s.baseAddress

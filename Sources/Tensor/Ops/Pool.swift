@@ -42,8 +42,11 @@ extension Tensor {
         let argmax: UnsafeMutablePointer<Int32>? = isMax ? .allocate(capacity: nc * ho * wo) : nil
         let (px, po) = (x.data, out.data)
         let dims = (Int64(h), Int64(w), Int64(k), Int64(s), Int64(ho), Int64(wo))
+        let phaseFloats = Int(nn_pool2d_scratch_floats(Int64(w), Int64(k), Int64(s)))
         parallelFor(nc, grain: 4) { lo, hi in
-            nn_pool2d_fwd(px, po, argmax, dims.0, dims.1, dims.2, dims.3, dims.4, dims.5, Int64(lo), Int64(hi))
+            let phases = UnsafeMutablePointer<Float>.allocate(capacity: phaseFloats)
+            defer { phases.deallocate() }
+            nn_pool2d_fwd(px, po, argmax, dims.0, dims.1, dims.2, dims.3, dims.4, dims.5, Int64(lo), Int64(hi), phases)
         }
         let indices = argmax.map { PooledIndices($0) }
         return record(out, inputs: [self]) { g in

@@ -51,12 +51,45 @@ NN_INLINE void gs_tile_pixel_centres(int64_t tile, int32_t tiles_x, float *restr
     }
 }
 
+// exp(x) for a Gaussian's power, cheaper than nn_expf (12 vector operations instead of 18): x = n ln2
+// + r with a single ln2 constant (the powers that matter lie in [ln(1/255), 0], |n| <= 8), a degree-5
+// polynomial on |r| <= ln2/2 fitted for relative error (2.3e-7 there; exp(0) = 1 exactly), and 2^n
+// added to the result's exponent bits. Inputs below -87 give about exp(-87); positive inputs (a
+// rounding artefact at most: callers skip power > 0) are not clamped.
+NN_INLINE float gs_exp(float x) {
+    x = fmaxf(x, -87.0f);
+    float shifted = x * 1.44269504088896341f + 12582912.0f;  // 1.5 * 2^23: rounds x / ln2 to an integer
+    float n = shifted - 12582912.0f, r = x - n * 0.693147182f;
+    float p = 0.008346440270543098f;
+    p = p * r + 0.04192711040377617f;
+    p = p * r + 0.16666781902313232f;
+    p = p * r + 0.4999886155128479f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t n_bits, p_bits;
+    memcpy(&n_bits, &shifted, 4);
+    memcpy(&p_bits, &p, 4);
+    p_bits += (n_bits - 0x4B400000) * (1 << 23);  // the integer n sits in shifted's low mantissa bits
+    memcpy(&p, &p_bits, 4);
+    return p;
+}
+
 // The power of a Gaussian at a pixel, -0.5 (A dx^2 + C dy^2) - B dx dy, split into what varies
 // along a tile row (dx per lane: half_a_dx2 = -0.5 A dx^2, once per entry) and what is constant on it
 // (minus_b_dy = -B dy, half_c_dy2 = -0.5 C dy^2, once per row). Forward and backward use this one
 // expression, so both see the same alphas bit for bit.
 NN_INLINE float gs_power(float half_a_dx2, float minus_b_dy, float dx, float half_c_dy2) {
     return half_a_dx2 + minus_b_dy * dx + half_c_dy2;
+}
+
+// The sum of a tile row's 16 lane values as a fixed pairwise tree (halves added, then quarters, ...):
+// vector adds instead of a serial chain of 15, and the same order on every ISA.
+NN_INLINE float gs_lane_sum(const float *restrict v) {
+    float h[GS_LANES / 2];
+    for (int l = 0; l < 8; l++) h[l] = v[l] + v[l + 8];
+    for (int l = 0; l < 4; l++) h[l] += h[l + 4];
+    for (int l = 0; l < 2; l++) h[l] += h[l + 2];
+    return h[0] + h[1];
 }
 
 // Binning. The tile lists are the Gaussian-tile pairs sorted by the key (tile, depth), built as a
@@ -119,12 +152,13 @@ void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, c
 // Forward over tiles [begin, end). Per Gaussian: splats [N, GS_SPLAT_FLOATS] from gs_pack_splats; ranges
 // [tiles,2] and ids [M] from binning; background [3]; alphas below alpha_min (3DGS: 1/255) are skipped.
 // Outputs per pixel (row-major H x W): rgb [H,W,3] (composited over the background), alpha [H,W],
-// depth [H,W] (expected depth, not normalised), final_t [H,W] and n_contrib [H,W] for the backward.
-NN_INLINE void gs_rasterize_fwd_impl(const float *restrict splats, const int64_t *restrict ranges,
+// depth [H,W] (expected depth, not normalised; NULL: not computed), final_t [H,W] and n_contrib [H,W]
+// for the backward. with_depth is a constant at each call, so each variant is compiled on its own.
+NN_INLINE void gs_rasterize_fwd_body(const float *restrict splats, const int64_t *restrict ranges,
                                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
                                      float alpha_min, const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
                                      float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
-                                     int32_t *restrict n_contrib) {
+                                     int32_t *restrict n_contrib, const int with_depth) {
     float px[GS_PIXELS], py[GS_PIXELS], T[GS_PIXELS], cr[GS_PIXELS], cg[GS_PIXELS], cb[GS_PIXELS], cd[GS_PIXELS];
     float done[GS_PIXELS], last[GS_PIXELS];
     for (int64_t tile = begin; tile < end; tile++) {
@@ -161,13 +195,14 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict splats, const int64_t
               for (int l = 0; l < GS_LANES; l++) {
                 int p = row * GS_LANES + l;
                 float power = gs_power(half_a_dx2[l], minus_b_dy, dx[l], half_c_dy2);
-                float a = fminf(0.99f, o * nn_expf(power));
+                float a = fminf(0.99f, o * gs_exp(power));
                 float t = T[p], nt = t * (1.0f - a);
                 int ok = (power <= 0.0f) & (a >= alpha_min) & (done[p] == 0.0f);
                 int halt = ok & (nt < 1e-4f);
                 int inc = ok & !halt;
                 float w = inc ? a * t : 0.0f;
-                cr[p] += w * r; cg[p] += w * gg; cb[p] += w * b; cd[p] += w * d;
+                cr[p] += w * r; cg[p] += w * gg; cb[p] += w * b;
+                if (with_depth) cd[p] += w * d;
                 T[p] = inc ? nt : t;
                 last[p] = inc ? n : last[p];
                 done[p] = halt ? 1.0f : done[p];
@@ -194,12 +229,24 @@ NN_INLINE void gs_rasterize_fwd_impl(const float *restrict splats, const int64_t
                 rgb[3 * o + 1] = cg[p] + T[p] * background[1];
                 rgb[3 * o + 2] = cb[p] + T[p] * background[2];
                 alpha_out[o] = 1.0f - T[p];
-                depth_out[o] = cd[p];
+                if (with_depth) depth_out[o] = cd[p];
                 final_t[o] = T[p];
                 n_contrib[o] = (int32_t)last[p];
             }
         }
     }
+}
+NN_INLINE void gs_rasterize_fwd_impl(const float *restrict splats, const int64_t *restrict ranges,
+                                     const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
+                                     float alpha_min, const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
+                                     float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
+                                     int32_t *restrict n_contrib) {
+    if (depth_out)
+        gs_rasterize_fwd_body(splats, ranges, ids, width, height, tiles_x, alpha_min, background, begin, end, rgb, alpha_out,
+                              depth_out, final_t, n_contrib, 1);
+    else
+        gs_rasterize_fwd_body(splats, ranges, ids, width, height, tiles_x, alpha_min, background, begin, end, rgb, alpha_out,
+                              NULL, final_t, n_contrib, 0);
 }
 NN_DISPATCH(gs_rasterize_fwd,
             (const float *restrict splats, const int64_t *restrict ranges,
@@ -210,41 +257,42 @@ NN_DISPATCH(gs_rasterize_fwd,
             (splats, ranges, ids, width, height, tiles_x, alpha_min, background, begin, end, rgb,
              alpha_out, depth_out, final_t, n_contrib))
 
-// Backward over tiles [begin, end): d_rgb [H,W,3], d_alpha [H,W], d_depth [H,W] -> one gradient
+// Backward over tiles [begin, end): d_rgb [H,W,3], d_alpha [H,W], d_depth [H,W] (NULL: none) -> one gradient
 // record per list entry, instance_grads [M, GS_INSTANCE_GRADS] = (d mean2d x, y, d conic a, b, c,
 // d opacity, d colour r, g, b, d depth), written without races (each entry belongs to one tile) and
 // summed per Gaussian by gs_reduce_instances in list order, so results do not depend on threads.
 //
 // With C = sum_j c_j a_j T_j + T_final bg (c_j: colour and depth, T_j the transmittance in front of
 // j), d C / d a_i = c_i T_i - (S_i + T_final bg) / (1 - a_i), where S_i = sum_{j > i} c_j a_j T_j is
-// what lies behind i. Only its product with the pixel's upstream gradient g enters the loss, so each
-// pixel carries two numbers back to front: T (recovered as T / (1 - a)) and Sg = S . g; the
-// constants per pixel are g (4 channels), K = T_final (d_alpha - bg . g_rgb) and the contributor count.
-NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t *restrict ranges,
+// what lies behind i. Only its product with the pixel's upstream gradient g enters the loss:
+// dL/da_i = (c_i . g) T_i + (K - S_i . g) / (1 - a_i) with K = T_final (d_alpha - bg . g_rgb), so
+// each pixel carries two numbers back to front, T (recovered as T / (1 - a)) and U = K - S . g
+// (starting at K); its constants are g (3 or 4 channels) and the contributor count.
+NN_INLINE void gs_rasterize_bwd_body(const float *restrict splats, const int64_t *restrict ranges,
                                      const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
                                      float alpha_min, const float *restrict background, const float *restrict final_t,
                                      const int32_t *restrict n_contrib, const float *restrict d_rgb, const float *restrict d_alpha,
-                                     const float *restrict d_depth, int64_t begin, int64_t end, float *restrict instance_grads) {
-    float px[GS_PIXELS], py[GS_PIXELS], T[GS_PIXELS], Sg[GS_PIXELS], K[GS_PIXELS], last[GS_PIXELS];
+                                     const float *restrict d_depth, int64_t begin, int64_t end, float *restrict instance_grads,
+                                     const int with_depth) {
+    float px[GS_PIXELS], py[GS_PIXELS], T[GS_PIXELS], U[GS_PIXELS], last[GS_PIXELS];
     float gr[GS_PIXELS], gg[GS_PIXELS], gb[GS_PIXELS], gd[GS_PIXELS];
     for (int64_t tile = begin; tile < end; tile++) {
         int32_t max_last = 0;
         gs_tile_pixel_centres(tile, tiles_x, px, py);
         for (int p = 0; p < GS_PIXELS; p++) {
             int x = (int)px[p], y = (int)py[p];
-            Sg[p] = 0;
             if (x < width && y < height) {
                 int64_t o = (int64_t)y * width + x;
                 T[p] = final_t[o];
                 last[p] = (float)n_contrib[o];
                 gr[p] = d_rgb[3 * o]; gg[p] = d_rgb[3 * o + 1]; gb[p] = d_rgb[3 * o + 2];
-                gd[p] = d_depth[o];
+                gd[p] = with_depth ? d_depth[o] : 0.0f;
                 float bg_term = background[0] * gr[p] + background[1] * gg[p] + background[2] * gb[p];
-                K[p] = final_t[o] * (d_alpha[o] - bg_term);
+                U[p] = final_t[o] * (d_alpha[o] - bg_term);
                 if (n_contrib[o] > max_last) max_last = n_contrib[o];
             } else {
                 T[p] = 1; last[p] = 0;
-                gr[p] = gg[p] = gb[p] = gd[p] = K[p] = 0;
+                gr[p] = gg[p] = gb[p] = gd[p] = U[p] = 0;
             }
         }
         // A row takes part only from its own last contributor down.
@@ -268,13 +316,14 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t
                 half_a_dx2[l] = -0.5f * A * dx2[l];
             }
             // Per-lane partial sums (lane = pixel mod 16): without -ffast-math a single float sum
-            // would keep the loop scalar; lanes are reduced in a fixed order afterwards. The conic
-            // and mean gradients are linear in the moments of d power (sum dp dx, dp dx^2, dp dy,
-            // dp dx dy, dp dy^2), which is what the rows accumulate.
-            float s_x[GS_LANES], s_xx[GS_LANES], s_y[GS_LANES], s_xy[GS_LANES], s_yy[GS_LANES];
-            float s_o[GS_LANES], s_r[GS_LANES], s_g[GS_LANES], s_b[GS_LANES], s_d[GS_LANES];
-            for (int l = 0; l < GS_LANES; l++)
-                s_x[l] = s_xx[l] = s_y[l] = s_xy[l] = s_yy[l] = s_o[l] = s_r[l] = s_g[l] = s_b[l] = s_d[l] = 0;
+            // would keep the loop scalar; lanes are reduced in a fixed order afterwards. The mean,
+            // conic and opacity gradients are linear in the moments of q = d loss / d power / o = G
+            // dl/da over the pixels (sums of q, q dx, q dx^2, q dy, q dx dy, q dy^2); dx is fixed per
+            // lane and dy per row, so the rows only accumulate q, q dy and q dy^2 per lane and the dx
+            // weights are applied once per entry.
+            float q0[GS_LANES], q1[GS_LANES], q2[GS_LANES];
+            float s_r[GS_LANES], s_g[GS_LANES], s_b[GS_LANES], s_d[GS_LANES];
+            for (int l = 0; l < GS_LANES; l++) q0[l] = q1[l] = q2[l] = s_r[l] = s_g[l] = s_b[l] = s_d[l] = 0;
             for (int row = 0; row < GS_TILE; row++) {
                 float dy = py[row * GS_LANES] - my;
                 if (n >= row_last[row] || fabsf(dy) > reach) continue;
@@ -282,41 +331,45 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t
                 for (int l = 0; l < GS_LANES; l++) {
                     int p = row * GS_LANES + l;
                     float power = gs_power(half_a_dx2[l], minus_b_dy, dx[l], half_c_dy2);
-                    float G = nn_expf(power);
+                    float G = gs_exp(power);
                     float raw = o * G;
                     float a = fminf(0.99f, raw);
                     int active = (n < last[p]) & (power <= 0.0f) & (a >= alpha_min);
                     float inv_one_minus = 1.0f / fmaxf(1e-6f, 1.0f - a);
                     float t = active ? T[p] * inv_one_minus : T[p];
                     float w = active ? a * t : 0.0f;
-                    float cg_dot = r * gr[p] + gc * gg[p] + b * gb[p] + d * gd[p];
-                    float dl_da = t * cg_dot + inv_one_minus * (K[p] - Sg[p]);
-                    dl_da = (active && raw <= 0.99f) ? dl_da : 0.0f;
-                    float dpower = o * G * dl_da, dp_dx = dpower * dx[l];
-                    s_x[l] += dp_dx;
-                    s_xx[l] += dx2[l] * dpower;
-                    s_y[l] += dy * dpower;
-                    s_xy[l] += dy * dp_dx;
-                    s_yy[l] += dy2 * dpower;
-                    s_o[l] += G * dl_da;
+                    float c_dot_g = r * gr[p] + gc * gg[p] + b * gb[p];
+                    float cg_dot = with_depth ? c_dot_g + d * gd[p] : c_dot_g;
+                    float dl_da = t * cg_dot + inv_one_minus * U[p];
+                    float q = (active && raw <= 0.99f) ? G * dl_da : 0.0f;
+                    q0[l] += q;
+                    q1[l] += dy * q;
+                    q2[l] += dy2 * q;
                     s_r[l] += w * gr[p];
                     s_g[l] += w * gg[p];
                     s_b[l] += w * gb[p];
-                    s_d[l] += w * gd[p];
-                    Sg[p] += w * cg_dot;
+                    if (with_depth) s_d[l] += w * gd[p];
+                    U[p] -= w * cg_dot;
                     T[p] = t;
                 }
             }
-            float sum[GS_INSTANCE_GRADS] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            // d power / d mean = (A dx + B dy, C dy + B dx); d power / d conic = -(dx^2 / 2, dx dy, dy^2 / 2).
+            float x0[GS_LANES], xx0[GS_LANES], x1[GS_LANES];
             for (int l = 0; l < GS_LANES; l++) {
-                sum[0] += A * s_x[l] + B * s_y[l];   // d / d mean (x, y): d power / d mean = (A dx + B dy, C dy + B dx)
-                sum[1] += C * s_y[l] + B * s_x[l];
-                sum[2] += -0.5f * s_xx[l];           // d / d conic (a, b, c)
-                sum[3] += -s_xy[l];
-                sum[4] += -0.5f * s_yy[l];
-                sum[5] += s_o[l];
-                sum[6] += s_r[l]; sum[7] += s_g[l]; sum[8] += s_b[l]; sum[9] += s_d[l];
+                x0[l] = dx[l] * q0[l];
+                xx0[l] = dx2[l] * q0[l];
+                x1[l] = dx[l] * q1[l];
             }
+            float s_x = gs_lane_sum(x0), s_xx = gs_lane_sum(xx0), s_y = gs_lane_sum(q1), s_xy = gs_lane_sum(x1);
+            float s_yy = gs_lane_sum(q2), s_o = gs_lane_sum(q0);
+            float sum[GS_INSTANCE_GRADS];
+            sum[6] = gs_lane_sum(s_r); sum[7] = gs_lane_sum(s_g); sum[8] = gs_lane_sum(s_b); sum[9] = gs_lane_sum(s_d);
+            sum[0] = o * (A * s_x + B * s_y);
+            sum[1] = o * (C * s_y + B * s_x);
+            sum[2] = -0.5f * o * s_xx;
+            sum[3] = -o * s_xy;
+            sum[4] = -0.5f * o * s_yy;
+            sum[5] = s_o;
             float *out = instance_grads + idx * GS_INSTANCE_GRADS;
             for (int k = 0; k < GS_INSTANCE_GRADS; k++) out[k] = sum[k];
         }
@@ -324,6 +377,18 @@ NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t
         for (int64_t idx = start + max_last; idx < ranges[2 * tile + 1]; idx++)
             for (int k = 0; k < GS_INSTANCE_GRADS; k++) instance_grads[idx * GS_INSTANCE_GRADS + k] = 0;
     }
+}
+NN_INLINE void gs_rasterize_bwd_impl(const float *restrict splats, const int64_t *restrict ranges,
+                                     const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x,
+                                     float alpha_min, const float *restrict background, const float *restrict final_t,
+                                     const int32_t *restrict n_contrib, const float *restrict d_rgb, const float *restrict d_alpha,
+                                     const float *restrict d_depth, int64_t begin, int64_t end, float *restrict instance_grads) {
+    if (d_depth)
+        gs_rasterize_bwd_body(splats, ranges, ids, width, height, tiles_x, alpha_min, background, final_t, n_contrib, d_rgb,
+                              d_alpha, d_depth, begin, end, instance_grads, 1);
+    else
+        gs_rasterize_bwd_body(splats, ranges, ids, width, height, tiles_x, alpha_min, background, final_t, n_contrib, d_rgb,
+                              d_alpha, NULL, begin, end, instance_grads, 0);
 }
 NN_DISPATCH(gs_rasterize_bwd,
             (const float *restrict splats, const int64_t *restrict ranges,

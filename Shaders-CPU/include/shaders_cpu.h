@@ -191,7 +191,7 @@ void gs_pack_splats(const float *restrict means2d, const float *restrict conics,
                     const float *restrict colours, const float *restrict depths, float alpha_min, int64_t begin,
                     int64_t end, float *restrict splats);
 // Rasterisation per tile, forward and backward (instance_grads [M, GS_INSTANCE_GRADS], then gs_reduce_instances);
-// splats from gs_pack_splats.
+// splats from gs_pack_splats; depth_out and d_depth may be NULL (no expected depth, a cheaper kernel).
 void gs_rasterize_fwd(const float *restrict splats, const int64_t *restrict ranges,
                       const int32_t *restrict ids, int32_t width, int32_t height, int32_t tiles_x, float alpha_min,
                       const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,

@@ -15,6 +15,9 @@ public struct RenderSettings: Sendable {
     /// Smallest alpha composited (3DGS: 1/255). Smaller values make the image a smooth function of
     /// the parameters (what finite-difference tests need) at the cost of larger footprints.
     public var alphaMin: Float = 1 / 255
+    /// Whether to render the expected depth (`RenderedView.depth`). Training does not need it and
+    /// turns it off: the raster kernels then carry one channel less per pixel and list entry.
+    public var expectedDepth = true
 
     public init() {}
 }
@@ -26,7 +29,8 @@ public final class RenderedView {
     public let rgb: [Float]
     /// [H, W] accumulated opacity, 1 - final transmittance.
     public let alpha: [Float]
-    /// [H, W] expected depth (sum of weights x depth, not normalised by alpha).
+    /// [H, W] expected depth (sum of weights x depth, not normalised by alpha); empty when
+    /// `RenderSettings.expectedDepth` is off.
     public let depth: [Float]
     /// [N, 2] screen radii in pixels (0 = culled); densification reads which Gaussians were visible.
     public let radii: [Int32]
@@ -114,12 +118,13 @@ public enum Rasterizer {
         let tiles = tilesX * tilesY
 
         var rgb = [Float](repeating: 0, count: 3 * w * h), alpha = [Float](repeating: 0, count: w * h)
-        var depth = [Float](repeating: 0, count: w * h), finalT = [Float](repeating: 0, count: w * h)
+        var depth = [Float](repeating: 0, count: settings.expectedDepth ? w * h : 0), finalT = [Float](repeating: 0, count: w * h)
         var contributors = [Int32](repeating: 0, count: w * h)
         let background = [settings.background.x, settings.background.y, settings.background.z]
         rgb.withUnsafeMutableBufferPointer { r in alpha.withUnsafeMutableBufferPointer { a in depth.withUnsafeMutableBufferPointer { d in
             finalT.withUnsafeMutableBufferPointer { t in contributors.withUnsafeMutableBufferPointer { c in
-                let (pr, pa, pd, pt, pc) = (r.baseAddress, a.baseAddress, d.baseAddress, t.baseAddress, c.baseAddress)
+                let (pr, pa, pt, pc) = (r.baseAddress, a.baseAddress, t.baseAddress, c.baseAddress)
+                let pd = settings.expectedDepth ? d.baseAddress : nil
                 parallelFor(tiles, chunk: 2) { lo, hi in
                     gs_rasterize_fwd(splats, ranges, ids, Int32(w), Int32(h), Int32(tilesX),
                                      settings.alphaMin, background, Int64(lo), Int64(hi), pr, pa, pd, pt, pc)
@@ -166,25 +171,28 @@ public enum Rasterizer {
     }
 
     /// Gradients of a loss given its gradients with respect to the rendered rgb [H,W,3] and,
-    /// optionally, alpha [H,W] and depth [H,W].
+    /// optionally, alpha [H,W] and depth [H,W] (which needs a render with `expectedDepth`).
     public static func backward(_ r: RenderedView, _ g: Gaussians, dRGB: [Float], dAlpha: [Float]? = nil,
                                 dDepth: [Float]? = nil) -> GaussianGradients {
         let n = g.count, (w, h) = (r.width, r.height), m = r.ids.count
         precondition(dRGB.count == 3 * w * h, "dRGB must be [H, W, 3]")
-        let zeros = [Float](repeating: 0, count: w * h)
+        precondition(dAlpha == nil || dAlpha!.count == w * h, "dAlpha must be [H, W]")
+        precondition(dDepth == nil || (dDepth!.count == w * h && r.settings.expectedDepth),
+                     "dDepth must be [H, W], of a render with expectedDepth")
+        let zeros = dAlpha == nil ? [Float](repeating: 0, count: w * h) : []
         let background = [r.settings.background.x, r.settings.background.y, r.settings.background.z]
         // Every record is written by the kernel (zeros past each tile's last contributor).
         let recordCount = Int(GS_INSTANCE_GRADS) * m
         var instances = [Float](unsafeUninitializedCapacity: recordCount) { _, count in count = recordCount }
         let tiles = r.ranges.count / 2
-        instances.withUnsafeMutableBufferPointer { s in
+        instances.withUnsafeMutableBufferPointer { s in withOptionalBuffer(dDepth) { pDepth in
             let ps = s.baseAddress
             parallelFor(tiles, chunk: 2) { lo, hi in
                 gs_rasterize_bwd(r.splats, r.ranges, r.ids, Int32(w), Int32(h),
-                                 Int32(r.tilesX), r.settings.alphaMin, background, r.finalT, r.contributors, dRGB, dAlpha ?? zeros, dDepth ?? zeros,
+                                 Int32(r.tilesX), r.settings.alphaMin, background, r.finalT, r.contributors, dRGB, dAlpha ?? zeros, pDepth,
                                  Int64(lo), Int64(hi), ps)
             }
-        }
+        } }
         var dMeans2d = [Float](repeating: 0, count: 2 * n), dConics = [Float](repeating: 0, count: 3 * n)
         var dOpacities = [Float](repeating: 0, count: n), dColours = [Float](repeating: 0, count: 3 * n)
         var dDepths = [Float](repeating: 0, count: n)
@@ -221,4 +229,10 @@ public enum Rasterizer {
         } }
         return out
     }
+}
+
+/// A C pointer to an optional array's storage (nil for nil) for the duration of `body`.
+private func withOptionalBuffer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
 }

@@ -173,6 +173,7 @@ public final class SplatTrainer {
         let view = nextView()
         var settings = config.render
         settings.activeSHDegree = activeSHDegree
+        settings.expectedDepth = false  // the losses read colour only
         let rendered = Rasterizer.render(gaussians, camera: view.camera, settings: settings)
         let value = config.loss.evaluate(rendered: rendered.rgb, target: view.image.pixels, width: rendered.width, height: rendered.height,
                                          mask: config.alphaAsMask ? view.alpha : nil)

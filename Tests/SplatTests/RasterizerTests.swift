@@ -134,6 +134,26 @@ final class RasterizerTests: XCTestCase {
         XCTAssertEqual(results[0], results[1])
         XCTAssertEqual(results[0], results[2])
     }
+    /// The kernels without the depth channel (what training runs) give the same colour, alpha and
+    /// gradients as the full ones with a zero depth gradient, and no depth image.
+    func testRenderingWithoutDepthChangesNothingElse() throws {
+        let (s, _) = try scene("plain")
+        let probe = Probe(pixels: s.camera.width * s.camera.height)
+        var noDepth = s.settings
+        noDepth.expectedDepth = false
+        let full = Rasterizer.render(s.gaussians, camera: s.camera, settings: s.settings)
+        let lean = Rasterizer.render(s.gaussians, camera: s.camera, settings: noDepth)
+        XCTAssertEqual(full.rgb, lean.rgb)
+        XCTAssertEqual(full.alpha, lean.alpha)
+        XCTAssertTrue(lean.depth.isEmpty)
+        let zeros = [Float](repeating: 0, count: probe.wAlpha.count)
+        let a = Rasterizer.backward(full, s.gaussians, dRGB: probe.wRGB, dAlpha: probe.wAlpha, dDepth: zeros)
+        let b = Rasterizer.backward(lean, s.gaussians, dRGB: probe.wRGB, dAlpha: probe.wAlpha)
+        XCTAssertEqual(a.means + a.logScales + a.quaternions + a.opacityLogits + a.sh + a.means2d,
+                       b.means + b.logScales + b.quaternions + b.opacityLogits + b.sh + b.means2d)
+        XCTAssertGreaterThan(b.means.map(abs).max()!, 0, "the probe reaches the means")
+    }
+
     /// The tile lists equal every (Gaussian, tile) pair of the Gaussians' boxes sorted by (tile,
     /// depth, index), for any thread count: culled Gaussians, boxes past the image edges and equal
     /// depths included.

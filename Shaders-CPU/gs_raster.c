@@ -159,21 +159,22 @@ NN_INLINE void gs_rasterize_fwd_body(const float *restrict splats, const int64_t
                                      float alpha_min, const float *restrict background, int64_t begin, int64_t end, float *restrict rgb,
                                      float *restrict alpha_out, float *restrict depth_out, float *restrict final_t,
                                      int32_t *restrict n_contrib, const int with_depth) {
+    // T holds a pixel's transmittance, negated once the pixel is done (saturated, or outside the image).
     float px[GS_PIXELS], py[GS_PIXELS], T[GS_PIXELS], cr[GS_PIXELS], cg[GS_PIXELS], cb[GS_PIXELS], cd[GS_PIXELS];
-    float done[GS_PIXELS], last[GS_PIXELS];
+    float last[GS_PIXELS];
     for (int64_t tile = begin; tile < end; tile++) {
         int32_t tx = (int32_t)(tile % tiles_x), ty = (int32_t)(tile / tiles_x);
         int live = 0;
         gs_tile_pixel_centres(tile, tiles_x, px, py);
         for (int p = 0; p < GS_PIXELS; p++) {
-            T[p] = 1; cr[p] = cg[p] = cb[p] = cd[p] = 0; last[p] = 0;
-            done[p] = (px[p] < width && py[p] < height) ? 0.0f : 1.0f;
-            live += done[p] == 0;
+            T[p] = (px[p] < width && py[p] < height) ? 1.0f : -1.0f;
+            cr[p] = cg[p] = cb[p] = cd[p] = 0; last[p] = 0;
+            live += T[p] > 0.0f;
         }
         int row_done[GS_TILE];
         for (int row = 0; row < GS_TILE; row++) {
             int row_live = 0;
-            for (int l = 0; l < GS_LANES; l++) row_live += done[row * GS_LANES + l] == 0.0f;
+            for (int l = 0; l < GS_LANES; l++) row_live += T[row * GS_LANES + l] > 0.0f;
             row_done[row] = row_live == 0;
         }
         int64_t start = ranges[2 * tile], stop = ranges[2 * tile + 1];
@@ -197,22 +198,21 @@ NN_INLINE void gs_rasterize_fwd_body(const float *restrict splats, const int64_t
                 float power = gs_power(half_a_dx2[l], minus_b_dy, dx[l], half_c_dy2);
                 float a = fminf(0.99f, o * gs_exp(power));
                 float t = T[p], nt = t * (1.0f - a);
-                int ok = (power <= 0.0f) & (a >= alpha_min) & (done[p] == 0.0f);
+                int ok = (power <= 0.0f) & (a >= alpha_min) & (t > 0.0f);
                 int halt = ok & (nt < 1e-4f);
                 int inc = ok & !halt;
                 float w = inc ? a * t : 0.0f;
                 cr[p] += w * r; cg[p] += w * gg; cb[p] += w * b;
                 if (with_depth) cd[p] += w * d;
-                T[p] = inc ? nt : t;
+                T[p] = inc ? nt : halt ? -t : t;
                 last[p] = inc ? n : last[p];
-                done[p] = halt ? 1.0f : done[p];
               }
             }
             if (((idx - start) & 31) == 31) {
                 live = 0;
                 for (int row = 0; row < GS_TILE; row++) {
                     int row_live = 0;
-                    for (int l = 0; l < GS_LANES; l++) row_live += done[row * GS_LANES + l] == 0.0f;
+                    for (int l = 0; l < GS_LANES; l++) row_live += T[row * GS_LANES + l] > 0.0f;
                     row_done[row] = row_live == 0;
                     live += row_live;
                 }
@@ -225,12 +225,13 @@ NN_INLINE void gs_rasterize_fwd_body(const float *restrict splats, const int64_t
             for (int l = 0; l < cols; l++) {
                 int p = row * GS_TILE + l;
                 int64_t o = o0 + l;
-                rgb[3 * o] = cr[p] + T[p] * background[0];
-                rgb[3 * o + 1] = cg[p] + T[p] * background[1];
-                rgb[3 * o + 2] = cb[p] + T[p] * background[2];
-                alpha_out[o] = 1.0f - T[p];
+                float t = fabsf(T[p]);
+                rgb[3 * o] = cr[p] + t * background[0];
+                rgb[3 * o + 1] = cg[p] + t * background[1];
+                rgb[3 * o + 2] = cb[p] + t * background[2];
+                alpha_out[o] = 1.0f - t;
                 if (with_depth) depth_out[o] = cd[p];
-                final_t[o] = T[p];
+                final_t[o] = t;
                 n_contrib[o] = (int32_t)last[p];
             }
         }

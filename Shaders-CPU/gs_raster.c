@@ -21,11 +21,12 @@ static inline void gs_tile_rect(const float *mean, const int32_t *radius, int32_
 
 // What the raster kernels read of a Gaussian, packed in one 48-byte record per Gaussian (a list entry
 // then costs one cache line instead of six): mean x, y; conic a, b, c; opacity; colour r, g, b;
-// depth; row reach; 0. The row reach is how far (in pixels, vertically) from its mean it can still
+// depth; row reach; R. The row reach is how far (in pixels, vertically) from its mean it can still
 // reach alpha_min: a row at vertical offset dy has its largest power, at dx = -B dy / A, of
 // -0.5 (C - B^2 / A) dy^2, and alpha = o exp(power) stays below alpha_min when that power is under
 // cut = ln(alpha_min / o) (taken 0.1% low for rounding), i.e. when |dy| > sqrt(-2 cut A / (A C - B^2));
-// so the per-tile loops test a row with one comparison (-1: it reaches nothing).
+// so the per-tile loops test a row with one comparison (-1: it reaches nothing). R = -2 cut, the
+// ellipse A dx^2 + 2 B dx dy + C dy^2 <= R where alpha reaches alpha_min, is what binning reads.
 void gs_pack_splats(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
                     const float *restrict colours, const float *restrict depths, float alpha_min, int64_t begin,
                     int64_t end, float *restrict splats) {
@@ -37,7 +38,7 @@ void gs_pack_splats(const float *restrict means2d, const float *restrict conics,
         s[2] = A; s[3] = B; s[4] = C; s[5] = o;
         s[6] = colours[3 * i]; s[7] = colours[3 * i + 1]; s[8] = colours[3 * i + 2]; s[9] = depths[i];
         s[10] = !(R > 0.0f) ? -1.0f : (A > 0.0f && det > 0.0f) ? sqrtf(R * A / det) : INFINITY;
-        s[11] = 0.0f;
+        s[11] = R;
     }
 }
 
@@ -126,28 +127,91 @@ int64_t gs_depth_order(const float *restrict depths, const int32_t *restrict rad
     return visible;
 }
 
-// counts [tiles] += how many of the Gaussians order[begin, end) each tile's list receives.
-void gs_bin_count(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
-                  int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict counts) {
-    for (int64_t j = begin; j < end; j++) {
-        int32_t i = order[j], x0, y0, x1, y1;
-        gs_tile_rect(means2d + 2 * i, radii + 2 * i, tiles_x, tiles_y, &x0, &y0, &x1, &y1);
-        for (int32_t ty = y0; ty < y1; ty++)
-            for (int32_t tx = x0; tx < x1; tx++) counts[ty * tiles_x + tx]++;
+// Which tiles a Gaussian's list entries go to: the tiles of its box (x0, y0, x1, y1 from its radii)
+// that its alpha_min ellipse A dx^2 + 2 B dx dy + C dy^2 <= R reaches, found per tile row. Over a
+// row's band of pixel centres, dy in [lo, hi], the ellipse spans x from the smallest of its left ends
+// to the largest of its right ends; the right end mx - B dy / A + sqrt(R / A - det dy^2 / A^2) is
+// concave in dy, largest at dy = -B sqrt(R / (C det)), and the left end convex, smallest at the
+// opposite dy, so each is read at that dy clamped to the band. Conservative (a continuous band, R
+// taken 0.1% large, a 0.01 px margin); degenerate conics keep the box. The constants once per Gaussian.
+typedef struct {
+    int32_t x0, y0, x1, y1;
+    int ellipse;  // 0: the whole box rows
+    float mx, my, reach, leftmost_dy, centre_slope, r_over_a, det_over_a2;
+} gs_footprint;
+
+NN_INLINE gs_footprint gs_footprint_of(const float *restrict s, const int32_t *restrict radius, int32_t tiles_x, int32_t tiles_y) {
+    gs_footprint f;
+    gs_tile_rect(s, radius, tiles_x, tiles_y, &f.x0, &f.y0, &f.x1, &f.y1);
+    float A = s[2], B = s[3], C = s[4], R = s[11], det = A * C - B * B;
+    f.mx = s[0]; f.my = s[1]; f.reach = s[10];
+    if (!(f.reach >= 0.0f)) f.y1 = f.y0;  // reaches nothing
+    f.ellipse = f.reach < INFINITY && C > 0.0f;
+    f.leftmost_dy = f.ellipse ? B * sqrtf(R / (C * det)) : 0.0f;
+    f.centre_slope = -B / A; f.r_over_a = R / A; f.det_over_a2 = det / (A * A);
+    return f;
+}
+
+// The columns [c0[k], c1[k]) that the footprint reaches in tile rows y + k, k < GS_LANES (rows past
+// the box get whatever; callers read rows below y1 only): branch-free over the rows, so it vectorises.
+NN_INLINE void gs_footprint_rows(const gs_footprint *restrict f, int32_t y, int32_t *restrict c0, int32_t *restrict c1) {
+    float x0 = (float)f->x0, x1 = (float)f->x1;
+    for (int k = 0; k < GS_LANES; k++) {
+        float top = (float)((y + k) * GS_TILE) + 0.5f - f->my;
+        float lo = fmaxf(top, -f->reach), hi = fminf(top + (GS_TILE - 1), f->reach);
+        float dl = fminf(fmaxf(f->leftmost_dy, lo), hi), dr = fminf(fmaxf(-f->leftmost_dy, lo), hi);
+        float left = f->mx + f->centre_slope * dl - sqrtf(fmaxf(0.0f, f->r_over_a - f->det_over_a2 * dl * dl)) - 0.01f;
+        float right = f->mx + f->centre_slope * dr + sqrtf(fmaxf(0.0f, f->r_over_a - f->det_over_a2 * dr * dr)) + 0.01f;
+        // Tile tx holds pixel centres 16 tx + 0.5 ... 16 tx + 15.5.
+        float first = fminf(fmaxf(ceilf((left - (GS_TILE - 0.5f)) / GS_TILE), x0), x1);
+        float past = fminf(fmaxf(floorf((right - 0.5f) / GS_TILE) + 1.0f, first), x1);
+        int reached = f->ellipse ? lo <= hi : 1;
+        c0[k] = f->ellipse ? (int32_t)first : f->x0;
+        c1[k] = !reached ? c0[k] : f->ellipse ? (int32_t)past : f->x1;
     }
 }
 
-// Writes the Gaussians order[begin, end) into the lists of the tiles they touch: ids[cursor[t]++].
-void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
-                 int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
-                 int32_t *restrict ids) {
+// counts [tiles] += how many of the Gaussians order[begin, end) each tile's list receives: the tiles of
+// their boxes that their ellipses reach (gs_footprint). splats from gs_pack_splats.
+// (Dispatched like the raster kernels: the baseline ISA has no rounding instruction, so floorf and
+// ceilf would be library calls.)
+NN_INLINE void gs_bin_count_impl(const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order,
+                                 int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict counts) {
     for (int64_t j = begin; j < end; j++) {
-        int32_t i = order[j], x0, y0, x1, y1;
-        gs_tile_rect(means2d + 2 * i, radii + 2 * i, tiles_x, tiles_y, &x0, &y0, &x1, &y1);
-        for (int32_t ty = y0; ty < y1; ty++)
-            for (int32_t tx = x0; tx < x1; tx++) ids[cursor[ty * tiles_x + tx]++] = i;
+        int32_t i = order[j], c0[GS_LANES], c1[GS_LANES];
+        if (j + 8 < end) __builtin_prefetch(splats + GS_SPLAT_FLOATS * order[j + 8]);  // depth order: scattered records
+        gs_footprint f = gs_footprint_of(splats + GS_SPLAT_FLOATS * i, radii + 2 * i, tiles_x, tiles_y);
+        for (int32_t ty = f.y0; ty < f.y1; ty++) {
+            if ((ty - f.y0) % GS_LANES == 0) gs_footprint_rows(&f, ty, c0, c1);
+            int32_t k = (ty - f.y0) % GS_LANES;
+            for (int32_t tx = c0[k]; tx < c1[k]; tx++) counts[ty * tiles_x + tx]++;
+        }
     }
 }
+NN_DISPATCH(gs_bin_count,
+            (const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order, int32_t tiles_x,
+             int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict counts),
+            (splats, radii, order, tiles_x, tiles_y, begin, end, counts))
+
+// Writes the Gaussians order[begin, end) into the lists of the tiles they reach: ids[cursor[t]++].
+NN_INLINE void gs_bin_emit_impl(const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order,
+                                int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
+                                int32_t *restrict ids) {
+    for (int64_t j = begin; j < end; j++) {
+        int32_t i = order[j], c0[GS_LANES], c1[GS_LANES];
+        if (j + 8 < end) __builtin_prefetch(splats + GS_SPLAT_FLOATS * order[j + 8]);  // depth order: scattered records
+        gs_footprint f = gs_footprint_of(splats + GS_SPLAT_FLOATS * i, radii + 2 * i, tiles_x, tiles_y);
+        for (int32_t ty = f.y0; ty < f.y1; ty++) {
+            if ((ty - f.y0) % GS_LANES == 0) gs_footprint_rows(&f, ty, c0, c1);
+            int32_t k = (ty - f.y0) % GS_LANES;
+            for (int32_t tx = c0[k]; tx < c1[k]; tx++) ids[cursor[ty * tiles_x + tx]++] = i;
+        }
+    }
+}
+NN_DISPATCH(gs_bin_emit,
+            (const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order, int32_t tiles_x,
+             int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor, int32_t *restrict ids),
+            (splats, radii, order, tiles_x, tiles_y, begin, end, cursor, ids))
 
 // Forward over tiles [begin, end). Per Gaussian: splats [N, GS_SPLAT_FLOATS] from gs_pack_splats; ranges
 // [tiles,2] and ids [M] from binning; background [3]; alphas below alpha_min (3DGS: 1/255) are skipped.

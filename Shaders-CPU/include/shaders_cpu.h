@@ -173,12 +173,13 @@ void gs_sh_bwd(const float *restrict sh, int32_t coefficients, int32_t active_de
                float *restrict d_sh, float *restrict d_means);
 // Binning into 16x16 tiles (see gs_raster.c): the visible Gaussians in depth order (returns their
 // count; order, scratch [N]), then per chunk of that order the tile counts (added to counts [tiles])
-// and the emission into per-tile lists (ids[cursor[t]++]).
+// and the emission into per-tile lists (ids[cursor[t]++]); a Gaussian goes to the tiles of its box
+// (radii) that its alpha_min ellipse reaches (splats from gs_pack_splats).
 int64_t gs_depth_order(const float *restrict depths, const int32_t *restrict radii, int64_t n, int32_t *restrict order,
                        int32_t *restrict scratch);
-void gs_bin_count(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
+void gs_bin_count(const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order,
                   int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict counts);
-void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, const int32_t *restrict order,
+void gs_bin_emit(const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order,
                  int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
                  int32_t *restrict ids);
 // Floats per packed Gaussian record (gs_pack_splats) and per list entry's gradient record
@@ -186,7 +187,7 @@ void gs_bin_emit(const float *restrict means2d, const int32_t *restrict radii, c
 #define GS_SPLAT_FLOATS 12
 #define GS_INSTANCE_GRADS 10
 // splats [N, GS_SPLAT_FLOATS]: what the raster kernels read of each Gaussian in one record (mean,
-// conic, opacity, colour, depth, row reach, 0; see gs_raster.c).
+// conic, opacity, colour, depth, row reach, alpha_min ellipse size R; see gs_raster.c).
 void gs_pack_splats(const float *restrict means2d, const float *restrict conics, const float *restrict opacities,
                     const float *restrict colours, const float *restrict depths, float alpha_min, int64_t begin,
                     int64_t end, float *restrict splats);

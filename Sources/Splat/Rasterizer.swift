@@ -105,16 +105,10 @@ public enum Rasterizer {
             } }
         } }
 
-        let splatCount = Int(GS_SPLAT_FLOATS) * n
-        var splats = [Float](unsafeUninitializedCapacity: splatCount) { _, count in count = splatCount }
-        splats.withUnsafeMutableBufferPointer { sp in
-            let ps = sp.baseAddress!
-            parallelFor(n, grain: 4096) { lo, hi in
-                gs_pack_splats(means2d, conics, opacities, colours, depths, settings.alphaMin, Int64(lo), Int64(hi), ps)
-            }
-        }
+        let splats = packSplats(means2d: means2d, conics: conics, opacities: opacities, colours: colours, depths: depths,
+                                alphaMin: settings.alphaMin)
         let tilesX = (w + tile - 1) / tile, tilesY = (h + tile - 1) / tile
-        let (ids, ranges) = bin(means2d: means2d, radii: radii, depths: depths, tilesX: tilesX, tilesY: tilesY)
+        let (ids, ranges) = bin(splats: splats, radii: radii, depths: depths, tilesX: tilesX, tilesY: tilesY)
         let tiles = tilesX * tilesY
 
         var rgb = [Float](repeating: 0, count: 3 * w * h), alpha = [Float](repeating: 0, count: w * h)
@@ -136,11 +130,27 @@ public enum Rasterizer {
                             activeDegree: degree, splats: splats, ids: ids, ranges: ranges, tilesX: tilesX, finalT: finalT, contributors: contributors)
     }
 
-    /// The per-tile lists: every Gaussian-tile pair sorted by (tile, depth), as ids [M] and each
-    /// tile's [start, end) in ranges [tiles, 2]. Depth order on the N Gaussians, then one stable
-    /// counting pass by tile over fixed chunks of that order (Shaders-CPU/gs_raster.c), so the
-    /// lists do not depend on the number of threads.
-    public static func bin(means2d: [Float], radii: [Int32], depths: [Float], tilesX: Int, tilesY: Int) -> (ids: [Int32], ranges: [Int64]) {
+    /// What the raster kernels and binning read of each projected Gaussian, one record of
+    /// GS_SPLAT_FLOATS floats each (Shaders-CPU/gs_raster.c, gs_pack_splats). means2d [N,2], conics
+    /// [N,3], opacities [N], colours [N,3], depths [N].
+    public static func packSplats(means2d: [Float], conics: [Float], opacities: [Float], colours: [Float], depths: [Float],
+                                  alphaMin: Float) -> [Float] {
+        let n = depths.count, count = Int(GS_SPLAT_FLOATS) * n
+        return [Float](unsafeUninitializedCapacity: count) { sp, initialised in
+            let ps = sp.baseAddress!
+            parallelFor(n, grain: 4096) { lo, hi in
+                gs_pack_splats(means2d, conics, opacities, colours, depths, alphaMin, Int64(lo), Int64(hi), ps)
+            }
+            initialised = count
+        }
+    }
+
+    /// The per-tile lists: the Gaussian-tile pairs sorted by (tile, depth), as ids [M] and each
+    /// tile's [start, end) in ranges [tiles, 2]; a Gaussian is listed in the tiles of its box (radii)
+    /// that its alpha_min ellipse reaches. Depth order on the N Gaussians, then one stable counting
+    /// pass by tile over fixed chunks of that order (Shaders-CPU/gs_raster.c), so the lists do not
+    /// depend on the number of threads. splats: [N, GS_SPLAT_FLOATS] from gs_pack_splats.
+    public static func bin(splats: [Float], radii: [Int32], depths: [Float], tilesX: Int, tilesY: Int) -> (ids: [Int32], ranges: [Int64]) {
         let n = depths.count, tiles = tilesX * tilesY
         var order = [Int32](repeating: 0, count: n), scratch = [Int32](repeating: 0, count: n)
         let visible = Int(gs_depth_order(depths, radii, Int64(n), &order, &scratch))
@@ -149,7 +159,7 @@ public enum Rasterizer {
         counts.withUnsafeMutableBufferPointer { c in
             let pc = c.baseAddress!
             parallelChunks(visible, chunks: chunks) { chunk, lo, hi in
-                gs_bin_count(means2d, radii, order, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pc + chunk * tiles)
+                gs_bin_count(splats, radii, order, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pc + chunk * tiles)
             }
         }
         // Each tile's list holds chunk 0's Gaussians, then chunk 1's, ...: the cursors start there.
@@ -164,7 +174,7 @@ public enum Rasterizer {
         ids.withUnsafeMutableBufferPointer { d in cursors.withUnsafeMutableBufferPointer { c in
             let (pd, pc) = (d.baseAddress, c.baseAddress!)
             parallelChunks(visible, chunks: chunks) { chunk, lo, hi in
-                gs_bin_emit(means2d, radii, order, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pc + chunk * tiles, pd)
+                gs_bin_emit(splats, radii, order, Int32(tilesX), Int32(tilesY), Int64(lo), Int64(hi), pc + chunk * tiles, pd)
             }
         } }
         return (ids, ranges)

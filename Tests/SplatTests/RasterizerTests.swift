@@ -154,43 +154,75 @@ final class RasterizerTests: XCTestCase {
         XCTAssertGreaterThan(b.means.map(abs).max()!, 0, "the probe reaches the means")
     }
 
-    /// The tile lists equal every (Gaussian, tile) pair of the Gaussians' boxes sorted by (tile,
-    /// depth, index), for any thread count: culled Gaussians, boxes past the image edges and equal
-    /// depths included.
-    func testBinningSortsEveryPairByTileThenDepth() {
+    /// The tile lists, for any thread count: each tile's entries in (depth, index) order; every entry
+    /// inside its Gaussian's box; every box tile where some pixel centre gets alpha >= alpha_min
+    /// listed (brute force over the pixels); and fewer entries than the boxes have tiles (the
+    /// ellipse test culls). Elongated and tilted footprints, culled Gaussians (zero radius or
+    /// opacity below alpha_min), boxes past the image edges and equal depths included.
+    func testBinningListsTheTilesEachEllipseReachesByTileThenDepth() {
         var rng = SeededGenerator(seed: 7)
-        let n = 700, (tilesX, tilesY) = (5, 4), tile: Float = 16
-        var means2d: [Float] = [], radii: [Int32] = [], depths: [Float] = []
+        let n = 700, (tilesX, tilesY) = (5, 4), tile = 16, alphaMin: Float = 1 / 255
+        var means2d: [Float] = [], conics: [Float] = [], opacities: [Float] = [], radii: [Int32] = [], depths: [Float] = []
         for i in 0..<n {
             means2d += [Float.random(in: -20...100, using: &rng), Float.random(in: -20...84, using: &rng)]
+            let (s1, s2, angle) = (Float.random(in: 0.6...14, using: &rng), Float.random(in: 0.6...4, using: &rng),
+                                   Float.random(in: 0...Float.pi, using: &rng))
+            let (c, s) = (Foundation.cos(angle), Foundation.sin(angle))
+            let (xx, xy, yy) = (c * c * s1 * s1 + s * s * s2 * s2, c * s * (s1 * s1 - s2 * s2), s * s * s1 * s1 + c * c * s2 * s2)
+            let det = xx * yy - xy * xy
+            conics += [yy / det, -xy / det, xx / det]
+            opacities.append(i % 13 == 0 ? 0.003 : Float.random(in: 0.05...1, using: &rng))
             let culled = i % 11 == 0
-            radii += culled ? [0, 0] : [Int32.random(in: 1...30, using: &rng), Int32.random(in: 1...30, using: &rng)]
+            radii += culled ? [0, 0] : [Int32((3.5 * xx.squareRoot()).rounded(.up)), Int32((3.5 * yy.squareRoot()).rounded(.up))]
             depths.append(i % 7 == 0 ? 2.5 : Float.random(in: 0.1...9, using: &rng))  // many ties at 2.5
         }
-        var pairs: [(tile: Int, depth: Float, index: Int)] = []
+        let splats = Rasterizer.packSplats(means2d: means2d, conics: conics, opacities: opacities,
+                                           colours: [Float](repeating: 0.5, count: 3 * n), depths: depths, alphaMin: alphaMin)
+        // Box tiles and the tiles some pixel centre of which the footprint reaches.
+        var box = Set<[Int]>(), reached = Set<[Int]>()
         for i in 0..<n where radii[2 * i] > 0 || radii[2 * i + 1] > 0 {
             func span(_ c: Float, _ r: Int32, _ limit: Int) -> Range<Int> {
-                let lo = Int(min(max(((c - Float(r)) / tile).rounded(.down), 0), Float(limit)))
-                let hi = Int(min(max(((c + Float(r)) / tile).rounded(.up), 0), Float(limit)))
+                let lo = Int(min(max(((c - Float(r)) / Float(tile)).rounded(.down), 0), Float(limit)))
+                let hi = Int(min(max(((c + Float(r)) / Float(tile)).rounded(.up), 0), Float(limit)))
                 return lo..<max(lo, hi)
             }
+            let (a, b, c) = (conics[3 * i], conics[3 * i + 1], conics[3 * i + 2])
             for ty in span(means2d[2 * i + 1], radii[2 * i + 1], tilesY) {
-                for tx in span(means2d[2 * i], radii[2 * i], tilesX) { pairs.append((ty * tilesX + tx, depths[i], i)) }
+                for tx in span(means2d[2 * i], radii[2 * i], tilesX) {
+                    box.insert([ty * tilesX + tx, i])
+                    search: for py in 0..<tile {
+                        for px in 0..<tile {
+                            let dx = Float(tx * tile + px) + 0.5 - means2d[2 * i], dy = Float(ty * tile + py) + 0.5 - means2d[2 * i + 1]
+                            let power = -0.5 * (a * dx * dx + c * dy * dy) - b * dx * dy
+                            if opacities[i] * Foundation.exp(power) >= alphaMin { reached.insert([ty * tilesX + tx, i]); break search }
+                        }
+                    }
+                }
             }
-        }
-        pairs.sort { ($0.tile, $0.depth, $0.index) < ($1.tile, $1.depth, $1.index) }
-        var expectedRanges = [Int64](repeating: 0, count: 2 * tilesX * tilesY)
-        for t in 0..<(tilesX * tilesY) {
-            expectedRanges[2 * t] = Int64(pairs.firstIndex { $0.tile >= t } ?? pairs.count)
-            expectedRanges[2 * t + 1] = Int64(pairs.firstIndex { $0.tile > t } ?? pairs.count)
         }
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
+        var lists: [[Int32]] = []
         for threads in [1, 2, 3] {
             Parallel.threads = threads
-            let (ids, ranges) = Rasterizer.bin(means2d: means2d, radii: radii, depths: depths, tilesX: tilesX, tilesY: tilesY)
-            XCTAssertEqual(ids, pairs.map { Int32($0.index) }, "\(threads) threads")
-            XCTAssertEqual(ranges, expectedRanges, "\(threads) threads")
+            let (ids, ranges) = Rasterizer.bin(splats: splats, radii: radii, depths: depths, tilesX: tilesX, tilesY: tilesY)
+            lists.append(ids)
+            var listed = Set<[Int]>()
+            XCTAssertEqual(ranges[0], 0)
+            for t in 0..<(tilesX * tilesY) {
+                let entries = ids[Int(ranges[2 * t])..<Int(ranges[2 * t + 1])].map(Int.init)
+                if t > 0 { XCTAssertEqual(ranges[2 * t], ranges[2 * t - 1], "tile \(t) starts where the previous ends") }
+                XCTAssertEqual(entries, entries.sorted { (depths[$0], $0) < (depths[$1], $1) }, "tile \(t): (depth, index) order")
+                for i in entries { listed.insert([t, i]) }
+                XCTAssertEqual(Set(entries).count, entries.count, "tile \(t): no Gaussian twice")
+            }
+            XCTAssertEqual(Int(ranges.last!), ids.count)
+            XCTAssertTrue(listed.isSubset(of: box), "\(threads) threads: entries outside their boxes")
+            XCTAssertTrue(reached.isSubset(of: listed), "\(threads) threads: \(reached.subtracting(listed).count) reached tiles missing")
+            XCTAssertLessThan(listed.count, box.count * 9 / 10, "the ellipse test culls box tiles")
+            XCTAssertGreaterThan(reached.count, 200)
         }
+        XCTAssertEqual(lists[0], lists[1])
+        XCTAssertEqual(lists[0], lists[2])
     }
 }

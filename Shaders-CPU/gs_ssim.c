@@ -61,9 +61,11 @@ NN_INLINE void gs_blur_rows(const float *restrict in, int64_t in_row0, float *re
 // Plane p, rows [r0, r1) of x, y [planes, H, W]: *sum = sum of the SSIM map over the band, each pixel
 // weighted by weight [H, W] (NULL: 1); saved [planes, 5, H, W] gets the band's (mu_x, mu_y, E[x^2],
 // E[xy], sigma_y^2) for the backward; scratch [(3 B + 4R) W + W + 2R], B = r1 - r0.
-NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
+// weighted (weight != NULL) is a constant at each call: each variant is compiled on its own, since a
+// per-pixel `weight ? weight[i] : 1` becomes a masked load from NULL, which AMD cores serve slowly.
+NN_INLINE void gs_ssim_fwd_body(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
                                 int64_t W, int64_t p, int64_t r0, int64_t r1, float *restrict saved,
-                                float *restrict scratch, double *restrict sum_out) {
+                                float *restrict scratch, double *restrict sum_out, const int weighted) {
     float w[2 * GS_SSIM_RADIUS + 1];
     gs_ssim_window(w);
     int64_t n = H * W, B = r1 - r0;
@@ -82,7 +84,7 @@ NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y
     gs_blur_rows(prod, h0, tmp, pad, exy, H, W, r0, r1, w);
     for (int64_t i = 0; i < span; i++) prod[i] = yh[i] * yh[i];
     gs_blur_rows(prod, h0, tmp, pad, eyy, H, W, r0, r1, w);
-    const float *wb = weight ? weight + r0 * W : NULL;
+    const float *wb = weighted ? weight + r0 * W : NULL;
     // The map overwrites eyy (no longer needed); summed in double over 8 lanes (lane = index mod 8,
     // reduced in order) so the loop vectorises without reassociating a single sum.
     float *map = eyy;
@@ -91,7 +93,8 @@ NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y
         float sxx = exx[i] - mx[i] * mx[i], sxy = exy[i] - mx[i] * my[i];
         float a1 = 2 * mx[i] * my[i] + GS_SSIM_C1, a2 = 2 * sxy + GS_SSIM_C2;
         float b1 = mx[i] * mx[i] + my[i] * my[i] + GS_SSIM_C1, b2 = sxx + syy[i] + GS_SSIM_C2;
-        map[i] = (wb ? wb[i] : 1.0f) * (a1 * a2 / (b1 * b2));
+        float ssim = a1 * a2 / (b1 * b2);
+        map[i] = weighted ? wb[i] * ssim : ssim;
     }
     double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
@@ -102,6 +105,14 @@ NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y
     for (int l = 0; l < 8; l++) sum += lanes[l];
     *sum_out = sum;
 }
+NN_INLINE void gs_ssim_fwd_impl(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
+                                int64_t W, int64_t p, int64_t r0, int64_t r1, float *restrict saved,
+                                float *restrict scratch, double *restrict sum_out) {
+    if (weight)
+        gs_ssim_fwd_body(x, y, weight, H, W, p, r0, r1, saved, scratch, sum_out, 1);
+    else
+        gs_ssim_fwd_body(x, y, NULL, H, W, p, r0, r1, saved, scratch, sum_out, 0);
+}
 NN_DISPATCH(gs_ssim_fwd,
             (const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,
              int64_t p, int64_t r0, int64_t r1, float *restrict saved, float *restrict scratch, double *restrict sum_out),
@@ -111,9 +122,9 @@ NN_DISPATCH(gs_ssim_fwd,
 // the three window means that involve x (mu_x, E[x^2], E[xy]); the zero-padded window is its own
 // transpose. Plane p, rows [r0, r1) of dx [planes, H, W] overwritten, from the saved moments of the
 // rows [r0 - R, r1 + R); scratch [(5 B + 8R) W + W + 2R].
-NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
+NN_INLINE void gs_ssim_bwd_body(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
                                 int64_t W, int64_t p, int64_t r0, int64_t r1, const float *restrict saved, float scale,
-                                float *restrict scratch, float *restrict dx) {
+                                float *restrict scratch, float *restrict dx, const int weighted) {
     float w[2 * GS_SSIM_RADIUS + 1];
     gs_ssim_window(w);
     int64_t n = H * W, B = r1 - r0, halo = (B + 2 * GS_SSIM_RADIUS) * W;
@@ -121,12 +132,12 @@ NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y
     int64_t h1 = r1 + GS_SSIM_RADIUS < H ? r1 + GS_SSIM_RADIUS : H, span = (h1 - h0) * W;
     float *g1 = scratch, *g2 = g1 + halo, *g3 = g2 + halo, *blurred = g3 + halo, *tmp = blurred + B * W, *pad = tmp + halo;
     const float *mx = saved + p * 5 * n + h0 * W, *my = mx + n, *exx = my + n, *exy = exx + n, *syy = exy + n;
-    const float *wh = weight ? weight + h0 * W : NULL;
+    const float *wh = weighted ? weight + h0 * W : NULL;
     for (int64_t i = 0; i < span; i++) {
         float sxx = exx[i] - mx[i] * mx[i], sxy = exy[i] - mx[i] * my[i];
         float a1 = 2 * mx[i] * my[i] + GS_SSIM_C1, a2 = 2 * sxy + GS_SSIM_C2;
         float b1 = mx[i] * mx[i] + my[i] * my[i] + GS_SSIM_C1, b2 = sxx + syy[i] + GS_SSIM_C2;
-        float s = a1 * a2 / (b1 * b2), k = wh ? scale * wh[i] : scale;
+        float s = a1 * a2 / (b1 * b2), k = weighted ? scale * wh[i] : scale;
         // S as a function of (mu_x, E[x^2], E[xy]), with sigma_xx = E[x^2] - mu_x^2, sigma_xy = E[xy] - mu_x mu_y.
         g1[i] = k * ((2 * my[i] * a2 - 2 * my[i] * a1) / (b1 * b2) - s * (2 * mx[i] / b1 - 2 * mx[i] / b2));
         g2[i] = k * (-s / b2);
@@ -139,6 +150,14 @@ NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y
     for (int64_t i = 0; i < B * W; i++) out[i] += 2 * xb[i] * blurred[i];
     gs_blur_rows(g3, h0, tmp, pad, blurred, H, W, r0, r1, w);
     for (int64_t i = 0; i < B * W; i++) out[i] += yb[i] * blurred[i];
+}
+NN_INLINE void gs_ssim_bwd_impl(const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H,
+                                int64_t W, int64_t p, int64_t r0, int64_t r1, const float *restrict saved, float scale,
+                                float *restrict scratch, float *restrict dx) {
+    if (weight)
+        gs_ssim_bwd_body(x, y, weight, H, W, p, r0, r1, saved, scale, scratch, dx, 1);
+    else
+        gs_ssim_bwd_body(x, y, NULL, H, W, p, r0, r1, saved, scale, scratch, dx, 0);
 }
 NN_DISPATCH(gs_ssim_bwd,
             (const float *restrict x, const float *restrict y, const float *restrict weight, int64_t H, int64_t W,

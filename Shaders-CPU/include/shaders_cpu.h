@@ -133,6 +133,10 @@ void nn_depthwise_bwd_weight(const float *restrict dy, const float *restrict x, 
                              int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t HO,
                              int64_t WO, int64_t mult, int64_t o0, int64_t o1);
 
+// ---- process (nn_malloc_policy.c) ---------------------------------------------------------------
+// Large blocks from the heap and freed memory kept mapped (glibc; no-op elsewhere).
+void nn_retain_freed_memory(void);
+
 // ---- optimiser (nn_adam.c) -------------------------------------------------------------------
 // One Adam/AdamW step on [n] parameters. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.
 // decoupled != 0: AdamW (p -= lr * wd * p); else L2 (g += wd * p).

@@ -241,6 +241,7 @@ func measure(_ c: BenchCase, runs: Int) -> (median: Double, all: [Double]) {
     return (sorted[sorted.count / 2], times)
 }
 
+MallocPolicy.retainFreedMemory()  // as the executables do
 let args = Array(CommandLine.arguments.dropFirst())
 func value(_ flag: String) -> String? { args.firstIndex(of: flag).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
 let runs = max(5, Int(value("--runs") ?? "") ?? 7)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 @main
 struct Orbit: ParsableCommand {
@@ -15,4 +16,9 @@ struct Orbit: ParsableCommand {
         subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, GenerateCommand.self, InitModelCommand.self, SetupCommand.self, SynthCommand.self,
                       VerifyModelCommand.self]
     )
+
+    static func main() {
+        MallocPolicy.retainFreedMemory()
+        main(nil)
+    }
 }

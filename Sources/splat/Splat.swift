@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 @main
 struct Splat: ParsableCommand {
@@ -8,4 +9,9 @@ struct Splat: ParsableCommand {
         version: "0.2.0",
         subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, EvalCommand.self]
     )
+
+    static func main() {
+        MallocPolicy.retainFreedMemory()
+        main(nil)
+    }
 }

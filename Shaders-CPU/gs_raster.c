@@ -269,7 +269,7 @@ NN_INLINE void gs_rasterize_fwd_body(const float *restrict splats, const int64_t
                 cr[p] += w * r; cg[p] += w * gg; cb[p] += w * b;
                 if (with_depth) cd[p] += w * d;
                 T[p] = inc ? nt : halt ? -t : t;
-                last[p] = inc ? n : last[p];
+                if (inc) last[p] = n;
               }
             }
             if (((idx - start) & 31) == 31) {

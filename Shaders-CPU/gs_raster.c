@@ -171,12 +171,14 @@ NN_INLINE void gs_footprint_rows(const gs_footprint *restrict f, int32_t y, int3
     }
 }
 
-// counts [tiles] += how many of the Gaussians order[begin, end) each tile's list receives: the tiles of
-// their boxes that their ellipses reach (gs_footprint). splats from gs_pack_splats.
-// (Dispatched like the raster kernels: the baseline ISA has no rounding instruction, so floorf and
-// ceilf would be library calls.)
-NN_INLINE void gs_bin_count_impl(const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order,
-                                 int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict counts) {
+// Walks the Gaussians order[begin, end) over the tiles of their boxes that their ellipses reach
+// (gs_footprint): counting (emit 0: tally[t]++, how many entries each tile's list receives) or
+// emitting (emit 1: ids[tally[t]++] = the Gaussian, tally holding the tiles' cursors). emit is a
+// constant at each call. splats from gs_pack_splats. (Dispatched like the raster kernels: the
+// baseline ISA has no rounding instruction, so floorf and ceilf would be library calls.)
+NN_INLINE void gs_bin_walk(const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order,
+                           int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict tally,
+                           int32_t *restrict ids, const int emit) {
     for (int64_t j = begin; j < end; j++) {
         int32_t i = order[j], c0[GS_LANES], c1[GS_LANES];
         if (j + 8 < end) __builtin_prefetch(splats + GS_SPLAT_FLOATS * order[j + 8]);  // depth order: scattered records
@@ -184,9 +186,18 @@ NN_INLINE void gs_bin_count_impl(const float *restrict splats, const int32_t *re
         for (int32_t ty = f.y0; ty < f.y1; ty++) {
             if ((ty - f.y0) % GS_LANES == 0) gs_footprint_rows(&f, ty, c0, c1);
             int32_t k = (ty - f.y0) % GS_LANES;
-            for (int32_t tx = c0[k]; tx < c1[k]; tx++) counts[ty * tiles_x + tx]++;
+            for (int32_t tx = c0[k]; tx < c1[k]; tx++) {
+                if (emit) ids[tally[ty * tiles_x + tx]++] = i;
+                else tally[ty * tiles_x + tx]++;
+            }
         }
     }
+}
+
+// counts [tiles] += how many of the Gaussians order[begin, end) each tile's list receives.
+NN_INLINE void gs_bin_count_impl(const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order,
+                                 int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict counts) {
+    gs_bin_walk(splats, radii, order, tiles_x, tiles_y, begin, end, counts, NULL, 0);
 }
 NN_DISPATCH(gs_bin_count,
             (const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order, int32_t tiles_x,
@@ -197,16 +208,7 @@ NN_DISPATCH(gs_bin_count,
 NN_INLINE void gs_bin_emit_impl(const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order,
                                 int32_t tiles_x, int32_t tiles_y, int64_t begin, int64_t end, int64_t *restrict cursor,
                                 int32_t *restrict ids) {
-    for (int64_t j = begin; j < end; j++) {
-        int32_t i = order[j], c0[GS_LANES], c1[GS_LANES];
-        if (j + 8 < end) __builtin_prefetch(splats + GS_SPLAT_FLOATS * order[j + 8]);  // depth order: scattered records
-        gs_footprint f = gs_footprint_of(splats + GS_SPLAT_FLOATS * i, radii + 2 * i, tiles_x, tiles_y);
-        for (int32_t ty = f.y0; ty < f.y1; ty++) {
-            if ((ty - f.y0) % GS_LANES == 0) gs_footprint_rows(&f, ty, c0, c1);
-            int32_t k = (ty - f.y0) % GS_LANES;
-            for (int32_t tx = c0[k]; tx < c1[k]; tx++) ids[cursor[ty * tiles_x + tx]++] = i;
-        }
-    }
+    gs_bin_walk(splats, radii, order, tiles_x, tiles_y, begin, end, cursor, ids, 1);
 }
 NN_DISPATCH(gs_bin_emit,
             (const float *restrict splats, const int32_t *restrict radii, const int32_t *restrict order, int32_t tiles_x,

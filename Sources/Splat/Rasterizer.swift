@@ -195,7 +195,7 @@ public enum Rasterizer {
         let recordCount = Int(GS_INSTANCE_GRADS) * m
         var instances = [Float](unsafeUninitializedCapacity: recordCount) { _, count in count = recordCount }
         let tiles = r.ranges.count / 2
-        instances.withUnsafeMutableBufferPointer { s in withOptionalBuffer(dDepth) { pDepth in
+        instances.withUnsafeMutableBufferPointer { s in dDepth.withOptionalBuffer { pDepth in
             let ps = s.baseAddress
             parallelFor(tiles, chunk: 2) { lo, hi in
                 gs_rasterize_bwd(r.splats, r.ranges, r.ids, Int32(w), Int32(h),
@@ -239,10 +239,4 @@ public enum Rasterizer {
         } }
         return out
     }
-}
-
-/// A C pointer to an optional array's storage (nil for nil) for the duration of `body`.
-private func withOptionalBuffer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    guard let array else { return body(nil) }
-    return array.withUnsafeBufferPointer { body($0.baseAddress) }
 }

@@ -1,5 +1,6 @@
 // Tile-based Gaussian rasterisation (Kerbl et al. 2023; gsplat's layout): binning into 16x16 tiles
-// by (tile, depth) keys with a radix sort, then per tile front-to-back alpha compositing with SIMD
+// in (tile, depth) order (a depth radix sort, then a counting pass by tile into the tiles each
+// Gaussian's alpha_min ellipse reaches), then per tile front-to-back alpha compositing with SIMD
 // over the tile's 256 pixels, and the backward pass back to front without per-pixel lists (the
 // forward saves each pixel's final transmittance and contributor count). Forward and backward side
 // by side; pure functions over [begin, end) ranges of Gaussians or tiles.

@@ -143,6 +143,11 @@ void nn_retain_freed_memory(void);
 void nn_adam_step(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
                   int64_t n, float lr, float beta1, float beta2, float eps, float wd,
                   float bc1, float bc2, int decoupled);
+// Rows [begin, end) of [rows, width] parameters, the first `lead` columns of each row at lr_lead and the
+// rest at lr_rest (no weight decay).
+void nn_adam_step_rows(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, int64_t width,
+                       int64_t lead, int64_t begin, int64_t end, float lr_lead, float lr_rest, float beta1, float beta2,
+                       float eps, float bc1, float bc2);
 
 // ---- Gaussian splatting (gs_project.c, gs_sh.c, gs_raster.c) ---------------------------------
 // A pinhole camera, OpenCV convention (x right, y down, z forward): x_cam = rotation x + translation.

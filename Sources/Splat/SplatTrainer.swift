@@ -236,14 +236,8 @@ public final class SplatTrainer {
             adam.v[4].withUnsafeMutableBufferPointer { vv in g.sh.withUnsafeBufferPointer { gg in
                 let (ps, pm, pv, pg) = (pp.baseAddress!, mm.baseAddress!, vv.baseAddress!, gg.baseAddress!)
                 parallelFor(count, grain: 4096) { lo, hi in
-                    for i in lo..<hi {
-                        let o = i * width
-                        nn_adam_step(ps + o, pg + o, pm + o, pv + o, 3, dcRate, b1, b2, 1e-15, 0, bc1, bc2, 0)
-                        if width > 3 {
-                            nn_adam_step(ps + o + 3, pg + o + 3, pm + o + 3, pv + o + 3, Int64(width - 3), restRate, b1, b2,
-                                         1e-15, 0, bc1, bc2, 0)
-                        }
-                    }
+                    nn_adam_step_rows(ps, pg, pm, pv, Int64(width), Int64(min(3, width)), Int64(lo), Int64(hi), dcRate, restRate, b1, b2,
+                                      1e-15, bc1, bc2)
                 }
             } }
         } }

@@ -4,7 +4,7 @@
 #include "nn_isa.h"
 
 // Rotation of a quaternion (w, x, y, z), normalised here. r row-major 3x3.
-static void gs_quat_to_rot(const float *q, float *r, float *qn) {
+NN_INLINE void gs_quat_to_rot(const float *q, float *r, float *qn) {
     float n = sqrtf(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
     float inv = n > 0 ? 1.0f / n : 0.0f;
     float w = q[0] * inv, x = q[1] * inv, y = q[2] * inv, z = q[3] * inv;
@@ -15,7 +15,7 @@ static void gs_quat_to_rot(const float *q, float *r, float *qn) {
 }
 
 // c = a b (3x3), optionally with b transposed.
-static void gs_mat3_mul(const float *a, const float *b, float *c, int transpose_b) {
+NN_INLINE void gs_mat3_mul(const float *a, const float *b, float *c, int transpose_b) {
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
             float s = 0;
@@ -25,7 +25,7 @@ static void gs_mat3_mul(const float *a, const float *b, float *c, int transpose_
 }
 
 // c = a^T b (3x3).
-static void gs_mat3_mul_at(const float *a, const float *b, float *c) {
+NN_INLINE void gs_mat3_mul_at(const float *a, const float *b, float *c) {
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
             float s = 0;
@@ -35,7 +35,7 @@ static void gs_mat3_mul_at(const float *a, const float *b, float *c) {
 }
 
 // World covariance of Gaussian i: M = R(q) diag(exp(log_scale)), Sigma = M M^T.
-static void gs_covariance(const float *log_scale, const float *quat, float *sigma, float *m, float *rq, float *qn, float *s) {
+NN_INLINE void gs_covariance(const float *log_scale, const float *quat, float *sigma, float *m, float *rq, float *qn, float *s) {
     gs_quat_to_rot(quat, rq, qn);
     for (int j = 0; j < 3; j++) s[j] = expf(log_scale[j]);
     for (int i = 0; i < 3; i++)
@@ -46,7 +46,7 @@ static void gs_covariance(const float *log_scale, const float *quat, float *sigm
 // The camera-space Jacobian of the perspective projection at p (camera coordinates), with the
 // tangent clamped to 1.3x the half field of view as 3DGS does; j row-major 2x3. Returns the clamp
 // flags and the clamped tangents through tx, ty (in units of z).
-static void gs_jacobian(const float *p, const gs_camera *cam, float *j, float *tx, float *ty, int *clamp_x, int *clamp_y) {
+NN_INLINE void gs_jacobian(const float *p, const gs_camera *cam, float *j, float *tx, float *ty, int *clamp_x, int *clamp_y) {
     float lim_x = 1.3f * 0.5f * cam->width / cam->fx, lim_y = 1.3f * 0.5f * cam->height / cam->fy;
     float z = p[2], txz = p[0] / z, tyz = p[1] / z;
     *clamp_x = txz < -lim_x ? -1 : (txz > lim_x ? 1 : 0);
@@ -58,7 +58,7 @@ static void gs_jacobian(const float *p, const gs_camera *cam, float *j, float *t
 }
 
 // cov2d = J Sigma_c J^T with Sigma_c = R Sigma R^T; out (a, b, c) before dilation.
-static void gs_cov2d(const float *j, const float *sigma_c, float *abc) {
+NN_INLINE void gs_cov2d(const float *j, const float *sigma_c, float *abc) {
     float t[6];  // J Sigma_c, 2x3
     for (int r = 0; r < 2; r++)
         for (int c = 0; c < 3; c++) t[r * 3 + c] = j[r * 3] * sigma_c[c] + j[r * 3 + 1] * sigma_c[3 + c] + j[r * 3 + 2] * sigma_c[6 + c];
@@ -70,7 +70,7 @@ static void gs_cov2d(const float *j, const float *sigma_c, float *abc) {
 // Forward. means [N,3], log_scales [N,3], quats [N,4], opacity_logits [N] ->
 // means2d [N,2], conics [N,3] (inverse 2D covariance a, b, c), depths [N], radii [N,2] (pixels, 0 =
 // culled), opacities [N] (sigmoid, times the antialiasing compensation when enabled).
-void gs_project_fwd(const float *restrict means, const float *restrict log_scales, const float *restrict quats,
+NN_INLINE void gs_project_fwd_impl(const float *restrict means, const float *restrict log_scales, const float *restrict quats,
                     const float *restrict opacity_logits, const gs_camera *cam, int64_t begin, int64_t end,
                     float *restrict means2d, float *restrict conics, float *restrict depths, int32_t *restrict radii,
                     float *restrict opacities) {
@@ -113,10 +113,16 @@ void gs_project_fwd(const float *restrict means, const float *restrict log_scale
         opacities[i] = o;
     }
 }
+NN_DISPATCH(gs_project_fwd,
+            (const float *restrict means, const float *restrict log_scales, const float *restrict quats,
+             const float *restrict opacity_logits, const gs_camera *cam, int64_t begin, int64_t end,
+             float *restrict means2d, float *restrict conics, float *restrict depths, int32_t *restrict radii,
+             float *restrict opacities),
+            (means, log_scales, quats, opacity_logits, cam, begin, end, means2d, conics, depths, radii, opacities))
 
 // Backward: gradients of means2d, conics, depths and opacities (culled Gaussians are skipped) ->
 // d_means [N,3], d_log_scales [N,3], d_quats [N,4], d_opacity_logits [N] (overwritten).
-void gs_project_bwd(const float *restrict means, const float *restrict log_scales, const float *restrict quats,
+NN_INLINE void gs_project_bwd_impl(const float *restrict means, const float *restrict log_scales, const float *restrict quats,
                     const float *restrict opacity_logits, const gs_camera *cam, int64_t begin, int64_t end,
                     const int32_t *restrict radii, const float *restrict d_means2d, const float *restrict d_conics,
                     const float *restrict d_depths, const float *restrict d_opacities, float *restrict d_means,
@@ -223,3 +229,11 @@ void gs_project_bwd(const float *restrict means, const float *restrict log_scale
         for (int k = 0; k < 4; k++) d_quats[4 * i + k] = norm > 0 ? (dqn[k] - qn[k] * dot) / norm : 0;
     }
 }
+NN_DISPATCH(gs_project_bwd,
+            (const float *restrict means, const float *restrict log_scales, const float *restrict quats,
+             const float *restrict opacity_logits, const gs_camera *cam, int64_t begin, int64_t end,
+             const int32_t *restrict radii, const float *restrict d_means2d, const float *restrict d_conics,
+             const float *restrict d_depths, const float *restrict d_opacities, float *restrict d_means,
+             float *restrict d_log_scales, float *restrict d_quats, float *restrict d_opacity_logits),
+            (means, log_scales, quats, opacity_logits, cam, begin, end, radii, d_means2d, d_conics, d_depths,
+             d_opacities, d_means, d_log_scales, d_quats, d_opacity_logits))

@@ -3,7 +3,7 @@
 #include "nn_isa.h"
 
 // The (degree + 1)^2 basis values at unit direction (x, y, z).
-static int gs_sh_basis(int degree, float x, float y, float z, float *b) {
+NN_INLINE int gs_sh_basis(int degree, float x, float y, float z, float *b) {
     b[0] = 0.28209479177387814f;
     if (degree < 1) return 1;
     b[1] = -0.4886025119029199f * y;
@@ -28,7 +28,7 @@ static int gs_sh_basis(int degree, float x, float y, float z, float *b) {
 }
 
 // Derivatives of the basis with respect to the direction: db [K][3].
-static void gs_sh_basis_grad(int degree, float x, float y, float z, float db[16][3]) {
+NN_INLINE void gs_sh_basis_grad(int degree, float x, float y, float z, float db[16][3]) {
     memset(db, 0, sizeof(float) * 16 * 3);
     if (degree < 1) return;
     const float c1 = 0.4886025119029199f;
@@ -54,7 +54,7 @@ static void gs_sh_basis_grad(int degree, float x, float y, float z, float db[16]
 }
 
 // Unit direction from the camera centre to the mean; returns the distance.
-static float gs_view_direction(const float *mean, const float *centre, float *d) {
+NN_INLINE float gs_view_direction(const float *mean, const float *centre, float *d) {
     float x = mean[0] - centre[0], y = mean[1] - centre[1], z = mean[2] - centre[2];
     float n = sqrtf(x * x + y * y + z * z);
     float inv = n > 0 ? 1.0f / n : 0.0f;
@@ -64,7 +64,7 @@ static float gs_view_direction(const float *mean, const float *centre, float *d)
 
 // sh [N, K, 3] (K = (degree+1)^2, using the first (active+1)^2 coefficients), means [N,3], camera
 // centre [3] -> colours [N,3] = max(0, 0.5 + sum_k basis_k sh_k). Gaussians [begin, end).
-void gs_sh_fwd(const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
+NN_INLINE void gs_sh_fwd_impl(const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
                const float *restrict centre, int64_t begin, int64_t end, float *restrict colours) {
     float b[16], d[3];
     for (int64_t i = begin; i < end; i++) {
@@ -78,11 +78,15 @@ void gs_sh_fwd(const float *restrict sh, int32_t coefficients, int32_t active_de
         }
     }
 }
+NN_DISPATCH(gs_sh_fwd,
+            (const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
+             const float *restrict centre, int64_t begin, int64_t end, float *restrict colours),
+            (sh, coefficients, active_degree, means, centre, begin, end, colours))
 
 // d_colours [N,3] -> d_sh [N,K,3] (overwritten; zero where the colour was clamped and for inactive
 // coefficients), and the view direction's share of the means' gradient added to d_means [N,3]:
 // d = v / |v| with v = mean - centre, so d mean = (I - d d^T) / |v| d d.
-void gs_sh_bwd(const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
+NN_INLINE void gs_sh_bwd_impl(const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
                const float *restrict centre, int64_t begin, int64_t end, const float *restrict d_colours,
                float *restrict d_sh, float *restrict d_means) {
     float b[16], db[16][3], d[3];
@@ -110,3 +114,8 @@ void gs_sh_bwd(const float *restrict sh, int32_t coefficients, int32_t active_de
         }
     }
 }
+NN_DISPATCH(gs_sh_bwd,
+            (const float *restrict sh, int32_t coefficients, int32_t active_degree, const float *restrict means,
+             const float *restrict centre, int64_t begin, int64_t end, const float *restrict d_colours,
+             float *restrict d_sh, float *restrict d_means),
+            (sh, coefficients, active_degree, means, centre, begin, end, d_colours, d_sh, d_means))

@@ -94,6 +94,19 @@ NN_INLINE float gs_lane_sum(const float *restrict v) {
     return h[0] + h[1];
 }
 
+// Marks the tile rows whose pixels are all done (transmittance negated: saturated or outside the
+// image) in row_done [GS_TILE]; returns how many pixels are still live.
+NN_INLINE int gs_mark_done_rows(const float *restrict T, int *restrict row_done) {
+    int live = 0;
+    for (int row = 0; row < GS_TILE; row++) {
+        int row_live = 0;
+        for (int l = 0; l < GS_LANES; l++) row_live += T[row * GS_LANES + l] > 0.0f;
+        row_done[row] = row_live == 0;
+        live += row_live;
+    }
+    return live;
+}
+
 // Binning. The tile lists are the Gaussian-tile pairs sorted by the key (tile, depth), built as a
 // least-significant-digit radix sort whose depth digits run on the N Gaussians before they are
 // duplicated per tile (gs_depth_order), and whose tile digit is one stable counting pass that
@@ -231,19 +244,13 @@ NN_INLINE void gs_rasterize_fwd_body(const float *restrict splats, const int64_t
     float last[GS_PIXELS];
     for (int64_t tile = begin; tile < end; tile++) {
         int32_t tx = (int32_t)(tile % tiles_x), ty = (int32_t)(tile / tiles_x);
-        int live = 0;
         gs_tile_pixel_centres(tile, tiles_x, px, py);
         for (int p = 0; p < GS_PIXELS; p++) {
             T[p] = (px[p] < width && py[p] < height) ? 1.0f : -1.0f;
             cr[p] = cg[p] = cb[p] = cd[p] = 0; last[p] = 0;
-            live += T[p] > 0.0f;
         }
         int row_done[GS_TILE];
-        for (int row = 0; row < GS_TILE; row++) {
-            int row_live = 0;
-            for (int l = 0; l < GS_LANES; l++) row_live += T[row * GS_LANES + l] > 0.0f;
-            row_done[row] = row_live == 0;
-        }
+        int live = gs_mark_done_rows(T, row_done);
         int64_t start = ranges[2 * tile], stop = ranges[2 * tile + 1];
         for (int64_t idx = start; idx < stop && live > 0; idx++) {
             int32_t g = ids[idx];
@@ -275,15 +282,7 @@ NN_INLINE void gs_rasterize_fwd_body(const float *restrict splats, const int64_t
                 if (inc) last[p] = n;
               }
             }
-            if (((idx - start) & 31) == 31) {
-                live = 0;
-                for (int row = 0; row < GS_TILE; row++) {
-                    int row_live = 0;
-                    for (int l = 0; l < GS_LANES; l++) row_live += T[row * GS_LANES + l] > 0.0f;
-                    row_done[row] = row_live == 0;
-                    live += row_live;
-                }
-            }
+            if (((idx - start) & 31) == 31) live = gs_mark_done_rows(T, row_done);
         }
         // The tile's pixels inside the image, a row at a time (contiguous in the outputs).
         int cols = width - tx * GS_TILE < GS_TILE ? width - tx * GS_TILE : GS_TILE;

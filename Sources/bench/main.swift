@@ -118,11 +118,11 @@ let cases: [BenchCase] = [
     },
     BenchCase(name: "splat_loss_512", flops: 0) {
         let stage = SplatStage(gaussians: 20_000), rendered = stage.render()
-        return { _ = PhotometricLoss().evaluate(rendered: rendered.rgb, target: stage.target, width: 512, height: 512) }
+        return { _ = PhotometricLoss().evaluate(rendered: rendered.rgb, target: stage.target, width: SplatStage.size, height: SplatStage.size) }
     },
     BenchCase(name: "splat_backward_512_g20k", flops: 0) {
         let stage = SplatStage(gaussians: 20_000), rendered = stage.render()
-        let gradient = PhotometricLoss().evaluate(rendered: rendered.rgb, target: stage.target, width: 512, height: 512).gradient
+        let gradient = PhotometricLoss().evaluate(rendered: rendered.rgb, target: stage.target, width: SplatStage.size, height: SplatStage.size).gradient
         return { _ = Rasterizer.backward(rendered, stage.scene, dRGB: gradient) }
     },
     // Issue 3's synthetic subjects (need ../shared/data/ict-facekit or $ORBIT_FACEKIT): building one

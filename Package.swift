@@ -37,9 +37,10 @@ let package = Package(
         .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Splat", "Synth"], swiftSettings: swiftSettings),
+        .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "orbit",
-            dependencies: ["Tensor", "NN", "Imaging", "Models", "Pipeline", "CommandSupport", "Synth",
+            dependencies: ["Tensor", "NN", "Imaging", "Models", "Pipeline", "CommandSupport", "Synth", "Training",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Pipeline", "Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SplatTests", dependencies: ["Splat", "Imaging", "Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Diffusion", "Pipeline", "Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -33,7 +33,7 @@ public struct ModelConfigFile {
         return number
     }
 
-    func double(_ key: String) throws -> Double? {
+    public func double(_ key: String) throws -> Double? {
         guard let value = json[key] else { return nil }
         guard let number = value as? Double else { throw fail("\(key) must be a number") }
         return number

@@ -76,6 +76,16 @@ public final class Adam {
 
     /// The first and second moments of a parameter (for checkpoints), nil before its first update.
     public func moments(of p: Tensor) -> (m: Tensor, v: Tensor)? { moments[ObjectIdentifier(p)] }
+
+    /// Restores a checkpoint's optimiser state: the step count and, per parameter, its moments.
+    public func restore(step: Int, moments saved: [(parameter: Tensor, m: Tensor, v: Tensor)]) {
+        self.step = step
+        moments = [:]
+        for (p, m, v) in saved {
+            precondition(m.shape == p.shape && v.shape == p.shape, "Adam moments of shape \(m.shape) for a \(p.shape) parameter")
+            moments[ObjectIdentifier(p)] = (Tensor(m.toArray(), shape: m.shape), Tensor(v.toArray(), shape: v.shape))  // own, writable copies
+        }
+    }
 }
 
 /// A factor on the base learning rate as a function of the step.

@@ -106,7 +106,10 @@ public final class TransformerSpatioTemporal: Module {
         projOut = try Linear(w["proj_out"], inFeatures: inner, outFeatures: channels)
     }
 
-    public func callAsFunction(_ x: Tensor, context: Tensor, frames: Int, imageOnly: Tensor? = nil) -> Tensor {
+    /// `framePositions` [B*F]: each frame's position for the frame-position embedding; nil gives
+    /// diffusers' arange over each video's frames.
+    public func callAsFunction(_ x: Tensor, context: Tensor, frames: Int, imageOnly: Tensor? = nil,
+                               framePositions: Tensor? = nil) -> Tensor {
         let (bf, c, hh, ww) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let b = bf / frames, lc = context.shape[1], dc = context.shape[2]
         // Each video's first-frame context, for every spatial position: [B*H*W, Lc, Dc].
@@ -114,7 +117,8 @@ public final class TransformerSpatioTemporal: Module {
         let timeContext = first.expanded(to: [b, hh * ww, lc, dc]).contiguous().reshaped([b * hh * ww, lc, dc])
         var h = projIn(norm(x).permuted([0, 2, 3, 1]).reshaped([bf, hh * ww, c]))
         // Frame-position embedding: sinusoid (cos first, shift 0) of the frame index, then an MLP.
-        let frameIndex = Tensor((0..<bf).map { Float($0 % frames) }, shape: [bf])
+        let frameIndex = framePositions ?? Tensor((0..<bf).map { Float($0 % frames) }, shape: [bf])
+        precondition(frameIndex.shape == [bf], "frame positions must be [B*F] = [\(bf)], got \(frameIndex.shape)")
         let emb = timePosEmbed(Tensor.timestepEmbedding(frameIndex, dim: channels, flipSinToCos: true, downscaleFreqShift: 0))
             .reshaped([bf, 1, channels])
         // AlphaBlender over [B*F, L, D]: view as [B, F, L, D] with frames on axis 1, blend, back.

@@ -21,10 +21,26 @@ public final class GeneratorModel {
         public var identityDim: Int?
         /// Side of the generated square views in pixels (8x the latent side).
         public var resolution: Int
+        /// The sampler's largest noise level (model_index.json's `sigma_max`): SVD's 700, or what a model
+        /// trained here was trained for.
+        public var sigmaMax: Float = 700
 
-        /// Orbit's CPU default: 23.9 M-parameter UNet, 256x256 views (32x32 latents).
-        public static let small = Configuration(unet: .small, vae: .small, imageEncoder: .small, identityDim: SFace.embeddingSize,
-                                                resolution: 256)
+        /// Orbit's trained default (`orbit-small`, Weights/orbit-small): 128x128 views (16x16 latents), a
+        /// 32-64-128 UNet with a 256-wide context of two tokens and explicit frame positions, the small
+        /// VAE, a 4-layer ViT on the 128 px view; sampled from sigma 80 (trained with sigma_data 1).
+        public static let small: Configuration = {
+            var unet = UNetSpatioTemporalConfig.small
+            (unet.blockChannels, unet.heads, unet.contextDim) = ([32, 64, 128], [1, 1, 2], 256)
+            unet.explicitFramePositions = true
+            var encoder = CLIPVision.Config.small
+            (encoder.imageSize, encoder.projectionDim) = (128, 256)
+            var c = Configuration(unet: unet, vae: .small, imageEncoder: encoder, identityDim: SFace.embeddingSize, resolution: 128)
+            c.sigmaMax = 80
+            return c
+        }()
+        /// The earlier CPU size: 23.9 M-parameter UNet, 256x256 views (32x32 latents), untrained.
+        public static let small256 = Configuration(unet: .small, vae: .small, imageEncoder: .small, identityDim: SFace.embeddingSize,
+                                                   resolution: 256)
         /// Stable Video Diffusion's sizes (a 1.52 B-parameter UNet, ViT-H/14) with the identity token, 576x576.
         public static let svd = Configuration(unet: .svd, vae: .sd, imageEncoder: .vitH14, identityDim: SFace.embeddingSize,
                                               resolution: 576)
@@ -43,7 +59,7 @@ public final class GeneratorModel {
                 identityDim: SFace.embeddingSize, resolution: 32)
         }()
 
-        public static let named: [String: Configuration] = ["small": .small, "svd": .svd, "tiny": .tiny]
+        public static let named: [String: Configuration] = ["small": .small, "small256": .small256, "svd": .svd, "tiny": .tiny]
 
         /// Why the parts do not fit together, or nil.
         public var problem: String? {
@@ -66,7 +82,7 @@ public final class GeneratorModel {
     public let imageEncoder: CLIPVision
     public let context: ContextTokens
     /// What the weights are (model_index.json's `weights`): "random initialisation, seed 1", "trained ...".
-    public let provenance: String
+    public var provenance: String
 
     /// `sources(component)` gives each component's parameters (a checkpoint or an initialiser).
     init(_ configuration: Configuration, provenance: String, sources: (String) throws -> ParameterSource) throws {
@@ -86,6 +102,21 @@ public final class GeneratorModel {
         return try GeneratorModel(configuration, provenance: "random initialisation, seed \(seed)") { _ in source }
     }
 
+    /// Random weights for every component but the VAE, which comes from a trained diffusers component
+    /// folder (config.json and diffusion_pytorch_model.safetensors, as `orbit train vae` writes it);
+    /// the configuration takes that VAE's config (its scaling factor included).
+    public static func withTrainedVAE(_ configuration: Configuration, vaeDirectory: String, seed: UInt64) throws -> GeneratorModel {
+        var configuration = configuration
+        configuration.vae = try VAEEncoder.Config(diffusersConfigAt: vaeDirectory + "/config.json")
+        let random = RandomInitializer(seed: seed)
+        let loader = try WeightLoader(path: vaeDirectory + "/" + weightFiles["vae"]!)
+        let model = try GeneratorModel(configuration, provenance: "random initialisation, seed \(seed), VAE from \(vaeDirectory)") {
+            $0 == "vae" ? loader as ParameterSource : random
+        }
+        try loader.finish()
+        return model
+    }
+
     static let weightFiles = ["unet": "diffusion_pytorch_model.safetensors", "vae": "diffusion_pytorch_model.safetensors",
                               "image_encoder": "model.safetensors", "identity_proj": "model.safetensors"]
 
@@ -101,6 +132,7 @@ public final class GeneratorModel {
         configuration.identityDim = hasIdentity
             ? try ModelConfigFile(path: path("identity_proj", "config.json")).requiredInt("identity_dim") : nil
         configuration.resolution = try index.requiredInt("resolution")
+        configuration.sigmaMax = try index.double("sigma_max").map(Float.init) ?? 700
         var loaders: [WeightLoader] = []
         let model = try GeneratorModel(configuration, provenance: try index.string("weights") ?? "unknown") { component in
             let file = path(component, weightFiles[component]!)
@@ -135,7 +167,7 @@ public final class GeneratorModel {
         var index: [String: Any] = [
             "_class_name": "OrbitGeneratorPipeline", "unet": ["diffusers", "UNetSpatioTemporalConditionModel"],
             "vae": ["diffusers", "AutoencoderKLTemporalDecoder"], "image_encoder": ["transformers", "CLIPVisionModelWithProjection"],
-            "resolution": configuration.resolution, "weights": provenance,
+            "resolution": configuration.resolution, "weights": provenance, "sigma_max": configuration.sigmaMax,
             "camera_ids": ["cond_aug", "polar_rad", "azimuth_rad"],
         ]
         if let identityDim = configuration.identityDim {

@@ -23,6 +23,10 @@ public struct OrbitView: Equatable, Sendable {
     public var polarRadians: Float { (90 - elevation) * .pi / 180 }
     public var azimuthRadians: Float { azimuth * .pi / 180 }
 
+    /// The view's place in the standard orbit's order (16 x elevation index + azimuth index), continuous
+    /// between grid views: the frame position a generator with explicit frame positions sees.
+    public var orbitPosition: Float { (elevation + 10) / 10 * 16 + azimuth.truncatingRemainder(dividingBy: 360) / 22.5 }
+
     /// Angular distance of the azimuth from the front view, in [0, 180] degrees.
     public var azimuthFromFront: Float {
         let a = azimuth.truncatingRemainder(dividingBy: 360)

@@ -34,6 +34,10 @@ public struct GeneratorConditions {
     public let identity: Tensor?
     /// The portrait's VAE latent mean [1, latent, h, w], unscaled (SVD concatenates it to every frame).
     public let latent: Tensor
+
+    public init(imageEmbedding: Tensor, identity: Tensor?, latent: Tensor) {
+        (self.imageEmbedding, self.identity, self.latent) = (imageEmbedding, identity, latent)
+    }
 }
 
 extension GeneratorModel {
@@ -44,10 +48,7 @@ extension GeneratorModel {
     /// encoder on the aligned face, and the VAE encoder on the view with SVD's noise augmentation.
     public func conditions(for portrait: PreparedPortrait, identityEncoder: SFace?, settings: GenerationSettings) -> GeneratorConditions {
         noGrad {
-            let size = configuration.imageEncoder.imageSize
-            let clipInput = portrait.view.resized(width: size, height: size, filter: .area).tensor()  // [3, S, S]
-            let normalised = (clipInput - Tensor(Self.clipMean, shape: [3, 1, 1])) / Tensor(Self.clipStd, shape: [3, 1, 1])
-            let image = imageEncoder(normalised.unsqueezed(0))
+            let image = imageEncoder(imageEncoderInput(portrait.view).unsqueezed(0))
             var identity: Tensor?
             if configuration.identityDim != nil, let identityEncoder, let face = portrait.alignedFace {
                 identity = FaceAnalysis.embedding(face, model: identityEncoder)
@@ -56,6 +57,18 @@ extension GeneratorModel {
             let augmented = pixels + Tensor.normal(pixels.shape, seed: settings.seed &+ 1) * settings.conditioningAugmentation
             return GeneratorConditions(imageEmbedding: image, identity: identity, latent: vae.encoder(augmented).mean)
         }
+    }
+
+    /// The image encoder's input [3, S, S]: the RGB view resized to its side, CLIP-normalised.
+    public func imageEncoderInput(_ view: Image) -> Tensor {
+        let size = configuration.imageEncoder.imageSize
+        let pixels = (view.width == size && view.height == size ? view : view.resized(width: size, height: size, filter: .area)).tensor()
+        return (pixels - Tensor(Self.clipMean, shape: [3, 1, 1])) / Tensor(Self.clipStd, shape: [3, 1, 1])
+    }
+
+    /// The frames' positions [1, F] for a UNet with explicit frame positions (nil otherwise).
+    func framePositions(_ views: [OrbitView]) -> Tensor? {
+        unet.config.explicitFramePositions ? Tensor(views.map(\.orbitPosition), shape: [1, views.count]) : nil
     }
 
     /// The per-frame camera ids [1, F, 3]: (cond_aug, polar angle, azimuth) in radians.
@@ -75,22 +88,25 @@ extension GeneratorModel {
         let scales = settings.guidanceScales(views)
         let guided = scales.contains { $0 != 1 }
         let ids = cameraIds(views, settings: settings)
+        let positions = framePositions(views)
         let condition = latent.unsqueezed(1).expanded(to: [1, frames, c, h, w])
         let context = noGrad { self.context(image: conditions.imageEmbedding, identity: conditions.identity,
                                             dropIdentity: conditions.identity == nil) }
         let unconditional = noGrad { self.context(image: conditions.imageEmbedding, identity: conditions.identity,
                                                   dropImage: true, dropIdentity: true) }
         let noise = Tensor.normal([1, frames, c, h, w], seed: settings.seed)
-        let sampled = EDMSampler().sample(noise: noise, steps: settings.steps, resume: resume, model: { input, cNoise, _ in
+        let sampled = EDMSampler(sigmaMax: configuration.sigmaMax).sample(noise: noise, steps: settings.steps, resume: resume, model: { input, cNoise, _ in
             noGrad {
                 let conditioned = Tensor.concat([input, condition.contiguous()], axis: 2)  // [1, F, 2c, h, w]
                 guard guided else {
-                    return unet(conditioned, timestep: Tensor([cNoise], shape: [1]), context: context, addedTimeIds: ids)
+                    return unet(conditioned, timestep: Tensor([cNoise], shape: [1]), context: context, addedTimeIds: ids,
+                                framePositions: positions)
                 }
                 let blank = Tensor.concat([input, Tensor(zeros: condition.shape)], axis: 2)
                 let out = unet(Tensor.concat([blank, conditioned], axis: 0), timestep: Tensor([cNoise, cNoise], shape: [2]),
                                context: Tensor.concat([unconditional, context], axis: 0),
-                               addedTimeIds: Tensor.concat([ids, ids], axis: 0))
+                               addedTimeIds: Tensor.concat([ids, ids], axis: 0),
+                               framePositions: positions.map { Tensor.concat([$0, $0], axis: 0) })
                 return FrameGuidance.combine(uncond: out.slice(axis: 0, 0..<1), cond: out.slice(axis: 0, 1..<2),
                                              scales: scales, frameAxis: 1)
             }
@@ -106,7 +122,7 @@ extension GeneratorModel {
         for start in stride(from: 0, to: frames, by: chunk) {
             let end = min(start + chunk, frames)
             let decoded = noGrad {
-                vae.decode(latents.slice(axis: 0, start..<end) / AutoencoderKLTemporalDecoder.scalingFactor, frames: end - start)
+                vae.decode(latents.slice(axis: 0, start..<end) / vae.scalingFactor, frames: end - start)
             }
             for f in 0..<(end - start) {
                 images.append(Image(tensor: (decoded.slice(axis: 0, f..<(f + 1)).reshaped(Array(decoded.shape[1...])) + 1) * 0.5))

@@ -103,6 +103,10 @@ let cases: [BenchCase] = [
         let ids = Tensor([1e-5, 1.4, 0.7], shape: [1, 3]), t = Tensor([0.5], shape: [1])
         return { _ = noGrad { unet(sample, timestep: t, context: context, addedTimeIds: ids) } }
     },
+    // Issue 13's cases: one AdamW step of a 128 px generator UNet (16x16 latents) at a training batch
+    // of 2 videos x 8 frames, v-prediction MSE; `generator_train_step` is the default model's size.
+    unetTrainStep(name: "generator_train_step", channels: [64, 128, 256], heads: [1, 2, 4]),
+    unetTrainStep(name: "unet_train_step_c32", channels: [32, 64, 128], heads: [1, 1, 2]),
     // Issue 4's cases: one full splat training iteration (render, L1 + SSIM loss, backward, Adam,
     // densification statistics) at 512x512 on a fixed scene of 20k / 100k / 300k Gaussians (SH degree
     // 3, all bands active) seen from the orbit rig; the target is another seeded scene's render.
@@ -269,4 +273,24 @@ for c in selected {
     let runsText = all.map { String(format: "%.3f", $0) }.joined(separator: ",")
     print(String(format: "{\"case\": \"%@\", \"ms\": %.3f, \"min_ms\": %.3f, \"gflops\": %.1f, \"runs_ms\": [%@], \"threads\": %d, \"peak_tensor_mb\": %.1f}",
                  c.name, ms, all.min()!, gflops, runsText, Parallel.threads, Double(Storage.peakBytes) / 1e6))
+}
+
+/// One optimiser step (forward, MSE against a fixed target, backward, AdamW) of a spatio-temporal
+/// UNet with 16x16 latents, 2 videos x 8 frames, 2 context tokens of width 256, per-frame camera ids.
+func unetTrainStep(name: String, channels: [Int], heads: [Int]) -> BenchCase {
+    BenchCase(name: name, flops: 0) {
+        var config = UNetSpatioTemporalConfig.small
+        (config.blockChannels, config.heads, config.contextDim) = (channels, heads, 256)
+        let unet = try! UNetSpatioTemporal(WeightScope(RandomInitializer(seed: 1)), config: config)
+        let optimizer = Adam.adamW(groups: [ParameterGroup(parameters: unet.parameters, learningRate: 1e-4, weightDecay: 0.01)])
+        let sample = Tensor.normal([2, 8, 8, 16, 16], seed: 2), context = Tensor.normal([2, 2, 256], seed: 3)
+        let ids = Tensor.uniform([2, 8, 3], low: 0, high: 3, seed: 4), t = Tensor([0.5, -0.3], shape: [2])
+        let target = Tensor.normal([2, 8, 4, 16, 16], seed: 5)
+        return {
+            optimizer.zeroGrad()
+            let v = unet(sample, timestep: t, context: context, addedTimeIds: ids)
+            ((v - target) * (v - target)).mean().backward()
+            optimizer.update()
+        }
+    }
 }

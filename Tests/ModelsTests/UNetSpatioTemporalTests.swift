@@ -86,6 +86,28 @@ final class UNetSpatioTemporalTests: XCTestCase {
         }
     }
 
+    /// Explicit frame positions (Orbit's view indices): arange equals diffusers' own call (the
+    /// fixture), and other positions change the output of every frame (the temporal layers read them).
+    func testExplicitFramePositionsReplaceTheArange() throws {
+        var config = Self.tiny()
+        config.explicitFramePositions = true
+        let unet = try Self.load(config)
+        let io = try Fixtures.file("unet/unet_io.safetensors")
+        let (sample, t, ctx, ids) = (try io.tensor("sample"), try io.tensor("timestep"), try io.tensor("encoder_hidden_states"),
+                                     try io.tensor("added_time_ids"))
+        let arange = Tensor((0..<16).map { Float($0 % 8) }, shape: [2, 8])
+        let shifted = Tensor((0..<16).map { Float($0 % 8 * 11 + 3) }, shape: [2, 8])
+        noGrad {
+            let stock = unet(sample, timestep: t, context: ctx, addedTimeIds: ids, framePositions: arange)
+            assertClose(stock, try! io.tensor("out"), rtol: 1e-4, "arange positions vs diffusers")
+            let moved = unet(sample, timestep: t, context: ctx, addedTimeIds: ids, framePositions: shifted)
+            for frame in 0..<8 {
+                XCTAssertGreaterThan(maxAbsDiff(moved.slice(axis: 1, frame..<(frame + 1)), stock.slice(axis: 1, frame..<(frame + 1))),
+                                     1e-4, "frame \(frame)")
+            }
+        }
+    }
+
     /// Backward through the whole UNet (what training it needs) against finite differences: the noisy
     /// sample, the context, the camera MLP, a temporal mix factor and an up-level convolution.
     func testGradientsMatchFiniteDifferences() throws {

@@ -26,9 +26,23 @@ final class GeneratorModelTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + ".partial-\(ProcessInfo.processInfo.processIdentifier)"))
     }
 
+    /// What a trained model adds to its directory comes back: explicit frame positions, the sampler's
+    /// sigma_max and the VAE's measured scaling factor.
+    func testTrainedModelSettingsSurviveSaveAndLoad() throws {
+        var configuration = GeneratorModel.Configuration.tiny
+        configuration.unet.explicitFramePositions = true
+        configuration.sigmaMax = 80
+        configuration.vae.scalingFactor = 0.8125
+        let dir = Fixtures.temporaryDirectory() + "/model"
+        try GeneratorModel.randomlyInitialised(configuration, seed: 1).save(to: dir)
+        let loaded = try GeneratorModel.load(from: dir)
+        XCTAssertEqual(loaded.configuration, configuration)
+        XCTAssertEqual(loaded.vae.scalingFactor, 0.8125)
+    }
+
     func testSmallAndSVDConfigurationsWriteConfigsTheirReadersAccept() throws {
         let dir = Fixtures.temporaryDirectory()
-        for configuration in [GeneratorModel.Configuration.small, .svd] {
+        for configuration in [GeneratorModel.Configuration.small, .small256, .svd] {
             XCTAssertNil(configuration.problem)
             try ModelConfigFile.write(configuration.unet.diffusersConfig, to: dir + "/unet.json")
             try ModelConfigFile.write(configuration.vae.diffusersConfig, to: dir + "/vae.json")

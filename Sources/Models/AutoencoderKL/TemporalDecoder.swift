@@ -6,13 +6,14 @@ import Tensor
 /// temporal eps 1e-5, learned mix weighing the temporal branch), ending in a 3-tap convolution
 /// across frames (time_conv_out).
 public final class AutoencoderKLTemporalDecoder: Module {
-    /// SD's latent scaling: generated latents are z * 0.18215 (SVD's conditioning latent is not scaled).
-    public static let scalingFactor: Float = 0.18215
-
+    /// Generated latents are z * scalingFactor (config.json's `scaling_factor`; SD's 0.18215); SVD's
+    /// conditioning latent is not scaled.
+    public let scalingFactor: Float
     public let encoder: VAEEncoder
     public let decoder: TemporalDecoder
 
     public init(_ w: WeightScope, config: VAEEncoder.Config) throws {
+        scalingFactor = config.scalingFactor
         encoder = try VAEEncoder(w, config: config)
         decoder = try TemporalDecoder(w["decoder"], config: config)
     }

@@ -7,7 +7,7 @@ extension VAEEncoder.Config {
             "in_channels": inChannels, "out_channels": inChannels, "block_out_channels": blockOutChannels,
             "down_block_types": Array(repeating: "DownEncoderBlock2D", count: blockOutChannels.count),
             "layers_per_block": layersPerBlock, "latent_channels": latentChannels,
-            "scaling_factor": AutoencoderKLTemporalDecoder.scalingFactor,
+            "scaling_factor": scalingFactor,
         ]
         if groups != 32 { object["norm_num_groups"] = groups }
         return object
@@ -22,6 +22,7 @@ extension VAEEncoder.Config {
         c.latentChannels = try file.int("latent_channels") ?? c.latentChannels
         c.inChannels = try file.int("in_channels") ?? c.inChannels
         c.groups = try file.int("norm_num_groups") ?? c.groups
+        c.scalingFactor = try file.double("scaling_factor").map(Float.init) ?? c.scalingFactor
         if let out = try file.int("out_channels"), out != c.inChannels {
             throw file.fail("out_channels \(out) must equal in_channels \(c.inChannels)")
         }

@@ -8,10 +8,15 @@ import Tensor
 public final class VAEEncoder: Module {
     public struct Config: Sendable, Equatable {
         public var blockOutChannels: [Int], layersPerBlock: Int, latentChannels: Int, groups: Int, inChannels: Int
+        /// What the diffusion model's latents are: z * scalingFactor (SD's 0.18215 makes its latents about
+        /// unit variance; a VAE trained here measures its own: one over the latents' standard deviation).
+        public var scalingFactor: Float
 
-        public init(blockOutChannels: [Int], layersPerBlock: Int, latentChannels: Int, groups: Int, inChannels: Int = 3) {
+        public init(blockOutChannels: [Int], layersPerBlock: Int, latentChannels: Int, groups: Int, inChannels: Int = 3,
+                    scalingFactor: Float = 0.18215) {
             (self.blockOutChannels, self.layersPerBlock, self.latentChannels, self.groups, self.inChannels) =
                 (blockOutChannels, layersPerBlock, latentChannels, groups, inChannels)
+            self.scalingFactor = scalingFactor
         }
 
         /// Stable Diffusion's / SVD's VAE (scaling factor 0.18215 on the latents).

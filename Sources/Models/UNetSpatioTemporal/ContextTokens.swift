@@ -36,5 +36,19 @@ public final class ContextTokens: Module {
         return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 1)
     }
 
+    /// Per-sample condition dropout for training: image [B, contextDim], identity [B, identityDim];
+    /// keepImage / keepIdentity [B] hold 1 to keep a sample's token and 0 to zero it (what the
+    /// unconditional branch and a portrait without a face give) -> [B, tokens, contextDim].
+    public func callAsFunction(image: Tensor, identity: Tensor, keepImage: [Float], keepIdentity: [Float]) -> Tensor {
+        let b = image.shape[0]
+        precondition(image.shape == [b, contextDim] && keepImage.count == b && keepIdentity.count == b,
+                     "image [B, \(contextDim)] with B keep flags, got \(image.shape), \(keepImage.count), \(keepIdentity.count)")
+        var parts = [(image * Tensor(keepImage, shape: [b, 1])).reshaped([b, 1, contextDim])]
+        if let identityProjection {
+            parts.append((identityProjection(identity) * Tensor(keepIdentity, shape: [b, 1])).reshaped([b, 1, contextDim]))
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 1)
+    }
+
     public var namedParameters: [(String, Tensor)] { identityProjection?.namedParameters ?? [] }
 }

@@ -2,12 +2,14 @@ import NN
 import Tensor
 
 /// Per-call inputs every block of the spatio-temporal UNet shares. temb [B*F, T]; context
-/// [B*F, L, D]; imageOnly [B, F] (1 marks a frame treated as a still image).
+/// [B*F, L, D]; imageOnly [B, F] (1 marks a frame treated as a still image); framePositions [B*F]
+/// (nil: each video's arange).
 public struct FrameBatchConditioning {
     public let temb: Tensor
     public let context: Tensor
     public let frames: Int
     public let imageOnly: Tensor?
+    public let framePositions: Tensor?
 }
 
 /// One level of SVD's UNet on its way down or up: resnets (SpatioTemporalResBlock), optionally each
@@ -64,7 +66,7 @@ final class SpatioTemporalLevel: Module {
     func layer(_ i: Int, _ x: Tensor, _ c: FrameBatchConditioning) -> Tensor {
         let h = resnets[i](x, temb: c.temb, frames: c.frames, imageOnly: c.imageOnly)
         guard i < attentions.count else { return h }
-        return attentions[i](h, context: c.context, frames: c.frames, imageOnly: c.imageOnly)
+        return attentions[i](h, context: c.context, frames: c.frames, imageOnly: c.imageOnly, framePositions: c.framePositions)
     }
 
     var namedParameters: [(String, Tensor)] {
@@ -91,7 +93,7 @@ final class SpatioTemporalMiddle: Module {
     func callAsFunction(_ x: Tensor, _ c: FrameBatchConditioning) -> Tensor {
         var h = resnets[0](x, temb: c.temb, frames: c.frames, imageOnly: c.imageOnly)
         for (attention, resnet) in zip(attentions, resnets.dropFirst()) {
-            h = attention(h, context: c.context, frames: c.frames, imageOnly: c.imageOnly)
+            h = attention(h, context: c.context, frames: c.frames, imageOnly: c.imageOnly, framePositions: c.framePositions)
             h = resnet(h, temb: c.temb, frames: c.frames, imageOnly: c.imageOnly)
         }
         return h

@@ -24,6 +24,7 @@ extension UNetSpatioTemporalConfig {
             "projection_class_embeddings_input_dim": addedTimeIdWidths.reduce(0, +),
         ]
         if Set(addedTimeIdWidths).count > 1 { object["addition_time_embed_dims"] = addedTimeIdWidths }
+        if explicitFramePositions { object["orbit_frame_positions"] = "view_index" }
         return object
     }
 
@@ -56,6 +57,10 @@ extension UNetSpatioTemporalConfig {
             addedTimeIdWidths = widths
         } else {
             addedTimeIdWidths = Array(repeating: width, count: total / width)
+        }
+        if let positions = try file.string("orbit_frame_positions") {
+            guard positions == "view_index" else { throw file.fail("orbit_frame_positions must be \"view_index\", got \"\(positions)\"") }
+            explicitFramePositions = true
         }
     }
 }

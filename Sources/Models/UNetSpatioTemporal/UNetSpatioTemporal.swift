@@ -15,6 +15,11 @@ public struct UNetSpatioTemporalConfig: Sendable, Equatable {
     /// sv3d_p: noise augmentation 256, polar 512, azimuth 512); the sinusoids are concatenated into
     /// add_embedding, so its input width is their sum.
     public var addedTimeIdWidths = [256, 256, 256]
+    /// Whether callers give each frame's position for the temporal layers' frame-position embedding
+    /// (Orbit: the view's index in the 96-view orbit, so a training subset of views and a full orbit
+    /// mean the same thing) instead of diffusers' arange over the frames. Orbit's config key
+    /// `orbit_frame_positions`; diffusers ignores it.
+    public var explicitFramePositions = false
 
     /// Stable Video Diffusion's UNet: 1.52 B parameters.
     public static let svd = UNetSpatioTemporalConfig()
@@ -96,9 +101,10 @@ public final class UNetSpatioTemporal: Module {
     }
 
     /// addedTimeIds is [B, ids] (the same ids on every frame, diffusers' path) or [B, F, ids] (a camera
-    /// per frame, SV3D's path: polar angle and azimuth in radians).
+    /// per frame, SV3D's path: polar angle and azimuth in radians). framePositions [B, F] (required when
+    /// the config's `explicitFramePositions` is set, ignored otherwise).
     public func callAsFunction(_ sample: Tensor, timestep: Tensor, context: Tensor, addedTimeIds: Tensor,
-                               imageOnly: Tensor? = nil) -> Tensor {
+                               imageOnly: Tensor? = nil, framePositions: Tensor? = nil) -> Tensor {
         if let problem = inputProblem(sample: sample, timestep: timestep, context: context, addedTimeIds: addedTimeIds) {
             preconditionFailure("UNetSpatioTemporal: \(problem)")
         }
@@ -110,7 +116,11 @@ public final class UNetSpatioTemporal: Module {
         let emb = addedTimeIds.rank == 3
             ? t.perFrame(f) + addEmbedding(addedTimeSinusoids(addedTimeIds.reshaped([b * f, -1])))
             : (t + addEmbedding(addedTimeSinusoids(addedTimeIds))).perFrame(f)
-        let conditioning = FrameBatchConditioning(temb: emb, context: context.perFrame(f), frames: f, imageOnly: imageOnly)
+        precondition(!config.explicitFramePositions || framePositions?.shape == [b, f],
+                     "this UNet needs frame positions [\(b), \(f)], got \(framePositions.map { "\($0.shape)" } ?? "none")")
+        let positions = config.explicitFramePositions ? framePositions!.reshaped([b * f]) : nil
+        let conditioning = FrameBatchConditioning(temb: emb, context: context.perFrame(f), frames: f, imageOnly: imageOnly,
+                                                  framePositions: positions)
 
         var h = convIn(sample.reshaped([b * f] + Array(sample.shape[2...])))
         var skips = [h]

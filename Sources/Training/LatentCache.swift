@@ -1,0 +1,101 @@
+import Foundation
+import Imaging
+import Models
+import NN
+import Pipeline
+import Tensor
+
+/// The generator's training cache: what a step reads, computed once. One shard per image set,
+/// `<cache>/subject_SSSS_appearance_AA.safetensors`:
+///
+///     latents   [96, C, h, w]   VAE encoder means of the 96 views (unscaled, as SVD's conditioning latent)
+///     identity  [96, 128]       SFace embedding of each view's aligned face (zeros where none was used)
+///     has_face  [96]            1 where a face was detected in a view of the front half (`identityViews`)
+///
+/// and `cache.json` naming the VAE (its weight file's FNV-1a hash) and the dataset. Building skips
+/// shards already written (each is written atomically), so an interrupted build resumes.
+public struct LatentCache {
+    public let directory: String
+    public let vaeHash: String
+
+    /// Views whose faces are embedded (and that serve as conditioning views): azimuths within 67.5
+    /// degrees of the front, every elevation.
+    public static let identityViews: [Int] = OrbitView.standard.indices.filter { OrbitView.standard[$0].azimuthFromFront <= 67.5 }
+
+    public struct Shard {
+        public let latents: Tensor, identity: Tensor
+        public let hasFace: [Bool]
+    }
+
+    public init(directory: String) throws {
+        let file = directory + "/cache.json"
+        guard let data = FileManager.default.contents(atPath: file),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let hash = object["vae_hash"] as? String
+        else { throw TrainingError("\(file): missing or not a training cache (build it with `orbit train cache`)") }
+        self.directory = directory
+        vaeHash = hash
+    }
+
+    public func shardPath(_ set: ImageSetReference) -> String { directory + "/" + set.name + ".safetensors" }
+
+    public func load(_ set: ImageSetReference) throws -> Shard {
+        let path = shardPath(set)
+        do {
+            let file = try SafeTensorsFile(path: path)
+            return Shard(latents: try file.tensor("latents"), identity: try file.tensor("identity"),
+                         hasFace: try file.tensor("has_face").toArray().map { $0 > 0.5 })
+        } catch { throw TrainingError("\(path): cannot read the cache shard: \(error)") }
+    }
+
+    /// The hash that ties a cache to the VAE that made it.
+    public static func hash(ofFile path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot read") }
+        var h = FNV1a()
+        h.add(bytes: data)
+        return String(format: "%016llx", h.value)
+    }
+
+    /// Writes the shards of `sets` that are missing. `progress(done, total)`.
+    public static func build(sets: [ImageSetReference], dataset: String, vaeDirectory: String, into directory: String,
+                             progress: (Int, Int) -> Void) throws -> LatentCache {
+        let weights = vaeDirectory + "/diffusion_pytorch_model.safetensors"
+        let config = try VAEEncoder.Config(diffusersConfigAt: vaeDirectory + "/config.json")
+        let vae = try WeightLoader.load(path: weights) { try AutoencoderKLTemporalDecoder($0, config: config) }.frozen()
+        let vaeHash = try hash(ofFile: weights)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let manifest = directory + "/cache.json"
+        if let data = fm.contents(atPath: manifest), let old = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let oldHash = old["vae_hash"] as? String, oldHash != vaeHash {
+            throw TrainingError("\(manifest): this cache was made with another VAE (\(oldHash)); use another folder")
+        }
+        try ModelConfigFile.write(["vae_hash": vaeHash, "vae": vaeDirectory, "dataset": dataset, "scaling_factor": config.scalingFactor,
+                                   "identity_views": identityViews], to: manifest)
+        let faces = try FaceAnalysis.pretrained()
+        let sface = try SFace.pretrained()
+        let cache = try LatentCache(directory: directory)
+        for (i, set) in sets.enumerated() {
+            let path = cache.shardPath(set)
+            if !fm.fileExists(atPath: path) {
+                var latents: [Tensor] = []
+                var identity = [Float](repeating: 0, count: 96 * SFace.embeddingSize), hasFace = [Float](repeating: 0, count: 96)
+                for chunk in stride(from: 0, to: 96, by: 16) {
+                    let views = try (chunk..<(chunk + 16)).map { try set.view($0).unsqueezed(0) }
+                    latents.append(noGrad { vae.encoder(Tensor.concat(views, axis: 0)).mean })
+                }
+                for v in identityViews {
+                    let image = try ImageIO.read(String(format: "%@/%03d.png", set.viewsPath, v))
+                    guard let found = faces.analyse(image) else { continue }
+                    let e = FaceAnalysis.embedding(found.aligned, model: sface).toArray()
+                    identity.replaceSubrange((v * SFace.embeddingSize)..<((v + 1) * SFace.embeddingSize), with: e)
+                    hasFace[v] = 1
+                }
+                try SafeTensors.write([("latents", Tensor.concat(latents, axis: 0)),
+                                       ("identity", Tensor(identity, shape: [96, SFace.embeddingSize])),
+                                       ("has_face", Tensor(hasFace, shape: [96]))], to: path)
+            }
+            progress(i + 1, sets.count)
+        }
+        return cache
+    }
+}

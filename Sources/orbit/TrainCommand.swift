@@ -1,0 +1,132 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import Training
+
+/// `orbit train <part>`: the training jobs behind the default generator. Each one checkpoints
+/// atomically every few minutes and on Ctrl-C, resumes bit-exactly with --resume, and stops at its
+/// step count or after --minutes.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train the default models on an `orbit synth` dataset.",
+        subcommands: [TrainVAECommand.self, TrainCacheCommand.self, TrainGeneratorCommand.self])
+}
+
+/// Options every training job takes.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "The `orbit synth` dataset folder.")
+    var data: String
+
+    @Option(help: "The run's folder: checkpoint, curves, validation sheets, exported weights (keep it outside git).")
+    var out: String
+
+    @Flag(help: "Continue the checkpoint in --out.")
+    var resume = false
+
+    @Option(help: "Stop after this many minutes (checkpointed; --resume continues).")
+    var minutes: Double?
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
+    }
+}
+
+struct TrainVAECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vae", abstract: "Train the VAE (AutoencoderKL encoder + temporal decoder): L1 + LPIPS + KL on view clips.")
+
+    @OptionGroup var options: TrainingOptions
+
+    @Option(help: "Optimiser steps in all.")
+    var steps = 20_000
+
+    @Option(help: "Clips per step.")
+    var batch = 4
+
+    @Option(help: "Crop side in pixels (a multiple of 8).")
+    var crop = 64
+
+    func run() throws {
+        var job = VAETrainingJob(data: options.data, out: options.out)
+        (job.steps, job.minutes, job.resume) = (steps, options.minutes, options.resume)
+        (job.config.seed, job.config.batch, job.config.crop) = (options.seed, batch, crop)
+        TrainingRun.installInterruptHandler()
+        let line = ProgressLine(total: steps, label: "vae")
+        do {
+            let ending = try job.run(progress: { done, _, detail in line.update(done, detail: detail) },
+                                     log: { message in line.finish(); print(message) })
+            line.finish()
+            print("vae: \(ending.rawValue)")
+        } catch let error as TrainingError {
+            throw CommandFailure(error.description)
+        }
+    }
+}
+
+struct TrainCacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Build the generator's training cache: VAE latents and SFace identity embeddings of every view, one shard per image set.")
+
+    @Option(help: "The `orbit synth` dataset folder.")
+    var data: String
+
+    @Option(help: "The trained VAE folder (`orbit train vae` writes OUT/vae).")
+    var vae: String
+
+    @Option(help: "The cache folder (keep it outside git).")
+    var out: String
+
+    func run() throws {
+        do {
+            let dataset = try SynthImageSets(root: data)
+            // Validation and test first: training can start on a cache whose training part is still growing.
+            let sets = try ["val", "test", "train"].flatMap { try dataset.imageSets(split: $0) }
+            let line = ProgressLine(total: sets.count, label: "cache")
+            _ = try LatentCache.build(sets: sets, dataset: data, vaeDirectory: vae, into: out) { done, _ in line.update(done) }
+            line.finish()
+            print("cache: \(out) (\(sets.count) image sets)")
+        } catch let error as TrainingError {
+            throw CommandFailure(error.description)
+        }
+    }
+}
+
+struct TrainGeneratorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generator",
+        abstract: "Train the orbit generator (UNet, image encoder, identity projection) on the cache; exports the EMA model.")
+
+    @OptionGroup var options: TrainingOptions
+
+    @Option(help: "The training cache (`orbit train cache`).")
+    var cache: String
+
+    @Option(help: "The trained VAE folder the cache was made with.")
+    var vae: String
+
+    @Option(help: "Optimiser steps in all.")
+    var steps = 200_000
+
+    @Option(help: "Steps between validation sheets.")
+    var validateEvery = 500
+
+    func run() throws {
+        var job = GeneratorTrainingJob(data: options.data, cache: cache, vae: vae, out: options.out)
+        (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
+        job.config.seed = options.seed
+        TrainingRun.installInterruptHandler()
+        let line = ProgressLine(total: steps, label: "generator")
+        do {
+            let ending = try job.run(progress: { done, _, detail in line.update(done, detail: detail) },
+                                     log: { message in line.finish(); print(message) })
+            line.finish()
+            print("generator: \(ending.rawValue)")
+        } catch let error as TrainingError {
+            throw CommandFailure(error.description)
+        }
+    }
+}

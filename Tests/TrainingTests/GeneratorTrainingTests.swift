@@ -1,0 +1,95 @@
+import Foundation
+import Imaging
+import Models
+import NN
+import Pipeline
+import Diffusion
+import Tensor
+import TestSupport
+import XCTest
+import Training
+
+/// The generator's training chain on a made-up dataset of random 32 px orbits with the tiny model:
+/// the cache, a training step, and resuming from a checkpoint.
+final class GeneratorTrainingTests: XCTestCase {
+    /// A dataset folder of two image sets (one training, one validation subject) of random views, a
+    /// random tiny VAE exported as `orbit train vae` does, and the cache built from them.
+    static func makeFixture() throws -> (data: String, vae: String, cache: LatentCache, train: [ImageSetReference]) {
+        let root = Fixtures.temporaryDirectory()
+        let data = root + "/data"
+        let splits: [String: Any] = ["train": [0], "val": [1], "test": [Int]()]
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try ModelConfigFile.write(["resolution": 32, "appearances": 1, "splits": splits], to: data + "/dataset.json")
+        for subject in 0..<2 {
+            let views = data + String(format: "/subject_%04d/appearance_00/views", subject)
+            try FileManager.default.createDirectory(atPath: views, withIntermediateDirectories: true)
+            for v in 0..<96 {
+                let pixels = Tensor.uniform([32 * 32 * 4], seed: UInt64(subject * 1000 + v)).toArray().enumerated().map { $0 % 4 == 3 ? 1 : $1 }
+                try ImageIO.write(Image(width: 32, height: 32, channels: 4, pixels: pixels), to: views + String(format: "/%03d.png", v))
+            }
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: views + "/transforms.json"))
+        }
+        let vaeDirectory = root + "/vae"
+        let config = GeneratorModel.Configuration.tiny.vae
+        try VAETrainingJob.export(try AutoencoderKLTemporalDecoder(WeightScope(RandomInitializer(seed: 5)), config: config),
+                                  config: config, to: vaeDirectory)
+        let sets = try SynthImageSets(root: data)
+        let all = try sets.imageSets(split: "train") + sets.imageSets(split: "val")
+        let cache = try LatentCache.build(sets: all, dataset: data, vaeDirectory: vaeDirectory, into: root + "/cache") { _, _ in }
+        return (data, vaeDirectory, cache, try sets.imageSets(split: "train"))
+    }
+
+    static func trainingConfig() -> GeneratorTrainingConfig {
+        var config = GeneratorTrainingConfig()
+        config.model = .tiny
+        config.model.unet.explicitFramePositions = true
+        (config.framesPerSample, config.batch, config.warmup) = (4, 2, 2)
+        return config
+    }
+
+    /// The cache holds each view's VAE latent mean; steps are functions of the step number, so a run
+    /// resumed from a checkpoint ends with the parameters and EMA of one that never stopped.
+    func testCacheAndBitExactResume() throws {
+        let fixture = try Self.makeFixture()
+        let shard = try fixture.cache.load(fixture.train[0])
+        XCTAssertEqual(shard.latents.shape, [96, 4, 4, 4])
+        let vae = try WeightLoader.load(path: fixture.vae + "/diffusion_pytorch_model.safetensors") {
+            try AutoencoderKLTemporalDecoder($0, config: GeneratorModel.Configuration.tiny.vae)
+        }
+        let view7 = noGrad { vae.encoder(try! fixture.train[0].view(7).unsqueezed(0)).mean }
+        assertClose(shard.latents.slice(axis: 0, 7..<8), view7, rtol: 1e-5, "cached latent of view 7")
+
+        func trainer() throws -> GeneratorTrainer {
+            try GeneratorTrainer(config: Self.trainingConfig(), vaeDirectory: fixture.vae, cache: fixture.cache, train: fixture.train)
+        }
+        let straight = try trainer()
+        var losses: [Float] = []
+        for step in 0..<3 { losses.append(try straight.trainStep(step)["loss"]!) }
+        XCTAssertTrue(losses.allSatisfy(\.isFinite), "\(losses)")
+
+        let first = try trainer()
+        for step in 0..<2 { _ = try first.trainStep(step) }
+        let path = Fixtures.temporaryDirectory() + "/checkpoint.safetensors"
+        try TrainerCheckpoint.save(to: path, step: 2, fingerprint: first.config.fingerprint, parameters: first.trainedParameters,
+                                   optimizer: first.optimizer, ema: first.ema, history: [])
+        let resumed = try trainer()
+        _ = try TrainerCheckpoint.restore(from: path, fingerprint: resumed.config.fingerprint, parameters: resumed.trainedParameters,
+                                          optimizer: resumed.optimizer, ema: resumed.ema)
+        XCTAssertEqual(try resumed.trainStep(2)["loss"], losses[2])
+        for ((key, a), (_, b)) in zip(straight.trainedParameters, resumed.trainedParameters) {
+            XCTAssertEqual(a.toArray(), b.toArray(), key)
+        }
+        for ((key, a), (_, b)) in zip(straight.ema.shadows, resumed.ema.shadows) { XCTAssertEqual(a.toArray(), b.toArray(), "ema \(key)") }
+    }
+
+    /// The v-prediction target turns back into the clean latent through the sampler's own
+    /// preconditioning (D = c_skip x + c_out v), at small and large noise.
+    func testTargetIsTheSamplersParameterisation() {
+        let x0 = Tensor.normal([2, 3], seed: 1), noise = Tensor.normal([2, 3], seed: 2)
+        for sigma: Float in [0.01, 0.7, 30] {
+            let noisy = x0 + noise * sigma
+            let v = (x0 - noisy * EDMSampler.cSkip(sigma)) / EDMSampler.cOut(sigma)
+            assertClose(EDMSampler.denoised(v: v, sample: noisy, sigma: sigma), x0, rtol: 1e-4, "sigma \(sigma)")
+        }
+    }
+}

@@ -11,9 +11,10 @@ public struct EDMSampler: Sendable {
     public var sigmaMin: Float = 0.002
     public var sigmaMax: Float = 700
     public var rho: Float = 7
+    public var method: Method
 
-    public init(sigmaMin: Float = 0.002, sigmaMax: Float = 700, rho: Float = 7) {
-        (self.sigmaMin, self.sigmaMax, self.rho) = (sigmaMin, sigmaMax, rho)
+    public init(sigmaMin: Float = 0.002, sigmaMax: Float = 700, rho: Float = 7, method: Method = .euler) {
+        (self.sigmaMin, self.sigmaMax, self.rho, self.method) = (sigmaMin, sigmaMax, rho, method)
     }
 
     /// `steps` Karras sigmas, largest first, followed by a final 0 (steps + 1 values).
@@ -46,21 +47,74 @@ public struct EDMSampler: Sendable {
     /// `model(input, cNoise, sigma)` returns the v-prediction for input = c_in x (classifier-free
     /// guidance belongs inside it: FrameGuidance.combine). `guide(denoised, sigma)` may steer the
     /// clean estimate (FitDiff's identity guidance subtracts a loss gradient there). `progress`
-    /// sees (steps done, steps, sample) after each step: what a checkpoint saves, and `resume`
-    /// (steps done, sample) continues from, giving the same result as an uninterrupted run.
-    public func sample(noise: Tensor, steps: Int, resume: (done: Int, sample: Tensor)? = nil,
+    /// sees the state after each step: what a checkpoint saves, and `resume` continues from, giving
+    /// the same result as an uninterrupted run.
+    public func sample(noise: Tensor, steps: Int, resume: State? = nil,
                        model: (Tensor, Float, Float) -> Tensor, guide: ((Tensor, Float) -> Tensor)? = nil,
-                       progress: ((Int, Int, Tensor) -> Void)? = nil) -> Tensor {
+                       progress: ((State) -> Void)? = nil) -> Tensor {
         let s = sigmas(steps: steps)
-        var x = resume?.sample ?? noise * s[0]
-        for i in (resume?.done ?? 0)..<steps {
-            let sigma = s[i]
+        var state = resume ?? State(done: 0, sample: noise * s[0], previousDenoised: nil)
+        func denoise(_ x: Tensor, _ sigma: Float) -> Tensor {
             let v = model(x * EDMSampler.cIn(sigma), EDMSampler.cNoise(sigma), sigma)
-            var d = EDMSampler.denoised(v: v, sample: x, sigma: sigma)
-            if let guide { d = guide(d, sigma) }
-            x = EDMSampler.step(sample: x, denoised: d, sigma: sigma, sigmaNext: s[i + 1])
-            progress?(i + 1, steps, x)
+            let d = EDMSampler.denoised(v: v, sample: x, sigma: sigma)
+            return guide.map { $0(d, sigma) } ?? d
         }
-        return x
+        while state.done < steps {
+            let i = state.done, (sigma, next) = (s[i], s[i + 1])
+            let x = state.sample, d = denoise(x, sigma)
+            switch method {
+            case .euler:
+                state.sample = EDMSampler.step(sample: x, denoised: d, sigma: sigma, sigmaNext: next)
+            case .heun:
+                let euler = EDMSampler.step(sample: x, denoised: d, sigma: sigma, sigmaNext: next)
+                if next > 0 {
+                    // Karras et al. 2022, Algorithm 1: the slope at the Euler point averaged in.
+                    let d2 = denoise(euler, next)
+                    let slope = ((x - d) / sigma + (euler - d2) / next) * 0.5
+                    state.sample = x + slope * (next - sigma)
+                } else {
+                    state.sample = euler
+                }
+            case .dpmSolver2M:
+                // DPM-Solver++(2M) (Lu et al. 2022) in t = -ln sigma: x' = (sigma'/sigma) x - (e^-h - 1) D~, with
+                // D~ extrapolated from this and the previous clean estimate; the last step lands on D.
+                if next == 0 {
+                    state.sample = d
+                } else {
+                    let h = Foundation.log(sigma / next)
+                    var corrected = d
+                    if let previous = state.previousDenoised, i > 0 {
+                        let r = Foundation.log(s[i - 1] / sigma) / h
+                        corrected = d * (1 + 1 / (2 * r)) - previous * (1 / (2 * r))
+                    }
+                    state.sample = x * (next / sigma) - corrected * Float(Foundation.expm1(-Double(h)))
+                }
+                state.previousDenoised = d
+            }
+            state.done = i + 1
+            progress?(state)
+        }
+        return state.sample
+    }
+
+    /// Where a sampling run stands after `done` steps: the sample, and for DPM-Solver++(2M) the
+    /// previous clean estimate it extrapolates from.
+    public struct State {
+        public var done: Int
+        public var sample: Tensor
+        public var previousDenoised: Tensor?
+        public init(done: Int, sample: Tensor, previousDenoised: Tensor? = nil) {
+            (self.done, self.sample, self.previousDenoised) = (done, sample, previousDenoised)
+        }
+    }
+
+    /// The step rule: Euler (SVD's scheduler), Heun's second order (two network calls a step but the
+    /// last), DPM-Solver++(2M) (one call a step, second order from the previous estimate).
+    public enum Method: String, CaseIterable, Sendable {
+        case euler, heun
+        case dpmSolver2M = "dpm++2m"
+
+        /// Network evaluations for `steps` steps.
+        public func evaluations(steps: Int) -> Int { self == .heun ? 2 * steps - 1 : steps }
     }
 }

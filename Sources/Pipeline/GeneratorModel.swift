@@ -117,6 +117,24 @@ public final class GeneratorModel {
         return model
     }
 
+    /// The trained default's folder name under Weights/.
+    public static let defaultName = "orbit-small"
+
+    /// Where the trained default lives: $ORBIT_GENERATOR, else Weights/orbit-small in the current folder
+    /// or in the checkout the running binary was built in (.build/<triple>/<config>/orbit); nil when none
+    /// has a model_index.json.
+    public static func defaultDirectory() -> String? {
+        let environment = ProcessInfo.processInfo.environment["ORBIT_GENERATOR"].map { [$0] } ?? []
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var candidates = environment + [FileManager.default.currentDirectoryPath + "/Weights/" + defaultName]
+        var folder = binary.deletingLastPathComponent()
+        for _ in 0..<4 {
+            folder = folder.deletingLastPathComponent()
+            candidates.append(folder.path + "/Weights/" + defaultName)
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/model_index.json") }
+    }
+
     static let weightFiles = ["unet": "diffusion_pytorch_model.safetensors", "vae": "diffusion_pytorch_model.safetensors",
                               "image_encoder": "model.safetensors", "identity_proj": "model.safetensors"]
 

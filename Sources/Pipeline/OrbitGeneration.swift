@@ -8,6 +8,8 @@ import Tensor
 /// Sampling settings of `orbit generate` (SV3D's defaults where it has them).
 public struct GenerationSettings: Sendable {
     public var steps = 25
+    /// The step rule (SVD: Euler; DPM-Solver++(2M) and Heun reach Euler's quality in fewer steps).
+    public var sampler = EDMSampler.Method.euler
     public var seed: UInt64 = 0
     /// Classifier-free guidance per view: `guidanceMin` at the input's azimuth rising linearly to
     /// `guidanceMax` on the far side (SV3D's triangle schedule, per ring). Both 1: no guidance pass.
@@ -79,10 +81,10 @@ extension GeneratorModel {
     /// Samples the orbit's latents [F, latent, h, w] (scaled by the VAE's scaling factor), one video of
     /// `views.count` frames, with EDM / Euler and per-view classifier-free guidance (the unconditional
     /// branch has zero context tokens and a zero conditioning latent, as SVD's pipeline does).
-    /// `progress` sees (steps done, steps, sample) after every step; `resume` continues from one.
+    /// `progress` sees the sampler's state after every step; `resume` continues from one.
     public func sampleOrbit(_ conditions: GeneratorConditions, views: [OrbitView], settings: GenerationSettings,
-                            resume: (done: Int, sample: Tensor)? = nil,
-                            progress: ((Int, Int, Tensor) -> Void)? = nil) -> Tensor {
+                            resume: EDMSampler.State? = nil,
+                            progress: ((EDMSampler.State) -> Void)? = nil) -> Tensor {
         let frames = views.count, latent = conditions.latent
         let (c, h, w) = (latent.shape[1], latent.shape[2], latent.shape[3])
         let scales = settings.guidanceScales(views)
@@ -95,7 +97,7 @@ extension GeneratorModel {
         let unconditional = noGrad { self.context(image: conditions.imageEmbedding, identity: conditions.identity,
                                                   dropImage: true, dropIdentity: true) }
         let noise = Tensor.normal([1, frames, c, h, w], seed: settings.seed)
-        let sampled = EDMSampler(sigmaMax: configuration.sigmaMax).sample(noise: noise, steps: settings.steps, resume: resume, model: { input, cNoise, _ in
+        let sampled = EDMSampler(sigmaMax: configuration.sigmaMax, method: settings.sampler).sample(noise: noise, steps: settings.steps, resume: resume, model: { input, cNoise, _ in
             noGrad {
                 let conditioned = Tensor.concat([input, condition.contiguous()], axis: 2)  // [1, F, 2c, h, w]
                 guard guided else {

@@ -89,17 +89,15 @@ public final class VAETrainer {
         return ["loss": loss.item(), "l1": l1.item(), "lpips": perceptual.item(), "kl": kl.item()]
     }
 
-    /// Reconstructs whole views (latent means, one frame at a time) of held-out sets: PSNR (on [0, 1])
-    /// and LPIPS (AlexNet) means, and a sheet with the originals above their reconstructions.
+    /// Reconstructs whole views of held-out sets (latent means; each set's views decoded as one clip,
+    /// as the decoder's temporal layers expect neighbouring views): PSNR (on [0, 1]) and LPIPS
+    /// (AlexNet) means, and a sheet with the originals above their reconstructions.
     public func validate(_ sets: [ImageSetReference], views: [Int]) throws -> (psnr: Float, lpips: Float, sheet: Image) {
         var originals: [Tensor] = [], reconstructions: [Tensor] = []
         for set in sets {
-            for v in views {
-                let x = try set.view(v).unsqueezed(0)
-                let r = noGrad { vae.decoder(vae.encoder(x).mean, frames: 1) }
-                originals.append(x)
-                reconstructions.append(r)
-            }
+            let x = Tensor.concat(try views.map { try set.view($0).unsqueezed(0) }, axis: 0)
+            originals.append(x)
+            reconstructions.append(noGrad { vae.decoder(vae.encoder(x).mean, frames: views.count) })
         }
         let a = Tensor.concat(originals, axis: 0), b = Tensor.concat(reconstructions, axis: 0)
         let psnr = ImageGrid.meanPSNR(a, b), perceptual = noGrad { lpips(b, a).mean().item() }

@@ -20,8 +20,8 @@ public struct VAETrainingJob {
 
     public init(data: String, out: String) { (self.data, self.out) = (data, out) }
 
-    /// Validation: the front views of the first validation sets at two elevations.
-    static let validationViews = [16, 52]
+    /// Validation: a clip of three neighbouring views (elevation 0, azimuths 0, 22.5, 45 degrees).
+    static let validationViews = [16, 17, 18]
 
     public func run(progress: (Int, Int, String) -> Void, log: @escaping (String) -> Void) throws -> TrainingRun.Ending {
         let dataset = try SynthImageSets(root: data)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import Diffusion
 import Foundation
 import Imaging
 import Models
@@ -19,14 +20,17 @@ struct GenerateCommand: ParsableCommand {
     @Argument(help: "Portrait (PNG or JPEG; RGBA: alpha masks the head).")
     var portrait: String
 
-    @Option(help: "Generator directory (`orbit init-model` writes one; no trained default exists yet).")
+    @Option(help: "Generator directory (default: the trained orbit-small in Weights/, or $ORBIT_GENERATOR).")
     var model: String?
 
     @Option(help: "Output views folder.")
     var out = "views"
 
-    @Option(help: "Sampling steps (EDM / Euler).")
+    @Option(help: "Sampling steps.")
     var steps = 25
+
+    @Option(help: "Step rule: euler (SVD's), heun (two network calls a step) or dpm++2m.")
+    var sampler = "euler"
 
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
@@ -61,12 +65,15 @@ struct GenerateCommand: ParsableCommand {
         guard decodeChunk >= 1 else { throw ValidationError("--decode-chunk must be positive") }
         if let stopAfter, !(1..<steps).contains(stopAfter) { throw ValidationError("--stop-after must be in 1..<steps") }
         if let elevation, !(-90...90).contains(elevation) { throw ValidationError("--elevation must be in -90...90 degrees") }
+        guard EDMSampler.Method(rawValue: sampler) != nil else {
+            throw ValidationError("--sampler must be one of \(EDMSampler.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
-        guard let model else {
-            throw CommandFailure("no trained default generator exists yet: create one with `orbit init-model --config small "
-                                 + "--out DIR` (random weights: the views will be noise) and pass --model DIR")
+        guard let model = model ?? GeneratorModel.defaultDirectory() else {
+            throw CommandFailure("no generator: the trained default (Weights/\(GeneratorModel.defaultName)) was not found beside "
+                                 + "this binary or in the current folder; pass --model DIR or set ORBIT_GENERATOR")
         }
         let fm = FileManager.default
         if fm.fileExists(atPath: out) && !force { throw CommandFailure("\(out): already exists (pass --force to replace it)") }
@@ -77,6 +84,7 @@ struct GenerateCommand: ParsableCommand {
         var settings = GenerationSettings()
         (settings.steps, settings.seed, settings.guidanceMin, settings.guidanceMax, settings.decodeChunk) =
             (steps, seed, guidanceMin, guidanceMax, decodeChunk)
+        settings.sampler = EDMSampler.Method(rawValue: sampler)!
         let started = Date()
 
         let faces = try? FaceAnalysis.pretrained()
@@ -97,12 +105,12 @@ struct GenerateCommand: ParsableCommand {
         print("generating \(orbit.count) views at \(generator.configuration.resolution) px, \(steps) steps, "
               + "weights: \(generator.provenance)")
         let progress = ProgressLine(total: steps, label: "sample", alreadyDone: resume?.done ?? 0)
-        let latents = generator.sampleOrbit(conditions, views: orbit, settings: settings, resume: resume) { done, total, sample in
-            do { try checkpoint.save(sample, done: done) } catch { print("warning: cannot write checkpoint: \(error)") }
-            progress.update(done, detail: "step \(done)/\(total)")
-            if done == stopAfter {
+        let latents = generator.sampleOrbit(conditions, views: orbit, settings: settings, resume: resume) { state in
+            do { try checkpoint.save(state) } catch { print("warning: cannot write checkpoint: \(error)") }
+            progress.update(state.done, detail: "step \(state.done)/\(steps)")
+            if state.done == stopAfter {
                 progress.finish()
-                print("stopped after step \(done) of \(total); run the same command again to resume from \(checkpoint.path)")
+                print("stopped after step \(state.done) of \(steps); run the same command again to resume from \(checkpoint.path)")
                 Foundation.exit(0)
             }
         }
@@ -127,7 +135,7 @@ struct GenerateCommand: ParsableCommand {
         func mix<T>(_ value: T) { h.add(raw: value) }
         for p in prepared.view.pixels { mix(p) }
         for v in views { mix(v.elevation); mix(v.azimuth) }
-        mix(s.steps); mix(s.seed); mix(s.guidanceMin); mix(s.guidanceMax); mix(s.conditioningAugmentation)
+        mix(s.steps); for b in s.sampler.rawValue.utf8 { mix(b) }; mix(s.seed); mix(s.guidanceMin); mix(s.guidanceMax); mix(s.conditioningAugmentation)
         for b in (generator.provenance + (model ?? "")).utf8 { mix(b) }
         mix(generator.parameterCount)
         return String(format: "%016llx", h.value)
@@ -139,15 +147,17 @@ struct GenerationCheckpoint {
     let path: String
     let fingerprint: String
 
-    func save(_ sample: Tensor, done: Int) throws {
-        try SafeTensors.write([("sample", sample)], metadata: ["fingerprint": fingerprint, "steps_done": "\(done)"], to: path)
+    func save(_ state: EDMSampler.State) throws {
+        let tensors = [("sample", state.sample)] + (state.previousDenoised.map { [("previous_denoised", $0)] } ?? [])
+        try SafeTensors.write(tensors, metadata: ["fingerprint": fingerprint, "steps_done": "\(state.done)"], to: path)
     }
 
     /// The saved state when it belongs to this job.
-    func load() -> (done: Int, sample: Tensor)? {
+    func load() -> EDMSampler.State? {
         guard FileManager.default.fileExists(atPath: path), let file = try? SafeTensorsFile(path: path),
               file.metadata["fingerprint"] == fingerprint, let done = file.metadata["steps_done"].flatMap(Int.init),
               let sample = try? file.tensor("sample") else { return nil }
-        return (done, sample.contiguous())
+        let previous = file.entries["previous_denoised"] == nil ? nil : try? file.tensor("previous_denoised").contiguous()
+        return EDMSampler.State(done: done, sample: sample.contiguous(), previousDenoised: previous)
     }
 }

@@ -34,6 +34,25 @@ struct TrainingOptions: ParsableArguments {
     }
 }
 
+/// Runs a training job with a progress line, log lines flushed as they come (a job's output is often
+/// a file), Ctrl-C turned into a checkpoint, and its errors as command failures.
+func runTrainingJob(label: String, steps: Int,
+                    _ run: (_ progress: (Int, Int, String) -> Void, _ log: @escaping (String) -> Void) throws -> TrainingRun.Ending) throws {
+    TrainingRun.installInterruptHandler()
+    let line = ProgressLine(total: steps, label: label)
+    do {
+        let ending = try run({ done, _, detail in line.update(done, detail: detail) }, { message in
+            line.finish()
+            print(message)
+            fflush(stdout)
+        })
+        line.finish()
+        print("\(label): \(ending.rawValue)")
+    } catch let error as TrainingError {
+        throw CommandFailure(error.description)
+    }
+}
+
 struct TrainVAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vae", abstract: "Train the VAE (AutoencoderKL encoder + temporal decoder): L1 + LPIPS + KL on view clips.")
@@ -53,16 +72,7 @@ struct TrainVAECommand: ParsableCommand {
         var job = VAETrainingJob(data: options.data, out: options.out)
         (job.steps, job.minutes, job.resume) = (steps, options.minutes, options.resume)
         (job.config.seed, job.config.batch, job.config.crop) = (options.seed, batch, crop)
-        TrainingRun.installInterruptHandler()
-        let line = ProgressLine(total: steps, label: "vae")
-        do {
-            let ending = try job.run(progress: { done, _, detail in line.update(done, detail: detail) },
-                                     log: { message in line.finish(); print(message) })
-            line.finish()
-            print("vae: \(ending.rawValue)")
-        } catch let error as TrainingError {
-            throw CommandFailure(error.description)
-        }
+        try runTrainingJob(label: "vae", steps: steps, job.run)
     }
 }
 
@@ -118,15 +128,6 @@ struct TrainGeneratorCommand: ParsableCommand {
         var job = GeneratorTrainingJob(data: options.data, cache: cache, vae: vae, out: options.out)
         (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
         job.config.seed = options.seed
-        TrainingRun.installInterruptHandler()
-        let line = ProgressLine(total: steps, label: "generator")
-        do {
-            let ending = try job.run(progress: { done, _, detail in line.update(done, detail: detail) },
-                                     log: { message in line.finish(); print(message) })
-            line.finish()
-            print("generator: \(ending.rawValue)")
-        } catch let error as TrainingError {
-            throw CommandFailure(error.description)
-        }
+        try runTrainingJob(label: "generator", steps: steps, job.run)
     }
 }

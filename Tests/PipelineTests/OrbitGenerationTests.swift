@@ -1,3 +1,4 @@
+import Diffusion
 import Foundation
 import Imaging
 import Models
@@ -23,12 +24,12 @@ final class OrbitGenerationTests: XCTestCase {
         XCTAssertEqual(conditions.imageEmbedding.shape, [1, 64])
         XCTAssertEqual(conditions.latent.shape, [1, 4, 4, 4])
         XCTAssertNil(conditions.identity)
-        var saved: Tensor?
-        let whole = model.sampleOrbit(conditions, views: views, settings: settings) { done, _, x in
-            if done == 1 { saved = x.detached() }
+        var saved: EDMSampler.State?
+        let whole = model.sampleOrbit(conditions, views: views, settings: settings) { state in
+            if state.done == 1 { saved = state }
         }
         XCTAssertEqual(whole.shape, [4, 4, 4, 4])
-        let resumed = model.sampleOrbit(conditions, views: views, settings: settings, resume: (1, saved!))
+        let resumed = model.sampleOrbit(conditions, views: views, settings: settings, resume: saved!)
         XCTAssertEqual(resumed.toArray(), whole.toArray())
         let images = model.decodeViews(whole, chunk: 3)
         XCTAssertEqual(images.count, 4)

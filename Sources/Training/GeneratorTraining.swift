@@ -17,7 +17,16 @@ import Tensor
 /// image encoder and the identity projection train with the UNet; the VAE is frozen.
 public struct GeneratorTrainingConfig: Sendable {
     public var model = GeneratorModel.Configuration.small
+    /// A sample's views: `framesPerSample / runLength` runs of `runLength` consecutive azimuths, each on
+    /// a random ring from a random start, no view twice (neighbours as in an orbit video, far views as
+    /// in the full 96-view grid; a run is what the decoder's temporal layers expect for Eq. 4's terms).
     public var framesPerSample = 12
+    public var runLength = 3
+    /// Seed paper Eq. 4: LPIPS-VGG and identity (1 - SFace cosine, faces aligned with the ground
+    /// truth's landmarks) between the decoded clean estimate of each sample's first run and its
+    /// ground truth, back-propagated through the frozen decoder. 0 switches a term off (the
+    /// decoder and VGG cost several denoising steps each).
+    public var perceptualWeight: Float = 0, identityWeight: Float = 0
     public var batch = 2
     public var learningRate: Float = 2e-4
     public var warmup = 300
@@ -38,8 +47,12 @@ public struct GeneratorTrainingConfig: Sendable {
         return "generator unet \(u.blockChannels) heads \(u.heads) ctx \(u.contextDim) clip \(model.imageEncoder.hiddenSize)x"
             + "\(model.imageEncoder.layers)@\(model.imageEncoder.imageSize) frames \(framesPerSample) batch \(batch) lr \(learningRate) "
             + "warmup \(warmup) wd \(weightDecay) ema \(emaDecay) clip \(gradientClip) sigma \(pMean),\(pStd) "
-            + "drop \(dropAll),\(dropImage),\(dropIdentity) seed \(seed)"
+            + "drop \(dropAll),\(dropImage),\(dropIdentity) seed \(seed) runs \(runLength)"
     }
+
+    /// The image-space terms are weights of the objective, not of the run's state: a run can switch
+    /// them on when resumed (a fine-tuning phase), so they stay out of the fingerprint.
+    public var usesImageTerms: Bool { perceptualWeight > 0 || identityWeight > 0 }
 }
 
 public final class GeneratorTrainer {
@@ -49,6 +62,8 @@ public final class GeneratorTrainer {
     public let ema: ExponentialMovingAverage
     let sets: [ImageSetReference]
     let shards: [LatentCache.Shard]
+    /// Eq. 4's networks (real weights, frozen), loaded only when a term is on.
+    let perceptual: LPIPS?, identityNetwork: SFace?
 
     /// The parameters that train (UNet, image encoder, identity projection), under their
     /// component-prefixed keys.
@@ -80,6 +95,8 @@ public final class GeneratorTrainer {
             ParameterGroup(name: "vectors", parameters: vectors, learningRate: config.learningRate, weightDecay: 0, schedule: schedule),
         ])
         ema = ExponentialMovingAverage(named, decay: config.emaDecay)
+        perceptual = config.perceptualWeight > 0 ? try LPIPS.pretrained(.vgg) : nil
+        identityNetwork = config.identityWeight > 0 ? try SFace.pretrained() : nil
         precondition(Set(trainedParameters.map(\.0)).count == trainedParameters.count, "trained parameter keys must be unique")
     }
 
@@ -96,9 +113,12 @@ public final class GeneratorTrainer {
         let set = Int(rng.next() % UInt64(sets.count))
         let candidates = LatentCache.identityViews
         let conditioning = candidates[Int(rng.next() % UInt64(candidates.count))]
-        var pool = Array(0..<96)
-        for i in 0..<config.framesPerSample { pool.swapAt(i, i + Int(rng.next() % UInt64(96 - i))) }
-        let views = pool.prefix(config.framesPerSample).sorted()
+        var views: [Int] = []
+        while views.count < config.framesPerSample {
+            let ring = Int(rng.next() % 6), start = Int(rng.next() % 16)
+            let run = (0..<min(config.runLength, config.framesPerSample - views.count)).map { ring * 16 + (start + $0) % 16 }
+            if run.allSatisfy({ !views.contains($0) }) { views += run }
+        }
         let sigma = Foundation.exp(config.pMean + config.pStd * rng.nextGaussian())
         func keep(_ p: Float) -> Bool { rng.nextUniform() >= p }
         let all = keep(config.dropAll), image = keep(config.dropImage), identity = keep(config.dropIdentity)
@@ -146,12 +166,59 @@ public final class GeneratorTrainer {
         let v = model.unet(input, timestep: Tensor(sigmas.map(EDMSampler.cNoise), shape: [b]), context: context,
                            addedTimeIds: Tensor(cameras, shape: [b, f, 3]), framePositions: Tensor(positions, shape: [b, f]))
         let difference = v - target
-        let loss = (difference * difference).mean()
+        let denoising = (difference * difference).mean()
+        var loss = denoising, terms: [String: Float] = ["mse_v": denoising.item()]
+        if config.usesImageTerms {
+            // D = c_skip x + c_out v: the clean estimate whose decoded images Eq. 4 compares.
+            let denoised = noisy * perSample(sigmas.map(EDMSampler.cSkip)) + v * perSample(sigmas.map(EDMSampler.cOut))
+            let image = try imageTerms(denoised, samples: samples)
+            if let p = image.perceptual {
+                loss = loss + p * config.perceptualWeight
+                terms["perceptual"] = p.item()
+            }
+            if let i = image.identity {
+                loss = loss + i * config.identityWeight
+                terms["identity"] = i.item()
+            }
+        }
         loss.backward()
         let gradientNorm = clipGradNorm(trainedParameters.map(\.1), maxNorm: config.gradientClip)
         optimizer.update()
         ema.update(model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters, step: optimizer.step)
-        return ["loss": loss.item(), "grad_norm": gradientNorm]
+        terms["loss"] = loss.item()
+        terms["grad_norm"] = gradientNorm
+        return terms
+    }
+
+    /// Seed paper Eq. 4's image-space terms on each sample's first run of views: decoded (frozen VAE
+    /// decoder, a run of neighbours as it was trained on) and compared with the ground-truth renders:
+    /// LPIPS-VGG, and 1 - SFace cosine on faces aligned with the ground truth's landmarks (views whose
+    /// ground truth showed a face). denoised [B, F, C, h, w] in scaled latent units.
+    func imageTerms(_ denoised: Tensor, samples: [Sample]) throws -> (perceptual: Tensor?, identity: Tensor?) {
+        let run = config.runLength, scale = model.vae.scalingFactor
+        var decoded: [Tensor] = [], truth: [Tensor] = [], faces: [(image: Tensor, view: Int, shard: Int)] = []
+        for (b, sample) in samples.enumerated() {
+            let z = denoised.slice(axis: 0, b..<(b + 1)).slice(axis: 1, 0..<run)
+                .reshaped([run] + Array(denoised.shape.dropFirst(2)))                       // [run, C, h, w]
+            let images = model.vae.decoder(z / scale, frames: run)                     // [run, 3, R, R] in [-1, 1]
+            decoded.append(images)
+            for (k, v) in sample.views.prefix(run).enumerated() {
+                truth.append(try sets[sample.set].view(v).unsqueezed(0))
+                if shards[sample.set].hasFace[v] { faces.append((images.slice(axis: 0, k..<(k + 1)), v, sample.set)) }
+            }
+        }
+        let predicted = Tensor.concat(decoded, axis: 0), target = Tensor.concat(truth, axis: 0)
+        let perceptualTerm = perceptual.map { $0(predicted, target).mean() }
+        var identityTerm: Tensor?
+        if let identityNetwork, !faces.isEmpty {
+            let crops = Tensor.concat(faces.map { face in
+                FaceAlignment.alignedCrop(((face.image + 1) * 0.5).reshaped(Array(face.image.shape.dropFirst())),
+                                          landmarks: shards[face.shard].landmarks[face.view], size: 112).unsqueezed(0)
+            }, axis: 0)
+            let reference = Tensor.concat(faces.map { shards[$0.shard].identity.slice(axis: 0, $0.view..<($0.view + 1)) }, axis: 0)
+            identityTerm = identityDistance(identityNetwork(crops * 255), reference).mean()
+        }
+        return (perceptualTerm, identityTerm)
     }
 
     /// The averaged (EMA) model saved as a generator directory (diffusers layout), atomically.

@@ -11,6 +11,7 @@ import Tensor
 ///     latents   [96, C, h, w]   VAE encoder means of the 96 views (unscaled, as SVD's conditioning latent)
 ///     identity  [96, 128]       SFace embedding of each view's aligned face (zeros where none was used)
 ///     has_face  [96]            1 where a face was detected in a view of the front half (`identityViews`)
+///     landmarks [96, 5, 2]      that face's five YuNet landmarks in pixels (x, y), zeros where none
 ///
 /// and `cache.json` naming the VAE (its weight file's FNV-1a hash) and the dataset. Building skips
 /// shards already written (each is written atomically), so an interrupted build resumes.
@@ -25,6 +26,8 @@ public struct LatentCache {
     public struct Shard {
         public let latents: Tensor, identity: Tensor
         public let hasFace: [Bool]
+        /// Per view, the five landmarks (for aligning a decoded prediction the way its ground truth was aligned).
+        public let landmarks: [[(Float, Float)]]
     }
 
     public init(directory: String) throws {
@@ -42,8 +45,10 @@ public struct LatentCache {
         let path = shardPath(set)
         do {
             let file = try SafeTensorsFile(path: path)
+            let points = try file.tensor("landmarks").toArray()
             return Shard(latents: try file.tensor("latents"), identity: try file.tensor("identity"),
-                         hasFace: try file.tensor("has_face").toArray().map { $0 > 0.5 })
+                         hasFace: try file.tensor("has_face").toArray().map { $0 > 0.5 },
+                         landmarks: (0..<96).map { v in (0..<5).map { k in (points[v * 10 + 2 * k], points[v * 10 + 2 * k + 1]) } })
         } catch { throw TrainingError("\(path): cannot read the cache shard: \(error)") }
     }
 
@@ -79,6 +84,7 @@ public struct LatentCache {
             if !fm.fileExists(atPath: path) {
                 var latents: [Tensor] = []
                 var identity = [Float](repeating: 0, count: 96 * SFace.embeddingSize), hasFace = [Float](repeating: 0, count: 96)
+                var landmarks = [Float](repeating: 0, count: 96 * 10)
                 for chunk in stride(from: 0, to: 96, by: 16) {
                     let views = try (chunk..<(chunk + 16)).map { try set.view($0).unsqueezed(0) }
                     latents.append(noGrad { vae.encoder(Tensor.concat(views, axis: 0)).mean })
@@ -89,10 +95,12 @@ public struct LatentCache {
                     let e = FaceAnalysis.embedding(found.aligned, model: sface).toArray()
                     identity.replaceSubrange((v * SFace.embeddingSize)..<((v + 1) * SFace.embeddingSize), with: e)
                     hasFace[v] = 1
+                    for (k, point) in found.chosen.landmarks.enumerated() { (landmarks[v * 10 + 2 * k], landmarks[v * 10 + 2 * k + 1]) = point }
                 }
                 try SafeTensors.write([("latents", Tensor.concat(latents, axis: 0)),
                                        ("identity", Tensor(identity, shape: [96, SFace.embeddingSize])),
-                                       ("has_face", Tensor(hasFace, shape: [96]))], to: path)
+                                       ("has_face", Tensor(hasFace, shape: [96])), ("landmarks", Tensor(landmarks, shape: [96, 5, 2]))],
+                                      to: path)
             }
             progress(i + 1, sets.count)
         }

@@ -14,7 +14,7 @@ struct Orbit: ParsableCommand {
             """,
         version: OrbitVersion.string,
         subcommands: [Demo.self, FaceCommand.self, CompareCommand.self, GenerateCommand.self, InitModelCommand.self, SetupCommand.self, SynthCommand.self,
-                      TrainCommand.self, VerifyModelCommand.self]
+                      TrainCommand.self, EvaluateCommand.self, VerifyModelCommand.self]
     )
 
     static func main() {

@@ -124,10 +124,17 @@ struct TrainGeneratorCommand: ParsableCommand {
     @Option(help: "Steps between validation sheets.")
     var validateEvery = 500
 
+    @Option(help: "Seed Eq. 4: weight of LPIPS-VGG on decoded clean estimates (0: off).")
+    var perceptualWeight: Float = 0
+
+    @Option(help: "Seed Eq. 4: weight of the identity loss (1 - SFace cosine) on decoded clean estimates (0: off).")
+    var identityWeight: Float = 0
+
     func run() throws {
         var job = GeneratorTrainingJob(data: options.data, cache: cache, vae: vae, out: options.out)
         (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
         job.config.seed = options.seed
+        (job.config.perceptualWeight, job.config.identityWeight) = (perceptualWeight, identityWeight)
         try runTrainingJob(label: "generator", steps: steps, job.run)
     }
 }

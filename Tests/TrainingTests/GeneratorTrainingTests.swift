@@ -82,6 +82,22 @@ final class GeneratorTrainingTests: XCTestCase {
         for ((key, a), (_, b)) in zip(straight.ema.shadows, resumed.ema.shadows) { XCTAssertEqual(a.toArray(), b.toArray(), "ema \(key)") }
     }
 
+    /// Eq. 4's perceptual term decodes each sample's first run of clean estimates through the frozen VAE
+    /// and reaches the UNet's weights; the VAE itself does not change.
+    func testPerceptualTermTrainsTheUNetThroughTheDecoder() throws {
+        let fixture = try Self.makeFixture()
+        var config = Self.trainingConfig()
+        config.perceptualWeight = 0.5
+        let trainer = try GeneratorTrainer(config: config, vaeDirectory: fixture.vae, cache: fixture.cache, train: fixture.train)
+        let vaeBefore = trainer.model.vae.parameters.map { $0.toArray() }
+        let terms = try trainer.trainStep(0)
+        XCTAssertTrue(terms["perceptual"].map { $0.isFinite && $0 > 0 } ?? false, "\(terms)")
+        XCTAssertEqual(terms["loss"]!, terms["mse_v"]! + 0.5 * terms["perceptual"]!, accuracy: 1e-4)
+        XCTAssertNil(terms["identity"])
+        XCTAssertNotNil(trainer.model.unet.parameters[0].grad)
+        XCTAssertEqual(trainer.model.vae.parameters.map { $0.toArray() }, vaeBefore)
+    }
+
     /// The v-prediction target turns back into the clean latent through the sampler's own
     /// preconditioning (D = c_skip x + c_out v), at small and large noise.
     func testTargetIsTheSamplersParameterisation() {

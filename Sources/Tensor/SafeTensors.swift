@@ -36,7 +36,9 @@ final class MappedFile {
         guard fstat(fd, &st) == 0 else { throw SafeTensorsError(path: path, problem: "cannot stat") }
         size = Int(st.st_size)
         guard size > 0 else { throw SafeTensorsError(path: path, problem: "file is empty") }
-        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+        // Private and writable: tensors served from the mapping may be updated in place (a trainer's
+        // parameters, an optimiser's restored moments); writes go to copied pages, never to the file.
+        guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw SafeTensorsError(path: path, problem: "cannot map file")
         }
         base = UnsafeRawPointer(p)

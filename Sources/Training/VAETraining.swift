@@ -22,12 +22,14 @@ public struct VAETrainingConfig: Sendable {
     /// a little more keeps the latents' scale in check).
     public var klWeight: Float = 1e-5
     public var seed: UInt64 = 0
+    /// The VAE folder training started from (nil: seeded initialisation).
+    public var initialWeights: String?
 
     public init() {}
 
     /// What a checkpoint must match to be resumed.
     public var fingerprint: String {
-        "vae \(vae.blockOutChannels) x\(vae.layersPerBlock) z\(vae.latentChannels) crop \(crop) clip \(clipFrames) batch \(batch) "
+        (initialWeights.map { "from \($0) " } ?? "") + "vae \(vae.blockOutChannels) x\(vae.layersPerBlock) z\(vae.latentChannels) crop \(crop) clip \(clipFrames) batch \(batch) "
             + "lr \(learningRate) warmup \(warmup) lpips \(lpipsWeight) kl \(klWeight) seed \(seed)"
     }
 }
@@ -40,7 +42,9 @@ public final class VAETrainer {
     let sets: [ImageSetReference]
     let resolution: Int
 
-    public init(config: VAETrainingConfig, train: [ImageSetReference], resolution: Int) throws {
+    /// `initialWeights`: a VAE folder to start from (a new phase of training, e.g. whole views after
+    /// crops) instead of the seeded initialisation.
+    public init(config: VAETrainingConfig, train: [ImageSetReference], resolution: Int, initialWeights: String? = nil) throws {
         guard !train.isEmpty else { throw TrainingError("no training image sets (is the dataset written yet?)") }
         guard config.crop <= resolution, config.crop % 8 == 0 else {
             throw TrainingError("crop \(config.crop) must be a multiple of 8 and at most the views' \(resolution) px")
@@ -48,7 +52,13 @@ public final class VAETrainer {
         self.config = config
         sets = train
         self.resolution = resolution
-        vae = try AutoencoderKLTemporalDecoder(WeightScope(RandomInitializer(seed: config.seed)), config: config.vae)
+        if let initialWeights {
+            vae = try WeightLoader.load(path: initialWeights + "/diffusion_pytorch_model.safetensors") {
+                try AutoencoderKLTemporalDecoder($0, config: config.vae)
+            }
+        } else {
+            vae = try AutoencoderKLTemporalDecoder(WeightScope(RandomInitializer(seed: config.seed)), config: config.vae)
+        }
         optimizer = Adam.adamW(groups: [ParameterGroup(parameters: vae.parameters, learningRate: config.learningRate, weightDecay: 0,
                                                        schedule: LinearSchedule(start: 1, end: 1, steps: 1, warmup: config.warmup))])
         lpips = try LPIPS.pretrained(.alex)

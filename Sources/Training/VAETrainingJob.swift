@@ -26,7 +26,7 @@ public struct VAETrainingJob {
     public func run(progress: (Int, Int, String) -> Void, log: @escaping (String) -> Void) throws -> TrainingRun.Ending {
         let dataset = try SynthImageSets(root: data)
         let train = try dataset.imageSets(split: "train"), validation = Array(try dataset.imageSets(split: "val").prefix(4))
-        let trainer = try VAETrainer(config: config, train: train, resolution: dataset.resolution)
+        let trainer = try VAETrainer(config: config, train: train, resolution: dataset.resolution, initialWeights: config.initialWeights)
         log("vae: \(trainer.vae.parameterCount) parameters, \(train.count) training image sets, \(validation.count) validation sets")
         let checkpointPath = out + "/checkpoint.safetensors"
         try FileManager.default.createDirectory(atPath: out + "/validation", withIntermediateDirectories: true)

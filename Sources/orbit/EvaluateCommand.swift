@@ -9,7 +9,7 @@ import Training
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Measure trained models on held-out synthetic data.",
-        subcommands: [EvaluateGeneratorCommand.self])
+        subcommands: [EvaluateGeneratorCommand.self, EvaluateVAECommand.self])
 }
 
 struct EvaluateGeneratorCommand: ParsableCommand {
@@ -89,6 +89,44 @@ struct EvaluateGeneratorCommand: ParsableCommand {
                     print(pad(name, 15) + pad(ring, 6) + String(format: "%7.2f %7.3f %7.3f %9@", j["psnr"] as! Double,
                                                                                j["ssim"] as! Double, j["lpips"] as! Double, id))
                 }
+            }
+        } catch let error as TrainingError {
+            throw CommandFailure(error.description)
+        }
+    }
+}
+
+struct EvaluateVAECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vae", abstract: "Reconstruction PSNR, SSIM and LPIPS of a VAE on held-out orbits (clips of 8 views, as generate decodes).")
+
+    @Option(help: "The VAE folder (config.json, diffusion_pytorch_model.safetensors), e.g. Weights/orbit-small/vae.")
+    var model: String
+
+    @Option(help: "The `orbit synth` dataset folder.")
+    var data: String
+
+    @Option(help: "Split to evaluate.")
+    var split = "test"
+
+    @Option(help: "At most this many image sets.")
+    var sets = 1000
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func run() throws {
+        do {
+            let evaluation = try VAEEvaluation(directory: model)
+            let chosen = Array(try SynthImageSets(root: data).imageSets(split: split).prefix(sets))
+            let line = ProgressLine(total: chosen.count, label: "vae")
+            let r = try evaluation.evaluate(chosen) { done, _ in line.update(done) }
+            line.finish()
+            if json {
+                try printJSON(["model": model, "data": data, "split": split, "sets": chosen.count, "views": r.views,
+                               "psnr": r.psnr, "ssim": r.ssim, "lpips": r.lpips])
+            } else {
+                print(String(format: "%d %@ views: PSNR %.2f dB, SSIM %.3f, LPIPS %.3f", r.views, split, r.psnr, r.ssim, r.lpips))
             }
         } catch let error as TrainingError {
             throw CommandFailure(error.description)

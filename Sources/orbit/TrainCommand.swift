@@ -65,13 +65,23 @@ struct TrainVAECommand: ParsableCommand {
     @Option(help: "Clips per step.")
     var batch = 4
 
-    @Option(help: "Crop side in pixels (a multiple of 8).")
+    @Option(help: "Crop side in pixels (a multiple of 8; the views' size trains on whole views).")
     var crop = 64
+
+    @Option(help: "Clip length: neighbouring views per clip.")
+    var clipFrames = 3
+
+    @Option(help: "Learning rate (AdamW).")
+    var learningRate: Float = 4e-4
+
+    @Option(help: "Start from this VAE folder's weights (a new phase) instead of random initialisation.")
+    var initFrom: String?
 
     func run() throws {
         var job = VAETrainingJob(data: options.data, out: options.out)
         (job.steps, job.minutes, job.resume) = (steps, options.minutes, options.resume)
         (job.config.seed, job.config.batch, job.config.crop) = (options.seed, batch, crop)
+        (job.config.clipFrames, job.config.learningRate, job.config.initialWeights) = (clipFrames, learningRate, initFrom)
         try runTrainingJob(label: "vae", steps: steps, job.run)
     }
 }

@@ -34,6 +34,18 @@ final class SafeTensorsTests: XCTestCase {
                        "no temporary files left behind")
     }
 
+    /// A tensor served from the mapping without a copy can be updated in place (a trainer's loaded
+    /// weights, an optimiser's restored moments) and the file keeps its values.
+    func testMappedTensorsAreWritableCopiesOnWrite() throws {
+        let path = Fixtures.temporaryDirectory() + "/w.safetensors"
+        try SafeTensors.write([("w", Tensor([1, 2, 3, 4], shape: [4]))], to: path)
+        let file = try SafeTensorsFile(path: path)
+        let w = try file.tensor("w")
+        w.data[1] = 20
+        XCTAssertEqual(w.toArray(), [1, 20, 3, 4])
+        XCTAssertEqual(try SafeTensorsFile(path: path).tensor("w").toArray(), [1, 2, 3, 4])
+    }
+
     func testBadFilesFailWithTheirPathAndProblem() throws {
         let dir = Fixtures.temporaryDirectory()
         let good = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("core/dtypes.safetensors")))

@@ -14,10 +14,11 @@ public struct PreparedPortrait {
     /// What was decided on the user's behalf (no face found, background kept, ...).
     public let notes: [String]
 
-    /// Side of the square crop relative to the detected face box, and how far above the box centre
-    /// the crop is centred (hair and skull sit above the face): a face box of about half the head's
-    /// height then fills the frame as the orbit rig frames a head of radius 1.
-    static let cropScale: Float = 2.2, cropLift: Float = 0.15
+    /// Side of the square crop relative to the detected face box (its larger side), and how far above
+    /// the box centre the crop is centred, in box heights: the framing of the orbit rig's front view, as
+    /// measured with YuNet on the 0-degree front views of 8 synthetic subjects at 128 px (box height
+    /// 68.4 px, centre 59.5 px down: the frame is 1.87 box heights, centred 0.066 of one below).
+    static let cropScale: Float = 1.87, cropLift: Float = -0.066
 
     /// `faces` nil: no face networks; the largest centred square is used.
     public init(_ image: Image, resolution: Int, faces: FaceAnalysis?) {

@@ -143,7 +143,7 @@ extension Module {
     }
 
     /// Saves the parameters under their keys as safetensors.
-    public func save(to path: String, metadata: [String: String] = [:]) throws {
-        try SafeTensors.write(namedParameters, metadata: metadata, to: path)
+    public func save(to path: String, metadata: [String: String] = [:], dtype: SafeTensorsDType = .f32) throws {
+        try SafeTensors.write(namedParameters, metadata: metadata, dtype: dtype, to: path)
     }
 }

@@ -165,8 +165,9 @@ public final class GeneratorModel {
     }
 
     /// Writes the directory atomically: built beside `directory` under a temporary name, then renamed
-    /// (an existing directory is replaced only when `replace` is set).
-    public func save(to directory: String, replace: Bool = false) throws {
+    /// (an existing directory is replaced only when `replace` is set). `dtype` F16 halves the files
+    /// (the committed default); loading converts back to Float32.
+    public func save(to directory: String, replace: Bool = false, dtype: SafeTensorsDType = .f32) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: directory) && !replace {
             throw WeightError("\(directory): already exists (pass --force to replace it)")
@@ -177,7 +178,7 @@ public final class GeneratorModel {
         func component(_ name: String, config: [String: Any], module: Module) throws {
             try fm.createDirectory(atPath: staging + "/" + name, withIntermediateDirectories: true)
             try ModelConfigFile.write(config, to: "\(staging)/\(name)/config.json")
-            try module.save(to: "\(staging)/\(name)/\(Self.weightFiles[name]!)", metadata: ["format": "pt"])
+            try module.save(to: "\(staging)/\(name)/\(Self.weightFiles[name]!)", metadata: ["format": "pt"], dtype: dtype)
         }
         try component("unet", config: configuration.unet.diffusersConfig, module: unet)
         try component("vae", config: configuration.vae.diffusersConfig, module: vae)

@@ -221,12 +221,12 @@ public final class GeneratorTrainer {
         return (perceptualTerm, identityTerm)
     }
 
-    /// The averaged (EMA) model saved as a generator directory (diffusers layout), atomically.
+    /// The averaged (EMA) model saved as a generator directory (diffusers layout, F16), atomically.
     public func exportAveraged(to directory: String, provenance: String) throws {
         let named = model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters
         try ema.withAveragedWeights(named) {
             model.provenance = provenance
-            try model.save(to: directory, replace: true)
+            try model.save(to: directory, replace: true, dtype: .f16)
         }
     }
 }

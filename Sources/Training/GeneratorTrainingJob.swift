@@ -40,14 +40,9 @@ public struct GeneratorTrainingJob {
             + "\(validation.count) validation sets")
         let checkpointPath = out + "/checkpoint.safetensors"
         try FileManager.default.createDirectory(atPath: out + "/validation", withIntermediateDirectories: true)
-        var start = 0, history: [LossRecord] = []
-        if FileManager.default.fileExists(atPath: checkpointPath) {
-            guard resume else { throw TrainingError("\(checkpointPath) exists: pass --resume to continue it, or use another --out") }
-            let restored = try TrainerCheckpoint.restore(from: checkpointPath, fingerprint: config.fingerprint,
-                                                         parameters: trainer.trainedParameters, optimizer: trainer.optimizer, ema: trainer.ema)
-            (start, history) = (restored.step, restored.history)
-            log("generator: resumed at step \(start)")
-        }
+        let (start, history) = try TrainerCheckpoint.start(from: checkpointPath, resume: resume, fingerprint: config.fingerprint,
+                                                           parameters: trainer.trainedParameters, optimizer: trainer.optimizer, ema: trainer.ema)
+        if start > 0 { log("generator: resumed at step \(start)") }
         var schedule = TrainingRun.Schedule(totalSteps: steps, minutes: minutes)
         schedule.validateEvery = validateEvery
         let run = TrainingRun(schedule: schedule, startStep: start, history: history)

@@ -34,6 +34,16 @@ public enum TrainerCheckpoint {
         try SafeTensors.write(tensors, metadata: meta, to: path)
     }
 
+    /// A job's start: (0, no history) when `path` does not exist; the restored step and history when it
+    /// does and `resume` is set; an error naming the file when it exists and `resume` is not set.
+    public static func start(from path: String, resume: Bool, fingerprint: String, parameters: [(String, Tensor)],
+                             optimizer: Adam, ema: ExponentialMovingAverage?) throws -> (step: Int, history: [LossRecord]) {
+        guard FileManager.default.fileExists(atPath: path) else { return (0, []) }
+        guard resume else { throw TrainingError("\(path) exists: pass --resume to continue it, or use another --out") }
+        let restored = try restore(from: path, fingerprint: fingerprint, parameters: parameters, optimizer: optimizer, ema: ema)
+        return (restored.step, restored.history)
+    }
+
     /// Loads a checkpoint into the given parameters (in place), optimiser and EMA. Throws, naming the
     /// file, when it belongs to another configuration or lacks an entry.
     public static func restore(from path: String, fingerprint: String, parameters: [(String, Tensor)], optimizer: Adam,

@@ -30,14 +30,9 @@ public struct VAETrainingJob {
         log("vae: \(trainer.vae.parameterCount) parameters, \(train.count) training image sets, \(validation.count) validation sets")
         let checkpointPath = out + "/checkpoint.safetensors"
         try FileManager.default.createDirectory(atPath: out + "/validation", withIntermediateDirectories: true)
-        var start = 0, history: [LossRecord] = []
-        if FileManager.default.fileExists(atPath: checkpointPath) {
-            guard resume else { throw TrainingError("\(checkpointPath) exists: pass --resume to continue it, or use another --out") }
-            let restored = try TrainerCheckpoint.restore(from: checkpointPath, fingerprint: config.fingerprint,
-                                                         parameters: trainer.vae.namedParameters, optimizer: trainer.optimizer, ema: nil)
-            (start, history) = (restored.step, restored.history)
-            log("vae: resumed at step \(start)")
-        }
+        let (start, history) = try TrainerCheckpoint.start(from: checkpointPath, resume: resume, fingerprint: config.fingerprint,
+                                                           parameters: trainer.vae.namedParameters, optimizer: trainer.optimizer, ema: nil)
+        if start > 0 { log("vae: resumed at step \(start)") }
         var schedule = TrainingRun.Schedule(totalSteps: steps, minutes: minutes)
         schedule.validateEvery = 250
         let run = TrainingRun(schedule: schedule, startStep: start, history: history)

@@ -120,13 +120,13 @@ public final class GeneratorModel {
     /// The trained default's folder name under Weights/.
     public static let defaultName = "orbit-small"
 
-    /// Where the trained default lives: $ORBIT_GENERATOR, else Weights/orbit-small in the current folder
-    /// or in the checkout the running binary was built in (.build/<triple>/<config>/orbit); nil when none
-    /// has a model_index.json.
+    /// Where the trained default lives: $ORBIT_GENERATOR when set (whether or not it exists: loading
+    /// then names it), else Weights/orbit-small in the current folder or in the checkout the running
+    /// binary was built in (.build/<triple>/<config>/orbit); nil when none has a model_index.json.
     public static func defaultDirectory() -> String? {
-        let environment = ProcessInfo.processInfo.environment["ORBIT_GENERATOR"].map { [$0] } ?? []
+        if let chosen = ProcessInfo.processInfo.environment["ORBIT_GENERATOR"] { return chosen }
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var candidates = environment + [FileManager.default.currentDirectoryPath + "/Weights/" + defaultName]
+        var candidates = [FileManager.default.currentDirectoryPath + "/Weights/" + defaultName]
         var folder = binary.deletingLastPathComponent()
         for _ in 0..<4 {
             folder = folder.deletingLastPathComponent()

@@ -64,6 +64,16 @@ extension OrbitCLITests {
         }
     }
 
+    /// Without --model, generate finds the committed default (Weights/orbit-small) and says which weights it used.
+    func testGenerateUsesTheCommittedDefaultModel() throws {
+        let root = Fixtures.temporaryDirectory()
+        let run = try orbit(["generate", Fixtures.path("generator/subject_0005_view_016.png"), "--out", root + "/views",
+                             "--elevation", "0", "--views", "4", "--steps", "3", "--sampler", "dpm++2m"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("orbit train generator"), run.stdout)
+        XCTAssertEqual(try ImageIO.read(root + "/views/003.png").width, 128)
+    }
+
     func testGenerateRejectsBadInputNamingTheFile() throws {
         let model = try tinyModel()
         let root = Fixtures.temporaryDirectory()
@@ -76,8 +86,10 @@ extension OrbitCLITests {
         let broken = try generate(model, out: root + "/b")
         XCTAssertNotEqual(broken.status, 0)
         XCTAssertTrue(broken.stderr.contains(truncated), broken.stderr)
-        let noModel = try orbit(["generate", Fixtures.path("yunet/astronaut.png"), "--out", root + "/c"])
-        XCTAssertTrue(noModel.stderr.contains("orbit init-model"), noModel.stderr)
+        let noModel = try orbit(["generate", Fixtures.path("yunet/astronaut.png"), "--out", root + "/c"],
+                                environment: ["ORBIT_GENERATOR": root + "/no-such-model"])
+        XCTAssertNotEqual(noModel.status, 0)
+        XCTAssertTrue(noModel.stderr.contains(root + "/no-such-model"), noModel.stderr)
         for name in ["a", "b", "c", "a.partial", "b.partial", "c.partial"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/" + name), name)
         }

@@ -9,10 +9,12 @@ import XCTest
 final class OrbitCLITests: XCTestCase {
     struct Run { let status: Int32; let stdout: String; let stderr: String }
 
-    func orbit(_ arguments: [String]) throws -> Run { try run(tool: "orbit", arguments) }
+    func orbit(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        try run(tool: "orbit", arguments, environment: environment)
+    }
 
     /// Runs a built executable of the package (`orbit`, `splat`) and collects its exit status and output.
-    func run(tool: String, _ arguments: [String]) throws -> Run {
+    func run(tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let binary = root.appendingPathComponent(".build/release/\(tool)")
         guard FileManager.default.fileExists(atPath: binary.path) else {
@@ -21,6 +23,7 @@ final class OrbitCLITests: XCTestCase {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

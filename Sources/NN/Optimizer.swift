@@ -83,7 +83,7 @@ public final class Adam {
         moments = [:]
         for (p, m, v) in saved {
             precondition(m.shape == p.shape && v.shape == p.shape, "Adam moments of shape \(m.shape) for a \(p.shape) parameter")
-            moments[ObjectIdentifier(p)] = (Tensor(m.toArray(), shape: m.shape), Tensor(v.toArray(), shape: v.shape))  // own, writable copies
+            moments[ObjectIdentifier(p)] = (m.contiguous(), v.contiguous())
         }
     }
 }

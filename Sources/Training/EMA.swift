@@ -50,7 +50,7 @@ public final class ExponentialMovingAverage {
         shadows = try shadows.map { key, shadow in
             let t = try values(key)
             precondition(t.shape == shadow.shape, "EMA entry \(key): shape \(t.shape), expected \(shadow.shape)")
-            return (key, Tensor(t.toArray(), shape: t.shape))  // an own, writable copy
+            return (key, t.contiguous())
         }
     }
 }

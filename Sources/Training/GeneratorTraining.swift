@@ -65,8 +65,13 @@ public final class GeneratorTrainer {
     /// Eq. 4's networks (real weights, frozen), loaded only when a term is on.
     let perceptual: LPIPS?, identityNetwork: SFace?
 
-    /// The parameters that train (UNet, image encoder, identity projection), under their
-    /// component-prefixed keys.
+    /// The parameters that train (UNet, image encoder, identity projection) under each module's own
+    /// keys, in the order the EMA keeps them.
+    var modelParameters: [(String, Tensor)] {
+        model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters
+    }
+
+    /// The same parameters under component-prefixed keys (the checkpoint's).
     public var trainedParameters: [(String, Tensor)] {
         model.unet.namedParameters.map { ("unet." + $0.0, $0.1) }
             + model.imageEncoder.namedParameters.map { ("image_encoder." + $0.0, $0.1) }
@@ -85,7 +90,7 @@ public final class GeneratorTrainer {
         shards = try available.map(cache.load)
         model = try GeneratorModel.withTrainedVAE(config.model, vaeDirectory: vaeDirectory, seed: config.seed)
         model.vae.frozen()
-        let named = model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters
+        let named = model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters  // = modelParameters
         // No weight decay on norms and biases (vectors), as is usual for AdamW.
         let matrices = named.filter { $0.1.rank >= 2 }.map(\.1), vectors = named.filter { $0.1.rank < 2 }.map(\.1)
         let schedule = LinearSchedule(start: 1, end: 1, steps: 1, warmup: config.warmup)
@@ -138,8 +143,7 @@ public final class GeneratorTrainer {
             clean.append(Tensor.concat(sample.views.map { shard.latents.slice(axis: 0, $0..<($0 + 1)) }, axis: 0).unsqueezed(0) * s)
             let latent = shard.latents.slice(axis: 0, sample.conditioningView..<(sample.conditioningView + 1)).contiguous()
             conditioning.append(latent * (sample.keepAll ? 1 : 0))                   // [1, C, h, w]
-            let view = try ImageIO.read(String(format: "%@/%03d.png", sets[sample.set].viewsPath, sample.conditioningView))
-            pixels.append(model.imageEncoderInput(view.compositedRGB()).unsqueezed(0))
+            pixels.append(model.imageEncoderInput(try sets[sample.set].viewImage(sample.conditioningView)).unsqueezed(0))
             identities.append(shard.identity.slice(axis: 0, sample.conditioningView..<(sample.conditioningView + 1)))
             for v in sample.views {
                 let orbit = OrbitView.standard[v]
@@ -184,7 +188,7 @@ public final class GeneratorTrainer {
         loss.backward()
         let gradientNorm = clipGradNorm(trainedParameters.map(\.1), maxNorm: config.gradientClip)
         optimizer.update()
-        ema.update(model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters, step: optimizer.step)
+        ema.update(modelParameters, step: optimizer.step)
         terms["loss"] = loss.item()
         terms["grad_norm"] = gradientNorm
         return terms
@@ -222,9 +226,11 @@ public final class GeneratorTrainer {
     }
 
     /// The averaged (EMA) model saved as a generator directory (diffusers layout, F16), atomically.
+    /// Runs `body` with the EMA weights in the model.
+    public func withAveragedWeights<T>(_ body: () throws -> T) rethrows -> T { try ema.withAveragedWeights(modelParameters, body) }
+
     public func exportAveraged(to directory: String, provenance: String) throws {
-        let named = model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters
-        try ema.withAveragedWeights(named) {
+        try withAveragedWeights {
             model.provenance = provenance
             try model.save(to: directory, replace: true, dtype: .f16)
         }

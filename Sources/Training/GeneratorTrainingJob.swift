@@ -70,11 +70,10 @@ public struct GeneratorTrainingJob {
         settings.steps = 20
         let views = validationRing.map { OrbitView.standard[$0] }
         var rows: [Tensor] = [], psnr: Float = 0
-        let named = model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters
         for set in sets {
             let shard = try cache.load(set)
-            let input = try ImageIO.read(String(format: "%@/%03d.png", set.viewsPath, validationInput)).compositedRGB()
-            let generated: [Image] = try trainer.ema.withAveragedWeights(named) {
+            let input = try set.viewImage(validationInput)
+            let generated: [Image] = try trainer.withAveragedWeights {
                 let conditions = GeneratorConditions(
                     imageEmbedding: noGrad { model.imageEncoder(model.imageEncoderInput(input).unsqueezed(0)) },
                     identity: shard.hasFace[validationInput] ? shard.identity.slice(axis: 0, validationInput..<(validationInput + 1)) : nil,

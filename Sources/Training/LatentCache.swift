@@ -64,8 +64,7 @@ public struct LatentCache {
     public static func build(sets: [ImageSetReference], dataset: String, vaeDirectory: String, into directory: String,
                              progress: (Int, Int) -> Void) throws -> LatentCache {
         let weights = vaeDirectory + "/diffusion_pytorch_model.safetensors"
-        let config = try VAEEncoder.Config(diffusersConfigAt: vaeDirectory + "/config.json")
-        let vae = try WeightLoader.load(path: weights) { try AutoencoderKLTemporalDecoder($0, config: config) }.frozen()
+        let vae = try AutoencoderKLTemporalDecoder.load(directory: vaeDirectory).frozen()
         let vaeHash = try hash(ofFile: weights)
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -74,7 +73,7 @@ public struct LatentCache {
            let oldHash = old["vae_hash"] as? String, oldHash != vaeHash {
             throw TrainingError("\(manifest): this cache was made with another VAE (\(oldHash)); use another folder")
         }
-        try ModelConfigFile.write(["vae_hash": vaeHash, "vae": vaeDirectory, "dataset": dataset, "scaling_factor": config.scalingFactor,
+        try ModelConfigFile.write(["vae_hash": vaeHash, "vae": vaeDirectory, "dataset": dataset, "scaling_factor": vae.scalingFactor,
                                    "identity_views": identityViews], to: manifest)
         let faces = try FaceAnalysis.pretrained()
         let sface = try SFace.pretrained()
@@ -90,7 +89,7 @@ public struct LatentCache {
                     latents.append(noGrad { vae.encoder(Tensor.concat(views, axis: 0)).mean })
                 }
                 for v in identityViews {
-                    let image = try ImageIO.read(String(format: "%@/%03d.png", set.viewsPath, v))
+                    let image = try ImageIO.read(set.viewPath(v))
                     guard let found = faces.analyse(image) else { continue }
                     let e = FaceAnalysis.embedding(found.aligned, model: sface).toArray()
                     identity.replaceSubrange((v * SFace.embeddingSize)..<((v + 1) * SFace.embeddingSize), with: e)

@@ -11,13 +11,14 @@ public struct ImageSetReference: Sendable, Hashable {
     public var name: String { String(format: "subject_%04d_appearance_%02d", subject, appearance) }
     public var viewsPath: String { path + "/views" }
 
-    /// View `index` (000.png ...) as RGB [3, R, R] in [-1, 1], alpha composited on white (what
-    /// `orbit generate` puts a portrait on).
-    public func view(_ index: Int) throws -> Tensor {
-        let file = String(format: "%@/%03d.png", viewsPath, index)
-        let image = try ImageIO.read(file)
-        return image.compositedRGB().tensor() * 2 - 1
-    }
+    /// The file of view `index` (000.png ...).
+    public func viewPath(_ index: Int) -> String { String(format: "%@/%03d.png", viewsPath, index) }
+
+    /// View `index` as an RGB image, alpha composited on white (what `orbit generate` puts a portrait on).
+    public func viewImage(_ index: Int) throws -> Image { try ImageIO.read(viewPath(index)).compositedRGB() }
+
+    /// View `index` as RGB [3, R, R] in [-1, 1].
+    public func view(_ index: Int) throws -> Tensor { try viewImage(index).tensor() * 2 - 1 }
 }
 
 /// An `orbit synth` dataset folder read for training: its resolution, its splits by subject, and

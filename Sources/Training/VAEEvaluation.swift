@@ -13,10 +13,7 @@ public struct VAEEvaluation {
     let lpips: LPIPS
 
     public init(directory: String) throws {
-        let config = try VAEEncoder.Config(diffusersConfigAt: directory + "/config.json")
-        vae = try WeightLoader.load(path: directory + "/diffusion_pytorch_model.safetensors") {
-            try AutoencoderKLTemporalDecoder($0, config: config)
-        }.frozen()
+        vae = try AutoencoderKLTemporalDecoder.load(directory: directory).frozen()
         lpips = try LPIPS.pretrained(.alex)
     }
 

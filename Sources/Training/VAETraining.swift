@@ -120,7 +120,8 @@ public final class VAETrainer {
         var sum = 0.0, sumSquares = 0.0, n = 0
         for set in sets {
             for v in views {
-                let z = noGrad { vae.encoder(try! set.view(v).unsqueezed(0)).mean }.toArray()
+                let x = try set.view(v).unsqueezed(0)
+                let z = noGrad { vae.encoder(x).mean }.toArray()
                 for value in z { sum += Double(value); sumSquares += Double(value) * Double(value) }
                 n += z.count
             }

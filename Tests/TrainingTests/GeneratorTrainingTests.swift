@@ -53,9 +53,7 @@ final class GeneratorTrainingTests: XCTestCase {
         let fixture = try Self.makeFixture()
         let shard = try fixture.cache.load(fixture.train[0])
         XCTAssertEqual(shard.latents.shape, [96, 4, 4, 4])
-        let vae = try WeightLoader.load(path: fixture.vae + "/diffusion_pytorch_model.safetensors") {
-            try AutoencoderKLTemporalDecoder($0, config: GeneratorModel.Configuration.tiny.vae)
-        }
+        let vae = try AutoencoderKLTemporalDecoder.load(directory: fixture.vae)
         let view7 = noGrad { vae.encoder(try! fixture.train[0].view(7).unsqueezed(0)).mean }
         assertClose(shard.latents.slice(axis: 0, 7..<8), view7, rtol: 1e-5, "cached latent of view 7")
 

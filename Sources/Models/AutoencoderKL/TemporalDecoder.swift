@@ -12,6 +12,14 @@ public final class AutoencoderKLTemporalDecoder: Module {
     public let encoder: VAEEncoder
     public let decoder: TemporalDecoder
 
+    /// A diffusers component folder (config.json, diffusion_pytorch_model.safetensors), loaded strictly.
+    public static func load(directory: String) throws -> AutoencoderKLTemporalDecoder {
+        let config = try VAEEncoder.Config(diffusersConfigAt: directory + "/config.json")
+        return try WeightLoader.load(path: directory + "/diffusion_pytorch_model.safetensors") {
+            try AutoencoderKLTemporalDecoder($0, config: config)
+        }
+    }
+
     public init(_ w: WeightScope, config: VAEEncoder.Config) throws {
         scalingFactor = config.scalingFactor
         encoder = try VAEEncoder(w, config: config)

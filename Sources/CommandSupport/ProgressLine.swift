@@ -5,27 +5,30 @@ import Foundation
 public final class ProgressLine {
     let total: Int
     let label: String
-    /// Work finished before this run (a resumed job): not counted in the rate.
-    let alreadyDone: Int
-    private let start = Date()
+    /// Work finished before this run (a resumed job): not counted in the rate. nil: what the first
+    /// update reports, timed from then (a job that learns where it resumes only once it runs).
+    private var alreadyDone: Int?
+    private var start = Date()
     private var lastPrint = Date.distantPast
     private let isTerminal = isatty(STDERR_FILENO) != 0
 
-    public init(total: Int, label: String, alreadyDone: Int = 0) {
+    public init(total: Int, label: String, alreadyDone: Int? = 0) {
         self.total = total
         self.label = label
         self.alreadyDone = alreadyDone
     }
 
     public func update(_ done: Int, detail: String = "") {
+        if alreadyDone == nil { (alreadyDone, start) = (done, Date()) }
         let now = Date()
         let interval = isTerminal ? 0.1 : 5.0
         guard now.timeIntervalSince(lastPrint) >= interval || done == total else { return }
         lastPrint = now
         let elapsed = now.timeIntervalSince(start)
-        let rate = Double(done - alreadyDone) / max(elapsed, 1e-9)
+        let rate = elapsed < 1 ? 0 : Double(done - alreadyDone!) / elapsed
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "%@ %d/%d  %.2f it/s  ETA %@  %@", label, done, total, rate, Self.clock(eta), detail)
+        let speed = rate > 0 ? String(format: "%.2f it/s  ETA %@", rate, Self.clock(eta)) : "-- it/s  ETA --"
+        let line = String(format: "%@ %d/%d  %@  %@", label, done, total, speed, detail)
         FileHandle.standardError.write(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).data(using: .utf8)!)
     }
 

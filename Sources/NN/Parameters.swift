@@ -54,6 +54,9 @@ public final class WeightLoader: ParameterSource {
         return model
     }
 
+    /// Counts `key` as loaded (an overlay supplied it instead).
+    func markUsed(_ key: String) { used.insert(key) }
+
     /// Throws when the file holds keys that no layer loaded.
     public func finish() throws {
         let unused = Set(file.entries.keys).subtracting(used).sorted()
@@ -61,6 +64,29 @@ public final class WeightLoader: ParameterSource {
             let shown = unused.prefix(10).joined(separator: ", ")
             throw WeightError("\(file.path): \(unused.count) unused key(s): \(shown)\(unused.count > 10 ? ", ..." : "")")
         }
+    }
+}
+
+/// A checkpoint with some keys replaced by a second file's: a fine-tuned part over the model it was
+/// tuned from (SFace's expression-aware embedding head over the pretrained SFace). Strict as
+/// `WeightLoader`: every key of both files must be used, the overlay's included.
+public final class OverlaidWeightLoader: ParameterSource {
+    let base: WeightLoader, overlay: WeightLoader
+
+    public init(base: String, overlay: String) throws { (self.base, self.overlay) = (try WeightLoader(path: base), try WeightLoader(path: overlay)) }
+
+    public func parameter(_ key: String, shape: [Int], initializer: Initializer) throws -> Tensor {
+        guard overlay.file.entries[key] != nil else { return try base.parameter(key, shape: shape, initializer: initializer) }
+        base.markUsed(key)
+        return try overlay.parameter(key, shape: shape, initializer: initializer)
+    }
+
+    public static func load<M>(base: String, overlay: String, _ build: (WeightScope) throws -> M) throws -> M {
+        let loader = try OverlaidWeightLoader(base: base, overlay: overlay)
+        let model = try build(WeightScope(loader))
+        try loader.base.finish()
+        try loader.overlay.finish()
+        return model
     }
 }
 

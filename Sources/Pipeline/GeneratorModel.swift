@@ -125,14 +125,7 @@ public final class GeneratorModel {
     /// binary was built in (.build/<triple>/<config>/orbit); nil when none has a model_index.json.
     public static func defaultDirectory() -> String? {
         if let chosen = ProcessInfo.processInfo.environment["ORBIT_GENERATOR"] { return chosen }
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var candidates = [FileManager.default.currentDirectoryPath + "/Weights/" + defaultName]
-        var folder = binary.deletingLastPathComponent()
-        for _ in 0..<4 {
-            folder = folder.deletingLastPathComponent()
-            candidates.append(folder.path + "/Weights/" + defaultName)
-        }
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/model_index.json") }
+        return CommittedWeights.locate(defaultName, containing: "model_index.json")
     }
 
     static let weightFiles = ["unet": "diffusion_pytorch_model.safetensors", "vae": "diffusion_pytorch_model.safetensors",

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CommandSupport
 import Diffusion
+import Imaging
+import Models
 import Foundation
 import Pipeline
 import Training
@@ -9,7 +11,7 @@ import Training
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Measure trained models on held-out synthetic data.",
-        subcommands: [EvaluateGeneratorCommand.self, EvaluateVAECommand.self])
+        subcommands: [EvaluateGeneratorCommand.self, EvaluateVAECommand.self, EvaluateIdentityCommand.self])
 }
 
 struct EvaluateGeneratorCommand: ParsableCommand {
@@ -58,7 +60,7 @@ struct EvaluateGeneratorCommand: ParsableCommand {
         guard let directory = model ?? GeneratorModel.defaultDirectory() else {
             throw CommandFailure("no generator: pass --model DIR (the trained default Weights/\(GeneratorModel.defaultName) was not found)")
         }
-        do {
+        try reportingTrainingErrors {
             let generator = try GeneratorModel.load(from: directory)
             let dataset = try SynthImageSets(root: data)
             let held = try dataset.imageSets(split: split).filter { appearances == "all" || $0.appearance == Int(appearances) }
@@ -90,8 +92,6 @@ struct EvaluateGeneratorCommand: ParsableCommand {
                                                                                j["ssim"] as! Double, j["lpips"] as! Double, id))
                 }
             }
-        } catch let error as TrainingError {
-            throw CommandFailure(error.description)
         }
     }
 }
@@ -116,7 +116,7 @@ struct EvaluateVAECommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        do {
+        try reportingTrainingErrors {
             let evaluation = try VAEEvaluation(directory: model)
             let chosen = Array(try SynthImageSets(root: data).imageSets(split: split).prefix(sets))
             let line = ProgressLine(total: chosen.count, label: "vae")
@@ -128,8 +128,56 @@ struct EvaluateVAECommand: ParsableCommand {
             } else {
                 print(String(format: "%d %@ views: PSNR %.2f dB, SSIM %.3f, LPIPS %.3f", r.views, split, r.psnr, r.ssim, r.lpips))
             }
-        } catch let error as TrainingError {
-            throw CommandFailure(error.description)
+        }
+    }
+}
+
+struct EvaluateIdentityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identity",
+        abstract: "Expression-aware identity (seed Eq. 5): held-out (subject, expression) accuracy, test-subject pair cosines and a "
+            + "real-photo check, for the pretrained SFace and a fine-tuned head.")
+
+    @Option(help: "The fine-tuned head (`orbit train identity` writes OUT/head.safetensors; default: the committed one).")
+    var head: String?
+
+    @Option(help: "The `orbit synth` dataset folder.")
+    var data: String
+
+    @Option(help: "The face feature cache (built when missing; `orbit train identity` keeps it in OUT/faces).")
+    var faces: String
+
+    @Option(help: "A real portrait for the blurred-and-rotated-copy check.")
+    var realPhoto = "Data/portraits/astronaut.png"
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func run() throws {
+        guard let head = head ?? ExpressionAwareIdentity.defaultHead() else {
+            throw CommandFailure("no head: pass --head FILE (the committed Weights/\(ExpressionAwareIdentity.defaultName) was not found)")
+        }
+        try reportingTrainingErrors {
+            let tables = try IdentityTrainingJob.tables(data: data, cache: faces) { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+            let photo = FileManager.default.fileExists(atPath: realPhoto) ? try ImageIO.read(realPhoto) : nil
+            let models = [("pretrained", try SFace.pretrained()), ("fine_tuned", try SFace.pretrained(expressionHead: head))]
+            let results = models.map { name, model in
+                (name, IdentityEvaluation.evaluate(model, train: tables.train, heldOut: tables.heldOut, test: tables.test, realPhoto: photo))
+            }
+            if json {
+                try printJSON(["head": head, "data": data, "classes": tables.classes, "training_faces": tables.train.count,
+                               "held_out_faces": tables.heldOut.count, "test_faces": tables.test.count,
+                               "methods": Dictionary(uniqueKeysWithValues: results.map { ($0.0, $0.1.json) })])
+                return
+            }
+            print("\(tables.classes) classes; \(tables.heldOut.count) held-out views; \(tables.test.count) test-subject faces")
+            print("head          class acc  subject acc  test cos: same expr  other expr  other subject  real-photo copy")
+            for (name, m) in results {
+                let copy = m.realPhotoCopy.map { String(format: "%.3f", $0) } ?? "-"
+                print(name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                      + String(format: " %9.3f %12.3f %20.3f %11.3f %14.3f %16@", m.heldOutClassAccuracy, m.heldOutSubjectAccuracy,
+                               m.sameExpression, m.otherExpression, m.otherSubject, String(repeating: " ", count: max(0, 16 - copy.count)) + copy))
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ import Training
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the default models on an `orbit synth` dataset.",
-        subcommands: [TrainVAECommand.self, TrainCacheCommand.self, TrainGeneratorCommand.self])
+        subcommands: [TrainVAECommand.self, TrainCacheCommand.self, TrainGeneratorCommand.self, TrainIdentityCommand.self])
 }
 
 /// Options every training job takes.
@@ -39,8 +39,8 @@ struct TrainingOptions: ParsableArguments {
 func runTrainingJob(label: String, steps: Int,
                     _ run: (_ progress: (Int, Int, String) -> Void, _ log: @escaping (String) -> Void) throws -> TrainingRun.Ending) throws {
     TrainingRun.installInterruptHandler()
-    let line = ProgressLine(total: steps, label: label)
-    do {
+    let line = ProgressLine(total: steps, label: label, alreadyDone: nil)
+    try reportingTrainingErrors {
         let ending = try run({ done, _, detail in line.update(done, detail: detail) }, { message in
             line.finish()
             print(message)
@@ -48,9 +48,13 @@ func runTrainingJob(label: String, steps: Int,
         })
         line.finish()
         print("\(label): \(ending.rawValue)")
-    } catch let error as TrainingError {
-        throw CommandFailure(error.description)
     }
+}
+
+/// Runs `body`, turning a TrainingError (a bad dataset, cache or model folder, named in the message)
+/// into a command failure.
+func reportingTrainingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as TrainingError { throw CommandFailure(error.description) }
 }
 
 struct TrainVAECommand: ParsableCommand {
@@ -101,7 +105,7 @@ struct TrainCacheCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        do {
+        try reportingTrainingErrors {
             let dataset = try SynthImageSets(root: data)
             // Validation and test first: training can start on a cache whose training part is still growing.
             let sets = try ["val", "test", "train"].flatMap { try dataset.imageSets(split: $0) }
@@ -109,8 +113,6 @@ struct TrainCacheCommand: ParsableCommand {
             _ = try LatentCache.build(sets: sets, dataset: data, vaeDirectory: vae, into: out) { done, _ in line.update(done) }
             line.finish()
             print("cache: \(out) (\(sets.count) image sets)")
-        } catch let error as TrainingError {
-            throw CommandFailure(error.description)
         }
     }
 }
@@ -146,5 +148,40 @@ struct TrainGeneratorCommand: ParsableCommand {
         job.config.seed = options.seed
         (job.config.perceptualWeight, job.config.identityWeight) = (perceptualWeight, identityWeight)
         try runTrainingJob(label: "generator", steps: steps, job.run)
+    }
+}
+
+struct TrainIdentityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identity",
+        abstract: "Seed Eq. 5: fine-tune SFace's embedding head with the ArcFace margin loss, a class per (subject, expression).")
+
+    @OptionGroup var options: TrainingOptions
+
+    @Option(help: "Optimiser steps in all.")
+    var steps = 3000
+
+    @Option(help: "Faces per step.")
+    var batch = 128
+
+    @Option(help: "Learning rate of the embedding head (AdamW).")
+    var learningRate: Float = 5e-5
+
+    @Option(help: "ArcFace scale s.")
+    var scale: Float = 32
+
+    @Option(help: "ArcFace additive angular margin m (radians).")
+    var margin: Float = 0.5
+
+    @Option(help: "A real portrait for the evaluation's blurred-and-rotated-copy check.")
+    var realPhoto = "Data/portraits/astronaut.png"
+
+    func run() throws {
+        var job = IdentityTrainingJob(data: options.data, out: options.out)
+        (job.steps, job.minutes, job.resume) = (steps, options.minutes, options.resume)
+        (job.config.seed, job.config.batch, job.config.learningRate) = (options.seed, batch, learningRate)
+        (job.config.scale, job.config.margin) = (scale, margin)
+        job.realPhoto = FileManager.default.fileExists(atPath: realPhoto) ? realPhoto : nil
+        try runTrainingJob(label: "identity", steps: steps, job.run)
     }
 }

@@ -36,6 +36,27 @@ final class ParametersTests: XCTestCase {
         XCTAssertThrowsError(try unused.finish()) { XCTAssertTrue("\($0)".contains("extra"), "\($0)") }
     }
 
+    /// An overlay's keys replace the base's (a fine-tuned head over a pretrained model); the rest come
+    /// from the base; a key of either file that no layer asked for is an error naming it.
+    func testOverlaidLoaderTakesOverlayKeysAndStaysStrict() throws {
+        let base = try checkpoint([("a.weight", Tensor.normal([3, 4], seed: 1)), ("a.bias", Tensor(zeros: [3])),
+                                   ("b.weight", Tensor.normal([2, 3], seed: 2)), ("b.bias", Tensor(zeros: [2]))])
+        let overlayDirectory = Fixtures.temporaryDirectory()
+        let overlay = overlayDirectory + "/head.safetensors"
+        try SafeTensors.write([("b.weight", Tensor.normal([2, 3], seed: 3)), ("b.bias", Tensor([1, 2], shape: [2]))], dtype: .f16, to: overlay)
+        let (a, b) = try OverlaidWeightLoader.load(base: base, overlay: overlay) { w in
+            (try Linear(w["a"], inFeatures: 4, outFeatures: 3), try Linear(w["b"], inFeatures: 3, outFeatures: 2))
+        }
+        XCTAssertEqual(a.weight.toArray(), Tensor.normal([3, 4], seed: 1).toArray())
+        XCTAssertEqual(b.bias?.toArray(), [1, 2])
+        XCTAssertLessThan(maxAbsDiff(b.weight, Tensor.normal([2, 3], seed: 3)), 2e-3)  // F16
+        let stray = overlayDirectory + "/stray.safetensors"
+        try SafeTensors.write([("b.bias", Tensor([1, 2], shape: [2])), ("c.weight", Tensor(zeros: [1]))], to: stray)
+        XCTAssertThrowsError(try OverlaidWeightLoader.load(base: base, overlay: stray) { w in
+            (try Linear(w["a"], inFeatures: 4, outFeatures: 3), try Linear(w["b"], inFeatures: 3, outFeatures: 2))
+        }) { XCTAssertTrue("\($0)".contains("c.weight") && "\($0)".contains("stray.safetensors"), "\($0)") }
+    }
+
     func testStrictLoaderAcceptsHalfPrecisionAndRejectsIntegers() throws {
         let half = try WeightLoader(path: try checkpoint([("weight", Tensor([0.5, -2], shape: [2]))], dtype: .bf16))
         XCTAssertEqual(try half.parameter("weight", shape: [2], initializer: .zeros).toArray(), [0.5, -2])

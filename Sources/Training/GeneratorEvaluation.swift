@@ -43,19 +43,29 @@ public struct GeneratorEvaluation {
     public var settings = GenerationSettings()
     let lpips: LPIPS
     let faces: FaceAnalysis
+    /// The metric's identity network (the pretrained SFace, whatever the model was trained with).
     let sface: SFace
+    /// What embeds the input's face for the model's identity token (the model's own encoder).
+    let identityEncoder: SFace?
 
     public init(model: GeneratorModel) throws {
         self.model = model
         lpips = try LPIPS.pretrained(.alex)
         faces = try FaceAnalysis.pretrained()
         sface = try SFace.pretrained()
+        identityEncoder = model.configuration.identityDim == nil ? nil : try model.configuration.identityEncoder.load()
     }
 
-    /// The mean image of each of the 96 views over the given (training) sets, RGB in [0, 1].
-    public static func meanViews(_ sets: [ImageSetReference]) throws -> [Tensor] {
+    /// The mean-orbit baseline: the mean image of each of the 96 views over some training sets, RGB
+    /// in [0, 1], and the faces found in it (the same for every evaluated set, so found once).
+    public struct TrainingMean {
+        public let views: [Tensor]
+        let identities: [Tensor?]
+    }
+
+    public func trainingMean(_ sets: [ImageSetReference]) throws -> TrainingMean {
         guard !sets.isEmpty else { throw TrainingError("no training image sets for the mean-orbit baseline") }
-        return try (0..<96).map { v in
+        let views = try (0..<96).map { v in
             var sum: Tensor?
             for set in sets {
                 let view = (try set.view(v) + 1) * 0.5
@@ -63,28 +73,35 @@ public struct GeneratorEvaluation {
             }
             return sum! / Float(sets.count)
         }
+        return TrainingMean(views: views, identities: views.map(identity))
     }
 
     /// Evaluates one set: generates its orbit from the input view (`generated` receives the views),
     /// and scores the three methods.
-    public func evaluate(_ set: ImageSetReference, meanViews: [Tensor], generated: (([Image]) throws -> Void)? = nil,
+    public func evaluate(_ set: ImageSetReference, trainingMean: TrainingMean, generated: (([Image]) throws -> Void)? = nil,
                          progress: ((Int, Int) -> Void)? = nil) throws -> [String: MethodResult] {
         let truth = try (0..<96).map { (try set.view($0) + 1) * 0.5 }                // [3, R, R] in [0, 1]
         let input = Image(tensor: truth[Self.inputView])
         let prepared = PreparedPortrait(input, resolution: model.configuration.resolution, faces: nil)
         var conditions = model.conditions(for: prepared, identityEncoder: nil, settings: settings)
-        if model.configuration.identityDim != nil, let face = faces.analyse(input) {
+        if let identityEncoder, let face = faces.analyse(input) {
             conditions = GeneratorConditions(imageEmbedding: conditions.imageEmbedding,
-                                             identity: FaceAnalysis.embedding(face.aligned, model: sface), latent: conditions.latent)
+                                             identity: FaceAnalysis.embedding(face.aligned, model: identityEncoder), latent: conditions.latent)
         }
         let latents = model.sampleOrbit(conditions, views: OrbitView.standard, settings: settings) { progress?($0.done, settings.steps) }
         let views = model.decodeViews(latents, chunk: settings.decodeChunk)
         try generated?(views)
+        let generatedViews = views.map { $0.tensor() }
         let candidates: [String: [Tensor]] = [
-            "generator": views.map { $0.tensor() }, "input_copy": Array(repeating: truth[Self.inputView], count: 96),
-            "training_mean": meanViews,
+            "generator": generatedViews, "input_copy": Array(repeating: truth[Self.inputView], count: 96),
+            "training_mean": trainingMean.views,
         ]
         let truthIdentity = truth.map(identity)
+        // The faces each method shows; found only where the ground truth shows one.
+        let candidateIdentity: [String: (Int) -> Tensor?] = [
+            "generator": { self.identity(generatedViews[$0]) }, "input_copy": { _ in truthIdentity[Self.inputView] },
+            "training_mean": { trainingMean.identities[$0] },
+        ]
         var results: [String: MethodResult] = [:]
         for (name, images) in candidates {
             var result = MethodResult()
@@ -96,7 +113,7 @@ public struct GeneratorEvaluation {
                 m.lpips = Double(noGrad { lpips((images[v] * 2 - 1).unsqueezed(0), (truth[v] * 2 - 1).unsqueezed(0)) }.item())
                 if let reference = truthIdentity[v] {
                     // A face the ground truth shows but the candidate lacks counts as similarity 0.
-                    let candidate = name == "input_copy" ? truthIdentity[Self.inputView] : identity(images[v])
+                    let candidate = candidateIdentity[name]!(v)
                     m.identity = candidate.map { Double(1 - identityDistance($0, reference).item()) } ?? 0
                     m.identityViews = 1
                 }
@@ -121,12 +138,12 @@ extension GeneratorEvaluation {
     public func run(sets: [ImageSetReference], trainingSets: [ImageSetReference], sheets: String?,
                     log: (String) -> Void) throws -> [String: MethodResult] {
         let stride = max(1, trainingSets.count / 100)
-        let means = try Self.meanViews(Swift.stride(from: 0, to: trainingSets.count, by: stride).map { trainingSets[$0] })
+        let mean = try trainingMean(Swift.stride(from: 0, to: trainingSets.count, by: stride).map { trainingSets[$0] })
         if let sheets { try FileManager.default.createDirectory(atPath: sheets, withIntermediateDirectories: true) }
         var totals: [String: MethodResult] = [:]
         let started = Date()
         for (i, set) in sets.enumerated() {
-            let results = try evaluate(set, meanViews: means, generated: { views in
+            let results = try evaluate(set, trainingMean: mean, generated: { views in
                 guard let sheets else { return }
                 let shown = [Self.inputView] + Array(Swift.stride(from: 16, to: 32, by: 2)) + [64, 68, 72, 76]
                 let truth = Tensor.concat(try shown.map { try set.view($0).unsqueezed(0) }, axis: 0)

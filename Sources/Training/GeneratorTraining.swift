@@ -88,7 +88,9 @@ public final class GeneratorTrainer {
         self.config = config
         sets = available
         shards = try available.map(cache.load)
-        model = try GeneratorModel.withTrainedVAE(config.model, vaeDirectory: vaeDirectory, seed: config.seed)
+        var modelConfiguration = config.model
+        modelConfiguration.identityEncoder = cache.identityEncoder  // the token means what the cache's faces mean
+        model = try GeneratorModel.withTrainedVAE(modelConfiguration, vaeDirectory: vaeDirectory, seed: config.seed)
         model.vae.frozen()
         let named = model.unet.namedParameters + model.imageEncoder.namedParameters + model.context.namedParameters  // = modelParameters
         // No weight decay on norms and biases (vectors), as is usual for AdamW.
@@ -101,7 +103,7 @@ public final class GeneratorTrainer {
         ])
         ema = ExponentialMovingAverage(named, decay: config.emaDecay)
         perceptual = config.perceptualWeight > 0 ? try LPIPS.pretrained(.vgg) : nil
-        identityNetwork = config.identityWeight > 0 ? try SFace.pretrained() : nil
+        identityNetwork = config.identityWeight > 0 ? try cache.identityEncoder.load() : nil
         precondition(Set(trainedParameters.map(\.0)).count == trainedParameters.count, "trained parameter keys must be unique")
     }
 

@@ -13,11 +13,14 @@ import Tensor
 ///     has_face  [96]            1 where a face was detected in a view of the front half (`identityViews`)
 ///     landmarks [96, 5, 2]      that face's five YuNet landmarks in pixels (x, y), zeros where none
 ///
-/// and `cache.json` naming the VAE (its weight file's FNV-1a hash) and the dataset. Building skips
-/// shards already written (each is written atomically), so an interrupted build resumes.
+/// and `cache.json` naming the VAE (its weight file's FNV-1a hash), the identity encoder and the
+/// dataset. Building skips shards already written (each is written atomically), so an interrupted
+/// build resumes; `reembedIdentities` switches an existing cache to another identity encoder.
 public struct LatentCache {
     public let directory: String
     public let vaeHash: String
+    /// What embedded the faces (a cache from before the key existed used the pretrained SFace).
+    public let identityEncoder: IdentityEncoder
 
     /// Views whose faces are embedded (and that serve as conditioning views): azimuths within 67.5
     /// degrees of the front, every elevation.
@@ -35,8 +38,9 @@ public struct LatentCache {
         guard let data = FileManager.default.contents(atPath: file),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let hash = object["vae_hash"] as? String
         else { throw TrainingError("\(file): missing or not a training cache (build it with `orbit train cache`)") }
-        self.directory = directory
-        vaeHash = hash
+        let encoder = object["identity_encoder"] as? String ?? IdentityEncoder.sface.rawValue
+        guard let known = IdentityEncoder(rawValue: encoder) else { throw TrainingError("\(file): unknown identity_encoder '\(encoder)'") }
+        (self.directory, vaeHash, identityEncoder) = (directory, hash, known)
     }
 
     public func shardPath(_ set: ImageSetReference) -> String { directory + "/" + set.name + ".safetensors" }
@@ -61,22 +65,26 @@ public struct LatentCache {
     }
 
     /// Writes the shards of `sets` that are missing. `progress(done, total)`.
-    public static func build(sets: [ImageSetReference], dataset: String, vaeDirectory: String, into directory: String,
-                             progress: (Int, Int) -> Void) throws -> LatentCache {
+    public static func build(sets: [ImageSetReference], dataset: String, vaeDirectory: String, identityEncoder: IdentityEncoder,
+                             into directory: String, progress: (Int, Int) -> Void) throws -> LatentCache {
         let weights = vaeDirectory + "/diffusion_pytorch_model.safetensors"
         let vae = try AutoencoderKLTemporalDecoder.load(directory: vaeDirectory).frozen()
         let vaeHash = try hash(ofFile: weights)
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let manifest = directory + "/cache.json"
-        if let data = fm.contents(atPath: manifest), let old = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let oldHash = old["vae_hash"] as? String, oldHash != vaeHash {
-            throw TrainingError("\(manifest): this cache was made with another VAE (\(oldHash)); use another folder")
+        if fm.fileExists(atPath: manifest) {
+            let old = try LatentCache(directory: directory)
+            if old.vaeHash != vaeHash { throw TrainingError("\(manifest): this cache was made with another VAE (\(old.vaeHash)); use another folder") }
+            if old.identityEncoder != identityEncoder {
+                throw TrainingError("\(manifest): this cache's faces were embedded with \(old.identityEncoder.rawValue), not "
+                                    + "\(identityEncoder.rawValue) (switch it with --reembed-identity)")
+            }
         }
-        try ModelConfigFile.write(["vae_hash": vaeHash, "vae": vaeDirectory, "dataset": dataset, "scaling_factor": vae.scalingFactor,
-                                   "identity_views": identityViews], to: manifest)
+        try writeManifest(directory: directory, vaeHash: vaeHash, vae: vaeDirectory, dataset: dataset, scalingFactor: vae.scalingFactor,
+                          identityEncoder: identityEncoder)
         let faces = try FaceAnalysis.pretrained()
-        let sface = try SFace.pretrained()
+        let sface = try identityEncoder.load()
         let cache = try LatentCache(directory: directory)
         for (i, set) in sets.enumerated() {
             let path = cache.shardPath(set)
@@ -104,5 +112,41 @@ public struct LatentCache {
             progress(i + 1, sets.count)
         }
         return cache
+    }
+
+    static func writeManifest(directory: String, vaeHash: String, vae: String, dataset: String, scalingFactor: Float,
+                              identityEncoder: IdentityEncoder) throws {
+        try ModelConfigFile.write(["vae_hash": vaeHash, "vae": vae, "dataset": dataset, "scaling_factor": scalingFactor,
+                                   "identity_views": identityViews, "identity_encoder": identityEncoder.rawValue],
+                                  to: directory + "/cache.json")
+    }
+
+    /// Re-embeds the faces of every shard of `sets` with `encoder` (aligned with the landmarks the
+    /// shard keeps, so no detection runs) and records the encoder in cache.json. Each shard is
+    /// rewritten atomically; the manifest changes last, so an interrupted switch is finished by
+    /// running it again.
+    public func reembedIdentities(sets: [ImageSetReference], with encoder: IdentityEncoder, progress: (Int, Int) -> Void) throws {
+        let network = try encoder.load()
+        let manifest = try ModelConfigFile(path: directory + "/cache.json")
+        for (i, set) in sets.enumerated() {
+            let path = shardPath(set)
+            guard FileManager.default.fileExists(atPath: path) else { progress(i + 1, sets.count); continue }
+            let shard = try load(set)
+            var identity = [Float](repeating: 0, count: 96 * SFace.embeddingSize)
+            for v in 0..<96 where shard.hasFace[v] {
+                let rgb = try set.viewImage(v).tensor()
+                let aligned = FaceAlignment.alignedCrop(rgb, landmarks: shard.landmarks[v], size: 112)
+                let e = FaceAnalysis.embedding(aligned, model: network).toArray()
+                identity.replaceSubrange((v * SFace.embeddingSize)..<((v + 1) * SFace.embeddingSize), with: e)
+            }
+            let points = shard.landmarks.flatMap { $0.flatMap { [$0.0, $0.1] } }
+            try SafeTensors.write([("latents", shard.latents), ("identity", Tensor(identity, shape: [96, SFace.embeddingSize])),
+                                   ("has_face", Tensor(shard.hasFace.map { $0 ? 1 : 0 }, shape: [96])),
+                                   ("landmarks", Tensor(points, shape: [96, 5, 2]))], to: path)
+            progress(i + 1, sets.count)
+        }
+        try Self.writeManifest(directory: directory, vaeHash: vaeHash, vae: try manifest.string("vae") ?? "",
+                               dataset: try manifest.string("dataset") ?? "", scalingFactor: Float(try manifest.double("scaling_factor") ?? 1),
+                               identityEncoder: encoder)
     }
 }

@@ -35,14 +35,7 @@ struct EvaluateGeneratorCommand: ParsableCommand {
     @Option(help: "At most this many image sets.")
     var sets = 1000
 
-    @Option(help: "Sampling steps.")
-    var steps = 25
-
-    @Option(help: "Step rule: euler, heun or dpm++2m.")
-    var sampler = "euler"
-
-    @Option(help: "Random seed of the sampler.")
-    var seed: UInt64 = 0
+    @OptionGroup var sampling: SamplingOptions
 
     @Option(help: "Write a ground-truth / generated sheet per set into this folder.")
     var sheets: String?
@@ -51,9 +44,8 @@ struct EvaluateGeneratorCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard EDMSampler.Method(rawValue: sampler) != nil else { throw ValidationError("--sampler must be euler, heun or dpm++2m") }
         guard appearances == "all" || Int(appearances) != nil else { throw ValidationError("--appearances is an index or 'all'") }
-        guard steps >= 2, sets >= 1 else { throw ValidationError("--steps >= 2 and --sets >= 1") }
+        guard sets >= 1 else { throw ValidationError("--sets must be at least 1") }
     }
 
     func run() throws {
@@ -66,16 +58,16 @@ struct EvaluateGeneratorCommand: ParsableCommand {
             let held = try dataset.imageSets(split: split).filter { appearances == "all" || $0.appearance == Int(appearances) }
             guard !held.isEmpty else { throw CommandFailure("\(data): no '\(split)' image sets with appearance \(appearances)") }
             var evaluation = try GeneratorEvaluation(model: generator)
-            (evaluation.settings.steps, evaluation.settings.seed) = (steps, seed)
-            evaluation.settings.sampler = EDMSampler.Method(rawValue: sampler)!
+            sampling.apply(to: &evaluation.settings)
+            let (steps, sampler) = (sampling.steps, sampling.sampler)
             let chosen = Array(held.prefix(sets))
             let results = try evaluation.run(sets: chosen, trainingSets: try dataset.imageSets(split: "train"), sheets: sheets) {
                 FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!)
             }
             if json {
                 try printJSON(["model": directory, "weights": generator.provenance, "data": data, "split": split, "sets": chosen.count,
-                               "steps": steps, "sampler": sampler, "input_view": GeneratorEvaluation.inputView,
-                               "methods": results.mapValues(\.json)])
+                               "steps": steps, "sampler": sampler, "guidance": [sampling.guidanceMin, sampling.guidanceMax],
+                               "input_view": GeneratorEvaluation.inputView, "methods": results.mapValues(\.json)])
                 return
             }
             print("\(chosen.count) \(split) image sets, input view \(GeneratorEvaluation.inputView), \(steps) \(sampler) steps; "
@@ -154,8 +146,8 @@ struct EvaluateIdentityCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let head = head ?? ExpressionAwareIdentity.defaultHead() else {
-            throw CommandFailure("no head: pass --head FILE (the committed Weights/\(ExpressionAwareIdentity.defaultName) was not found)")
+        guard let head = head ?? IdentityEncoder.committedHead() else {
+            throw CommandFailure("no head: pass --head FILE (the committed Weights/\(IdentityEncoder.expressionAware.rawValue) was not found)")
         }
         try reportingTrainingErrors {
             let tables = try IdentityTrainingJob.tables(data: data, cache: faces) { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }

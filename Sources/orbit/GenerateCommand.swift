@@ -26,26 +26,13 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Output views folder.")
     var out = "views"
 
-    @Option(help: "Sampling steps.")
-    var steps = 25
-
-    @Option(help: "Step rule: euler (SVD's), heun (two network calls a step) or dpm++2m.")
-    var sampler = "euler"
-
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 0
+    @OptionGroup var sampling: SamplingOptions
 
     @Option(help: "Only one ring at this elevation in degrees (with --views); default: the 96-view grid of 6 elevations.")
     var elevation: Float?
 
     @Option(help: "Views on the ring given by --elevation.")
     var views = 16
-
-    @Option(help: "Guidance scale at the input's azimuth.")
-    var guidanceMin: Float = 1
-
-    @Option(help: "Guidance scale on the far side (rises linearly with the azimuth's distance from the input).")
-    var guidanceMax: Float = 2.5
 
     @Option(help: "Frames the VAE decodes at once (memory bound).")
     var decodeChunk = 8
@@ -60,14 +47,10 @@ struct GenerateCommand: ParsableCommand {
     var stopAfter: Int?
 
     func validate() throws {
-        guard steps >= 2 else { throw ValidationError("--steps must be at least 2") }
         guard views >= 1, views <= 256 else { throw ValidationError("--views must be in 1...256") }
         guard decodeChunk >= 1 else { throw ValidationError("--decode-chunk must be positive") }
-        if let stopAfter, !(1..<steps).contains(stopAfter) { throw ValidationError("--stop-after must be in 1..<steps") }
+        if let stopAfter, !(1..<sampling.steps).contains(stopAfter) { throw ValidationError("--stop-after must be in 1..<steps") }
         if let elevation, !(-90...90).contains(elevation) { throw ValidationError("--elevation must be in -90...90 degrees") }
-        guard EDMSampler.Method(rawValue: sampler) != nil else {
-            throw ValidationError("--sampler must be one of \(EDMSampler.Method.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
     }
 
     func run() throws {
@@ -82,17 +65,17 @@ struct GenerateCommand: ParsableCommand {
         do { generator = try GeneratorModel.load(from: model) } catch { throw CommandFailure("\(error)") }
         let orbit = elevation.map { OrbitView.ring(elevation: $0, count: views) } ?? OrbitView.standard
         var settings = GenerationSettings()
-        (settings.steps, settings.seed, settings.guidanceMin, settings.guidanceMax, settings.decodeChunk) =
-            (steps, seed, guidanceMin, guidanceMax, decodeChunk)
-        settings.sampler = EDMSampler.Method(rawValue: sampler)!
+        sampling.apply(to: &settings)
+        settings.decodeChunk = decodeChunk
+        let steps = settings.steps
         let started = Date()
 
         let faces = try? FaceAnalysis.pretrained()
-        let identityEncoder = generator.configuration.identityDim == nil ? nil : try? SFace.pretrained()
+        let identityEncoder = generator.configuration.identityDim == nil ? nil : try? generator.configuration.identityEncoder.load()
         let prepared = PreparedPortrait(input, resolution: generator.configuration.resolution, faces: faces)
         for note in prepared.notes { print("note: \(note)") }
         if generator.configuration.identityDim != nil && identityEncoder == nil && prepared.alignedFace != nil {
-            print("note: SFace weights missing (`orbit setup`): no identity token")
+            print("note: the identity encoder's weights are missing (`orbit setup`, Weights/): no identity token")
         }
         let conditions = generator.conditions(for: prepared, identityEncoder: identityEncoder, settings: settings)
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import Pipeline
 import Training
 
 /// `orbit train <part>`: the training jobs behind the default generator. Each one checkpoints
@@ -104,15 +105,34 @@ struct TrainCacheCommand: ParsableCommand {
     @Option(help: "The cache folder (keep it outside git).")
     var out: String
 
+    @Option(help: "What embeds the faces for the identity token: sface-expression (the committed expression-aware head, seed Eq. 5) or sface.")
+    var identityEncoder = IdentityEncoder.expressionAware.rawValue
+
+    @Flag(help: "Re-embed the faces of an existing cache with --identity-encoder (no VAE work; landmarks are reused).")
+    var reembedIdentity = false
+
+    func validate() throws {
+        guard IdentityEncoder(rawValue: identityEncoder) != nil else {
+            throw ValidationError("--identity-encoder must be one of \(IdentityEncoder.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         try reportingTrainingErrors {
             let dataset = try SynthImageSets(root: data)
+            let encoder = IdentityEncoder(rawValue: identityEncoder)!
             // Validation and test first: training can start on a cache whose training part is still growing.
             let sets = try ["val", "test", "train"].flatMap { try dataset.imageSets(split: $0) }
             let line = ProgressLine(total: sets.count, label: "cache")
-            _ = try LatentCache.build(sets: sets, dataset: data, vaeDirectory: vae, into: out) { done, _ in line.update(done) }
+            if reembedIdentity {
+                try LatentCache(directory: out).reembedIdentities(sets: sets, with: encoder) { done, _ in line.update(done) }
+            } else {
+                _ = try LatentCache.build(sets: sets, dataset: data, vaeDirectory: vae, identityEncoder: encoder, into: out) { done, _ in
+                    line.update(done)
+                }
+            }
             line.finish()
-            print("cache: \(out) (\(sets.count) image sets)")
+            print("cache: \(out) (\(sets.count) image sets, faces embedded with \(encoder.rawValue))")
         }
     }
 }

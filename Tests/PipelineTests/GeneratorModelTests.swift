@@ -33,11 +33,16 @@ final class GeneratorModelTests: XCTestCase {
         configuration.unet.explicitFramePositions = true
         configuration.sigmaMax = 80
         configuration.vae.scalingFactor = 0.8125
+        configuration.identityEncoder = .expressionAware
         let dir = Fixtures.temporaryDirectory() + "/model"
         try GeneratorModel.randomlyInitialised(configuration, seed: 1).save(to: dir)
         let loaded = try GeneratorModel.load(from: dir)
         XCTAssertEqual(loaded.configuration, configuration)
         XCTAssertEqual(loaded.vae.scalingFactor, 0.8125)
+        let identityConfig = dir + "/identity_proj/config.json"
+        let text = try String(contentsOfFile: identityConfig, encoding: .utf8)
+        try text.replacingOccurrences(of: "sface-expression", with: "arcface-r100").write(toFile: identityConfig, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try GeneratorModel.load(from: dir)) { XCTAssertTrue("\($0)".contains("arcface-r100"), "\($0)") }
     }
 
     func testSmallAndSVDConfigurationsWriteConfigsTheirReadersAccept() throws {

@@ -15,7 +15,7 @@ final class ExpressionAwareIdentityTests: XCTestCase {
         .deletingLastPathComponent().path
 
     func testCommittedHeadSeparatesExpressionsAndKeepsIdentities() throws {
-        let head = Self.repository + "/Weights/" + ExpressionAwareIdentity.defaultName + "/head.safetensors"
+        let head = Self.repository + "/Weights/" + IdentityEncoder.expressionAware.rawValue + "/head.safetensors"
         let tuned = try SFace.pretrained(expressionHead: head), pretrained = try SFace.pretrained()
         let faces = try FaceAnalysis.pretrained()
         func aligned(_ name: String) throws -> Tensor {

@@ -35,7 +35,8 @@ final class GeneratorTrainingTests: XCTestCase {
                                   config: config, to: vaeDirectory)
         let sets = try SynthImageSets(root: data)
         let all = try sets.imageSets(split: "train") + sets.imageSets(split: "val")
-        let cache = try LatentCache.build(sets: all, dataset: data, vaeDirectory: vaeDirectory, into: root + "/cache") { _, _ in }
+        let cache = try LatentCache.build(sets: all, dataset: data, vaeDirectory: vaeDirectory, identityEncoder: .sface,
+                                          into: root + "/cache") { _, _ in }
         return (data, vaeDirectory, cache, try sets.imageSets(split: "train"))
     }
 
@@ -82,6 +83,40 @@ final class GeneratorTrainingTests: XCTestCase {
 
     /// Eq. 4's perceptual term decodes each sample's first run of clean estimates through the frozen VAE
     /// and reaches the UNet's weights; the VAE itself does not change.
+    /// Switching a cache to the expression-aware identity encoder rewrites each face's embedding to what
+    /// that encoder gives for the face (aligned with the stored landmarks), leaves the latents alone,
+    /// records the encoder, and a build with the other encoder is then refused by name.
+    func testReembeddingSwitchesTheIdentityEncoder() throws {
+        let root = Fixtures.temporaryDirectory()
+        let data = root + "/data", views = data + "/subject_0000/appearance_00/views"
+        try FileManager.default.createDirectory(atPath: views, withIntermediateDirectories: true)
+        try ModelConfigFile.write(["resolution": 128, "appearances": 1, "splits": ["train": [0]]], to: data + "/dataset.json")
+        let face = Fixtures.path("identity/subject_0005_appearance_01_view_016.png")
+        for v in 0..<96 { try FileManager.default.copyItem(atPath: face, toPath: views + String(format: "/%03d.png", v)) }
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: views + "/transforms.json"))
+        let vaeDirectory = root + "/vae"
+        try VAETrainingJob.export(try AutoencoderKLTemporalDecoder(WeightScope(RandomInitializer(seed: 5)), config: GeneratorModel.Configuration.tiny.vae),
+                                  config: GeneratorModel.Configuration.tiny.vae, to: vaeDirectory)
+        let sets = try SynthImageSets(root: data).imageSets(split: "train")
+        let before = try LatentCache.build(sets: sets, dataset: data, vaeDirectory: vaeDirectory, identityEncoder: .sface, into: root + "/cache") { _, _ in }
+        let old = try before.load(sets[0])
+        let v = try XCTUnwrap(LatentCache.identityViews.first { old.hasFace[$0] }, "the fixture face is detected")
+        try before.reembedIdentities(sets: sets, with: .expressionAware) { _, _ in }
+        let after = try LatentCache(directory: root + "/cache")
+        XCTAssertEqual(after.identityEncoder, .expressionAware)
+        let new = try after.load(sets[0])
+        let found = try XCTUnwrap(try FaceAnalysis.pretrained().analyse(try ImageIO.read(face)))
+        let expected = FaceAnalysis.embedding(found.aligned, model: try IdentityEncoder.expressionAware.load())
+        XCTAssertLessThan(maxAbsDiff(new.identity.slice(axis: 0, v..<(v + 1)), expected), 1e-3)
+        XCTAssertGreaterThan(maxAbsDiff(old.identity.slice(axis: 0, v..<(v + 1)), expected), 0.1, "the pretrained embedding differs")
+        XCTAssertEqual(maxAbsDiff(new.latents, old.latents), 0)
+        XCTAssertEqual(new.hasFace, old.hasFace)
+        XCTAssertThrowsError(try LatentCache.build(sets: sets, dataset: data, vaeDirectory: vaeDirectory, identityEncoder: .sface,
+                                                   into: root + "/cache") { _, _ in }) {
+            XCTAssertTrue("\($0)".contains("sface-expression") && "\($0)".contains("cache.json"), "\($0)")
+        }
+    }
+
     func testPerceptualTermTrainsTheUNetThroughTheDecoder() throws {
         let fixture = try Self.makeFixture()
         var config = Self.trainingConfig()

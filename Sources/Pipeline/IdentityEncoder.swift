@@ -1,0 +1,28 @@
+import Models
+import NN
+
+/// What embeds a face for the generator's identity token: the pretrained SFace, or SFace with the
+/// expression-aware embedding head that `orbit train identity` fine-tuned (seed Eq. 5; committed as
+/// Weights/sface-expression/head.safetensors with its model card). A generator records the one it
+/// was trained with; its training cache and `orbit generate` must use the same.
+public enum IdentityEncoder: String, CaseIterable, Sendable {
+    case sface
+    case expressionAware = "sface-expression"
+
+    /// The committed expression-aware head's file, or nil when the checkout has none.
+    public static func committedHead() -> String? {
+        CommittedWeights.locate(expressionAware.rawValue, containing: "head.safetensors").map { $0 + "/head.safetensors" }
+    }
+
+    /// The encoder's network, frozen.
+    public func load() throws -> SFace {
+        switch self {
+        case .sface: return try SFace.pretrained()
+        case .expressionAware:
+            guard let head = Self.committedHead() else {
+                throw WeightError("missing Weights/\(rawValue)/head.safetensors (the expression-aware identity head committed with Orbit)")
+            }
+            return try SFace.pretrained(expressionHead: head)
+        }
+    }
+}

@@ -109,6 +109,23 @@ public struct LinearSchedule: LearningRateSchedule {
     }
 }
 
+/// A linear warm-up from 0, the full rate, then (optionally) a linear anneal to `finalFactor` over
+/// `annealSteps` steps from step `annealFrom`, constant after it: a long run's closing phase.
+public struct WarmupAnnealSchedule: LearningRateSchedule, Sendable {
+    public let warmup: Int
+    public let annealFrom: Int?, annealSteps: Int, finalFactor: Float
+
+    public init(warmup: Int, annealFrom: Int? = nil, annealSteps: Int = 1, finalFactor: Float = 1) {
+        (self.warmup, self.annealFrom, self.annealSteps, self.finalFactor) = (warmup, annealFrom, max(1, annealSteps), finalFactor)
+    }
+
+    public func factor(step: Int) -> Float {
+        if step < warmup { return Float(step + 1) / Float(warmup) }
+        guard let annealFrom, step > annealFrom else { return 1 }
+        return 1 + (finalFactor - 1) * min(1, Float(step - annealFrom) / Float(annealSteps))
+    }
+}
+
 /// Cosine from 1 to `minFactor` over `steps` (Loshchilov & Hutter 2017), with optional warm-up.
 public struct CosineSchedule: LearningRateSchedule {
     public let steps: Int, minFactor: Float, warmup: Int

@@ -162,8 +162,18 @@ struct TrainGeneratorCommand: ParsableCommand {
     @Option(help: "Seed Eq. 4: weight of the identity loss (1 - SFace cosine) on decoded clean estimates (0: off).")
     var identityWeight: Float = 0
 
+    @Option(help: "Start annealing the learning rate at this step (a closing phase; with --anneal-steps and --anneal-factor).")
+    var annealFrom: Int?
+
+    @Option(help: "Steps over which the learning rate falls linearly to --anneal-factor times itself.")
+    var annealSteps = 3000
+
+    @Option(help: "The learning rate's final factor after annealing.")
+    var annealFactor: Float = 0.1
+
     func run() throws {
         var job = GeneratorTrainingJob(data: options.data, cache: cache, vae: vae, out: options.out)
+        (job.config.annealFrom, job.config.annealSteps, job.config.annealFactor) = (annealFrom, annealSteps, annealFactor)
         (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
         job.config.seed = options.seed
         (job.config.perceptualWeight, job.config.identityWeight) = (perceptualWeight, identityWeight)

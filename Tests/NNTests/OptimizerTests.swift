@@ -61,6 +61,13 @@ final class OptimizerTests: XCTestCase {
         let e = ExponentialSchedule(finalFactor: 0.01, steps: 30000)
         XCTAssertEqual(e.factor(step: 15000), 0.1, accuracy: 1e-5)
         XCTAssertEqual(e.factor(step: 40000), 0.01, accuracy: 1e-6)
+        // Warm-up, full rate, then a linear anneal to 0.1 over 1000 steps from step 5000.
+        let a = WarmupAnnealSchedule(warmup: 300, annealFrom: 5000, annealSteps: 1000, finalFactor: 0.1)
+        XCTAssertEqual(a.factor(step: 149), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(a.factor(step: 5000), 1, accuracy: 1e-6)
+        XCTAssertEqual(a.factor(step: 5500), 0.55, accuracy: 1e-6)
+        XCTAssertEqual(a.factor(step: 9000), 0.1, accuracy: 1e-6)
+        XCTAssertEqual(WarmupAnnealSchedule(warmup: 300).factor(step: 9000), 1)
     }
 
     func testGradientClipping() {

@@ -29,7 +29,7 @@ final class DefaultGeneratorTests: XCTestCase {
         var conditions = model.conditions(for: prepared, identityEncoder: nil, settings: settings)
         if let face {
             conditions = GeneratorConditions(imageEmbedding: conditions.imageEmbedding,
-                                             identity: FaceAnalysis.embedding(face.aligned, model: try SFace.pretrained()),
+                                             identity: FaceAnalysis.embedding(face.aligned, model: try model.configuration.identityEncoder.load()),
                                              latent: conditions.latent)
         }
         let ring = OrbitView.ring(elevation: 0, count: 16)
@@ -53,5 +53,5 @@ final class DefaultGeneratorTests: XCTestCase {
         XCTAssertGreaterThan(ImageMetrics.psnr(views[8], truths[2]), ImageMetrics.psnr(views[8], otherBack))
     }
 
-    static let minimumPSNR = 12.0
+    static let minimumPSNR = 13.5  // step 14,341 measures 14.9-16.3 dB here
 }

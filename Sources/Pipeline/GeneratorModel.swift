@@ -145,12 +145,8 @@ public final class GeneratorModel {
         if hasIdentity {
             let identityConfig = try ModelConfigFile(path: path("identity_proj", "config.json"))
             configuration.identityDim = try identityConfig.requiredInt("identity_dim")
-            let encoder = try identityConfig.string("identity_encoder") ?? IdentityEncoder.sface.rawValue
-            guard let known = IdentityEncoder(rawValue: encoder) else {
-                throw WeightError("\(path("identity_proj", "config.json")): unknown identity_encoder '\(encoder)' "
-                                  + "(known: \(IdentityEncoder.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            configuration.identityEncoder = known
+            configuration.identityEncoder = try IdentityEncoder.named(try identityConfig.string("identity_encoder"),
+                                                                      in: path("identity_proj", "config.json"))
         } else {
             configuration.identityDim = nil
         }

@@ -9,6 +9,16 @@ public enum IdentityEncoder: String, CaseIterable, Sendable {
     case sface
     case expressionAware = "sface-expression"
 
+    /// The encoder a config file's `identity_encoder` value names (absent: the pretrained SFace, what
+    /// files from before the key existed used); an unknown name is an error naming the file.
+    public static func named(_ value: String?, in file: String) throws -> IdentityEncoder {
+        guard let value else { return .sface }
+        guard let known = IdentityEncoder(rawValue: value) else {
+            throw WeightError("\(file): unknown identity_encoder '\(value)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return known
+    }
+
     /// The committed expression-aware head's file, or nil when the checkout has none.
     public static func committedHead() -> String? {
         CommittedWeights.locate(expressionAware.rawValue, containing: "head.safetensors").map { $0 + "/head.safetensors" }

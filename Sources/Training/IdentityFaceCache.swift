@@ -69,15 +69,14 @@ public struct IdentityFaceCache {
                     crops.append((found.aligned * 255).unsqueezed(0))
                     views.append(v)
                 }
-                guard !crops.isEmpty else {
+                if crops.isEmpty {
                     try AtomicFile.write(Data(), to: cache.noFacePath(set))
-                    progress(i + 1, sets.count)
-                    continue
+                } else {
+                    let features = noGrad { sface.trunkFeatures(Tensor.concat(crops, axis: 0)) }
+                    let className = "subject_" + String(format: "%04d", set.subject) + "/" + (try expressionPreset(of: set))
+                    try SafeTensors.write([("features", features), ("views", Tensor(views.map(Float.init), shape: [views.count]))],
+                                          metadata: ["class": className], dtype: .f16, to: path)
                 }
-                let features = noGrad { sface.trunkFeatures(Tensor.concat(crops, axis: 0)) }
-                let className = "subject_" + String(format: "%04d", set.subject) + "/" + (try expressionPreset(of: set))
-                try SafeTensors.write([("features", features), ("views", Tensor(views.map(Float.init), shape: [views.count]))],
-                                      metadata: ["class": className], dtype: .f16, to: path)
             }
             progress(i + 1, sets.count)
         }

@@ -7,31 +7,34 @@ import Tensor
 /// class (subject and expression preset), subject and view.
 public struct IdentityFaceTable {
     /// [M, 50176] row-major.
-    public let features: [Float]
-    public let classOf: [Int], subjectOf: [Int], views: [Int]
+    public private(set) var features: [Float]
+    public private(set) var classOf: [Int], subjectOf: [Int], views: [Int]
     public var count: Int { classOf.count }
 
     /// A face is held out of training when its view lies on this diagonal of the view grid (every
     /// fourth view, spread over all rings and azimuths).
     public static func isHeldOut(view: Int) -> Bool { (view % 16 + view / 16) % 4 == 3 }
 
-    /// The faces of `sets` that `keep(view)` accepts; classes are numbered in `classes` (new names are added).
+    /// The faces of `sets`, read once and split by view: those `holdOut(view)` rejects and those it
+    /// accepts. Classes are numbered in `classes` (new names are added).
     public static func load(_ cache: IdentityFaceCache, sets: [ImageSetReference], classes: inout [String: Int],
-                            keep: (Int) -> Bool) throws -> IdentityFaceTable {
-        var features: [Float] = [], classOf: [Int] = [], subjectOf: [Int] = [], views: [Int] = []
+                            holdOut: (Int) -> Bool) throws -> (kept: IdentityFaceTable, heldOut: IdentityFaceTable) {
+        let empty = IdentityFaceTable(features: [], classOf: [], subjectOf: [], views: [])
+        var tables = [empty, empty]  // kept, held out
         for set in sets {
             guard let shard = try cache.load(set) else { continue }
             let label = classes[shard.className] ?? classes.count
             classes[shard.className] = label
             let rows = shard.features.toArray(), width = SFace.trunkFeatureSize
-            for (i, view) in shard.views.enumerated() where keep(view) {
-                features.append(contentsOf: rows[(i * width)..<((i + 1) * width)])
-                classOf.append(label)
-                subjectOf.append(set.subject)
-                views.append(view)
+            for (i, view) in shard.views.enumerated() {
+                let t = holdOut(view) ? 1 : 0
+                tables[t].features.append(contentsOf: rows[(i * width)..<((i + 1) * width)])
+                tables[t].classOf.append(label)
+                tables[t].subjectOf.append(set.subject)
+                tables[t].views.append(view)
             }
         }
-        return IdentityFaceTable(features: features, classOf: classOf, subjectOf: subjectOf, views: views)
+        return (tables[0], tables[1])
     }
 
     /// Features of the given faces [k, 50176].
@@ -90,19 +93,20 @@ public final class IdentityTrainer {
             for d in 0..<width { sums[label * width + d] += start[i * width + d] }
         }
         centres = Tensor(sums, shape: [classes, width]).requiringGrad()
-        for (key, p) in sface.headParameters where !key.contains("running_") { p.requiringGrad() }
-        let schedule = LinearSchedule(start: 1, end: 1, steps: 1, warmup: config.warmup)
+        let head = Self.trainedHead(sface)
+        for (_, p) in head { p.requiringGrad() }
+        let schedule = WarmupAnnealSchedule(warmup: config.warmup)
         optimizer = Adam.adamW(groups: [
-            ParameterGroup(name: "head", parameters: sface.headParameters.filter { !$0.0.contains("running_") }.map(\.1),
-                           learningRate: config.learningRate, schedule: schedule),
+            ParameterGroup(name: "head", parameters: head.map(\.1), learningRate: config.learningRate, schedule: schedule),
             ParameterGroup(name: "centres", parameters: [centres], learningRate: config.centreLearningRate, schedule: schedule),
         ])
     }
 
+    /// The head's weights and biases: its parameters without the batch norm's running statistics.
+    static func trainedHead(_ sface: SFace) -> [(String, Tensor)] { sface.headParameters.filter { !$0.0.contains("running_") } }
+
     /// What trains and is checkpointed: the head's weights and biases, then the class centres.
-    public var trainedParameters: [(String, Tensor)] {
-        sface.headParameters.filter { !$0.0.contains("running_") } + [("centres", centres)]
-    }
+    public var trainedParameters: [(String, Tensor)] { Self.trainedHead(sface) + [("centres", centres)] }
 
     /// One AdamW step on a random batch (seeded by the step): loss and batch accuracy (argmax cos).
     public func trainStep(_ step: Int) throws -> [String: Float] {

@@ -36,9 +36,8 @@ public struct IdentityTrainingJob {
             if done % 50 == 0 || done == total { log("identity: face cache \(done)/\(total) image sets") }
         }
         var classes: [String: Int] = [:], testClasses: [String: Int] = [:]
-        let train = try IdentityFaceTable.load(cache, sets: trainSets, classes: &classes) { !IdentityFaceTable.isHeldOut(view: $0) }
-        let heldOut = try IdentityFaceTable.load(cache, sets: trainSets, classes: &classes) { IdentityFaceTable.isHeldOut(view: $0) }
-        let test = try IdentityFaceTable.load(cache, sets: testSets, classes: &testClasses) { _ in true }
+        let (train, heldOut) = try IdentityFaceTable.load(cache, sets: trainSets, classes: &classes, holdOut: IdentityFaceTable.isHeldOut)
+        let test = try IdentityFaceTable.load(cache, sets: testSets, classes: &testClasses) { _ in false }.kept
         return Tables(train: train, heldOut: heldOut, test: test, classes: classes.count)
     }
 
@@ -55,8 +54,8 @@ public struct IdentityTrainingJob {
         schedule.validateEvery = 500
         let run = TrainingRun(schedule: schedule, startStep: start, history: history)
         let photo = try realPhoto.map { try ImageIO.read($0) }
-        func evaluate(_ model: SFace) -> IdentityMetrics {
-            IdentityEvaluation.evaluate(model, train: tables.train, heldOut: tables.heldOut, test: tables.test, realPhoto: photo)
+        func evaluate(_ model: SFace, realPhoto: Image?) -> IdentityMetrics {
+            IdentityEvaluation.evaluate(model, train: tables.train, heldOut: tables.heldOut, test: tables.test, realPhoto: realPhoto)
         }
         let ending = try run.run(trainStep: trainer.trainStep, checkpoint: { step, history in
             try TrainerCheckpoint.save(to: checkpointPath, step: step, fingerprint: config.fingerprint,
@@ -64,12 +63,12 @@ public struct IdentityTrainingJob {
             try ImageIO.write(LossCurves.plot(history, terms: ["accuracy"]), to: out + "/curves.png")
             try trainer.exportHead(to: headPath, provenance: "orbit train identity, step \(step)")
         }, validate: { step in
-            let m = IdentityEvaluation.evaluate(trainer.sface, train: tables.train, heldOut: tables.heldOut, test: tables.test, realPhoto: nil)
+            let m = evaluate(trainer.sface, realPhoto: nil)
             log(String(format: "identity: step %d held-out class accuracy %.3f, subject %.3f; test cosines %.3f / %.3f / %.3f",
                        step, m.heldOutClassAccuracy, m.heldOutSubjectAccuracy, m.sameExpression, m.otherExpression, m.otherSubject))
         }, progress: { step, detail in progress(step, steps, detail) })
-        let report: [String: Any] = ["step": run.step, "pretrained": evaluate(try SFace.pretrained()).json,
-                                     "fine_tuned": evaluate(trainer.sface).json, "config": config.fingerprint]
+        let report: [String: Any] = ["step": run.step, "pretrained": evaluate(try SFace.pretrained(), realPhoto: photo).json,
+                                     "fine_tuned": evaluate(trainer.sface, realPhoto: photo).json, "config": config.fingerprint]
         try ModelConfigFile.write(report, to: out + "/evaluation.json")
         log("identity: step \(run.step) (\(ending.rawValue)); wrote \(headPath) and \(out)/evaluation.json")
         return ending

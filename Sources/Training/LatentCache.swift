@@ -38,9 +38,8 @@ public struct LatentCache {
         guard let data = FileManager.default.contents(atPath: file),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let hash = object["vae_hash"] as? String
         else { throw TrainingError("\(file): missing or not a training cache (build it with `orbit train cache`)") }
-        let encoder = object["identity_encoder"] as? String ?? IdentityEncoder.sface.rawValue
-        guard let known = IdentityEncoder(rawValue: encoder) else { throw TrainingError("\(file): unknown identity_encoder '\(encoder)'") }
-        (self.directory, vaeHash, identityEncoder) = (directory, hash, known)
+        (self.directory, vaeHash) = (directory, hash)
+        identityEncoder = try IdentityEncoder.named(object["identity_encoder"] as? String, in: file)
     }
 
     public func shardPath(_ set: ImageSetReference) -> String { directory + "/" + set.name + ".safetensors" }
@@ -104,14 +103,19 @@ public struct LatentCache {
                     hasFace[v] = 1
                     for (k, point) in found.chosen.landmarks.enumerated() { (landmarks[v * 10 + 2 * k], landmarks[v * 10 + 2 * k + 1]) = point }
                 }
-                try SafeTensors.write([("latents", Tensor.concat(latents, axis: 0)),
-                                       ("identity", Tensor(identity, shape: [96, SFace.embeddingSize])),
-                                       ("has_face", Tensor(hasFace, shape: [96])), ("landmarks", Tensor(landmarks, shape: [96, 5, 2]))],
-                                      to: path)
+                try writeShard(to: path, latents: Tensor.concat(latents, axis: 0), identity: identity, hasFace: hasFace, landmarks: landmarks)
             }
             progress(i + 1, sets.count)
         }
         return cache
+    }
+
+    /// Writes one shard atomically: latents [96, C, h, w], identity 96 x 128, has_face 96 (0/1),
+    /// landmarks 96 x 5 x (x, y).
+    static func writeShard(to path: String, latents: Tensor, identity: [Float], hasFace: [Float], landmarks: [Float]) throws {
+        try SafeTensors.write([("latents", latents), ("identity", Tensor(identity, shape: [96, SFace.embeddingSize])),
+                               ("has_face", Tensor(hasFace, shape: [96])), ("landmarks", Tensor(landmarks, shape: [96, 5, 2]))],
+                              to: path)
     }
 
     static func writeManifest(directory: String, vaeHash: String, vae: String, dataset: String, scalingFactor: Float,
@@ -139,10 +143,8 @@ public struct LatentCache {
                 let e = FaceAnalysis.embedding(aligned, model: network).toArray()
                 identity.replaceSubrange((v * SFace.embeddingSize)..<((v + 1) * SFace.embeddingSize), with: e)
             }
-            let points = shard.landmarks.flatMap { $0.flatMap { [$0.0, $0.1] } }
-            try SafeTensors.write([("latents", shard.latents), ("identity", Tensor(identity, shape: [96, SFace.embeddingSize])),
-                                   ("has_face", Tensor(shard.hasFace.map { $0 ? 1 : 0 }, shape: [96])),
-                                   ("landmarks", Tensor(points, shape: [96, 5, 2]))], to: path)
+            try Self.writeShard(to: path, latents: shard.latents, identity: identity, hasFace: shard.hasFace.map { $0 ? 1 : 0 },
+                                landmarks: shard.landmarks.flatMap { $0.flatMap { [$0.0, $0.1] } })
             progress(i + 1, sets.count)
         }
         try Self.writeManifest(directory: directory, vaeHash: vaeHash, vae: try manifest.string("vae") ?? "",

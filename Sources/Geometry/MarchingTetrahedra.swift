@@ -70,22 +70,9 @@ public enum MarchingTetrahedra {
 
     /// Positions [N, 3], outward unit normals [N, 3] (the field's gradient, interpolated) and triangles [M, 3].
     public static func surface(of grid: ScalarGrid, level: Float = 0) -> (positions: [Float], normals: [Float], triangles: [Int32]) {
-        var positions: [Float] = [], normals: [Float] = [], triangles: [Int32] = []
-        var vertexOfEdge: [UInt64: Int32] = [:]
+        var vertices = LevelSetVertices(grid: grid, level: level)
+        var triangles: [Int32] = []
         let v = grid.values
-        func vertex(_ a: Int, _ b: Int, _ ca: (Int, Int, Int), _ cb: (Int, Int, Int)) -> Int32 {
-            let key = UInt64(min(a, b)) << 32 | UInt64(max(a, b))
-            if let known = vertexOfEdge[key] { return known }
-            let t = (level - v[a]) / (v[b] - v[a])
-            let p = grid.point(ca.0, ca.1, ca.2) * (1 - t) + grid.point(cb.0, cb.1, cb.2) * t
-            var n = grid.gradient(ca.0, ca.1, ca.2) * (1 - t) + grid.gradient(cb.0, cb.1, cb.2) * t
-            n = n.normalised()
-            let index = Int32(positions.count / 3)
-            positions += [p.x, p.y, p.z]
-            normals += [n.x, n.y, n.z]
-            vertexOfEdge[key] = index
-            return index
-        }
         for k in 0..<(grid.nz - 1) {
             for j in 0..<(grid.ny - 1) {
                 for i in 0..<(grid.nx - 1) {
@@ -105,7 +92,7 @@ public enum MarchingTetrahedra {
                         } else {  // two and two: a quad around the tetrahedron
                             cuts = [(ins[0], outs[0]), (ins[0], outs[1]), (ins[1], outs[1]), (ins[1], outs[0])]
                         }
-                        let polygon = cuts.map { a, b in vertex(ids[a], ids[b], corners[a], corners[b]) }
+                        let polygon = cuts.map { a, b in vertices.vertex(ids[a], ids[b], corners[a], corners[b]) }
                         // Orient outwards (from the inside corners towards the outside ones), judged on the
                         // cut edges' midpoints: interpolated vertices can coincide at a corner on the level.
                         var outward = SIMD3<Float>(repeating: 0)
@@ -124,6 +111,6 @@ public enum MarchingTetrahedra {
                 }
             }
         }
-        return (positions, normals, triangles)
+        return (vertices.positions, vertices.normals, triangles)
     }
 }

@@ -113,16 +113,19 @@ public struct LinearSchedule: LearningRateSchedule {
 /// `annealSteps` steps from step `annealFrom`, constant after it: a long run's closing phase.
 public struct WarmupAnnealSchedule: LearningRateSchedule, Sendable {
     public let warmup: Int
-    public let annealFrom: Int?, annealSteps: Int, finalFactor: Float
+    /// From `annealFrom` the factor falls linearly from `startFactor` to `finalFactor` over `annealSteps`;
+    /// a start factor other than 1 makes the anneal a warm restart at that level.
+    public let annealFrom: Int?, annealSteps: Int, startFactor: Float, finalFactor: Float
 
-    public init(warmup: Int, annealFrom: Int? = nil, annealSteps: Int = 1, finalFactor: Float = 1) {
-        (self.warmup, self.annealFrom, self.annealSteps, self.finalFactor) = (warmup, annealFrom, max(1, annealSteps), finalFactor)
+    public init(warmup: Int, annealFrom: Int? = nil, annealSteps: Int = 1, startFactor: Float = 1, finalFactor: Float = 1) {
+        (self.warmup, self.annealFrom, self.annealSteps) = (warmup, annealFrom, max(1, annealSteps))
+        (self.startFactor, self.finalFactor) = (startFactor, finalFactor)
     }
 
     public func factor(step: Int) -> Float {
         if step < warmup { return Float(step + 1) / Float(warmup) }
-        guard let annealFrom, step > annealFrom else { return 1 }
-        return 1 + (finalFactor - 1) * min(1, Float(step - annealFrom) / Float(annealSteps))
+        guard let annealFrom, step >= annealFrom else { return 1 }
+        return startFactor + (finalFactor - startFactor) * min(1, Float(step - annealFrom) / Float(annealSteps))
     }
 }
 

@@ -31,10 +31,10 @@ public struct GeneratorTrainingConfig: Sendable {
     public var learningRate: Float = 2e-4
     public var warmup = 300
     public var weightDecay: Float = 0.01
-    /// A closing phase: from step `annealFrom` the learning rate falls linearly to `annealFactor` times
-    /// itself over `annealSteps` steps. Like the image terms, a setting a resumed run may change, so
+    /// A closing phase: from step `annealFrom` the learning rate falls linearly from `annealStartFactor`
+    /// to `annealFactor` times itself over `annealSteps` steps. Like the image terms, a setting a resumed run may change, so
     /// it stays out of the fingerprint.
-    public var annealFrom: Int?, annealSteps = 1, annealFactor: Float = 1
+    public var annealFrom: Int?, annealSteps = 1, annealStartFactor: Float = 1, annealFactor: Float = 1
     public var emaDecay: Float = 0.999
     public var gradientClip: Float = 1
     /// log sigma ~ N(pMean, pStd): EDM's (-1.2, 1.2) for sigma_data 0.5, shifted by ln 2 for unit-variance latents.
@@ -100,7 +100,7 @@ public final class GeneratorTrainer {
         // No weight decay on norms and biases (vectors), as is usual for AdamW.
         let matrices = named.filter { $0.1.rank >= 2 }.map(\.1), vectors = named.filter { $0.1.rank < 2 }.map(\.1)
         let schedule = WarmupAnnealSchedule(warmup: config.warmup, annealFrom: config.annealFrom, annealSteps: config.annealSteps,
-                                            finalFactor: config.annealFactor)
+                                            startFactor: config.annealStartFactor, finalFactor: config.annealFactor)
         optimizer = Adam.adamW(groups: [
             ParameterGroup(name: "weights", parameters: matrices, learningRate: config.learningRate, weightDecay: config.weightDecay,
                            schedule: schedule),

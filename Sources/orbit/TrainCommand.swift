@@ -168,12 +168,16 @@ struct TrainGeneratorCommand: ParsableCommand {
     @Option(help: "Steps over which the learning rate falls linearly to --anneal-factor times itself.")
     var annealSteps = 3000
 
+    @Option(help: "The learning rate's factor at --anneal-from (below 1: a warm restart at that level).")
+    var annealStartFactor: Float = 1
+
     @Option(help: "The learning rate's final factor after annealing.")
     var annealFactor: Float = 0.1
 
     func run() throws {
         var job = GeneratorTrainingJob(data: options.data, cache: cache, vae: vae, out: options.out)
-        (job.config.annealFrom, job.config.annealSteps, job.config.annealFactor) = (annealFrom, annealSteps, annealFactor)
+        (job.config.annealFrom, job.config.annealSteps) = (annealFrom, annealSteps)
+        (job.config.annealStartFactor, job.config.annealFactor) = (annealStartFactor, annealFactor)
         (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
         job.config.seed = options.seed
         (job.config.perceptualWeight, job.config.identityWeight) = (perceptualWeight, identityWeight)

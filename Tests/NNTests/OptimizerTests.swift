@@ -68,6 +68,12 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(a.factor(step: 5500), 0.55, accuracy: 1e-6)
         XCTAssertEqual(a.factor(step: 9000), 0.1, accuracy: 1e-6)
         XCTAssertEqual(WarmupAnnealSchedule(warmup: 300).factor(step: 9000), 1)
+        // A warm restart: 0.4 at step 17000 falling to 0.04 at 26000.
+        let r = WarmupAnnealSchedule(warmup: 300, annealFrom: 17000, annealSteps: 9000, startFactor: 0.4, finalFactor: 0.04)
+        XCTAssertEqual(r.factor(step: 16999), 1)
+        XCTAssertEqual(r.factor(step: 17000), 0.4, accuracy: 1e-6)
+        XCTAssertEqual(r.factor(step: 21500), 0.22, accuracy: 1e-6)
+        XCTAssertEqual(r.factor(step: 30000), 0.04, accuracy: 1e-6)
     }
 
     func testGradientClipping() {

@@ -184,6 +184,31 @@ extension Tensor {
         return record(out, inputs: [self]) { g in [Tensor.applyBackwardKernel(y, g) { nn_relu_bwd($0, $1, $2, $3) }] }
     }
 
+    /// torch.nn.Softplus: log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+    /// Backward: sigmoid(beta x).
+    public func softplus(beta: Float = 1, threshold: Float = 20) -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        let x = src.data, o = out.data
+        parallelFor(count, grain: 1 << 14) { lo, hi in
+            for i in lo..<hi {
+                let z = beta * x[i]
+                o[i] = z > threshold ? x[i] : Foundation.log1p(Foundation.exp(z)) / beta
+            }
+        }
+        return record(out, inputs: [self]) { g in
+            let gc = g.contiguous(), dx = Tensor.uninitialized(self.shape)
+            let gd = gc.data, d = dx.data, x = src.data
+            parallelFor(self.count, grain: 1 << 14) { lo, hi in
+                for i in lo..<hi {
+                    let z = beta * x[i]
+                    d[i] = z > threshold ? gd[i] : gd[i] / (1 + Foundation.exp(-z))
+                }
+            }
+            return [dx]
+        }
+    }
+
     public func sigmoid() -> Tensor {
         let out = applyKernel { nn_sigmoid_fwd($0, $1, $2) }
         let y = out.detached()

@@ -36,8 +36,8 @@ let package = Package(
         .target(name: "Geometry", dependencies: ["Tensor", "Imaging"], swiftSettings: swiftSettings),
         .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "ShadersCPU"], swiftSettings: swiftSettings),
-        .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Splat", "Synth"], swiftSettings: swiftSettings),
-        .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline"], swiftSettings: swiftSettings),
+        .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Splat", "Synth", "Geometry"], swiftSettings: swiftSettings),
+        .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "orbit",
             dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "CommandSupport", "Synth", "Training",

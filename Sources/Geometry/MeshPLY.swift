@@ -40,4 +40,58 @@ public enum MeshPLY {
         }
         return data
     }
+
+    public struct Decoded {
+        /// [N, 3] each; colours in [0, 1]; triangles [M, 3].
+        public var positions: [Float], normals: [Float], colours: [Float], triangles: [Int32]
+    }
+
+    public struct FormatError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads the layout `encode` writes (and nothing else), with errors naming the file.
+    public static func decode(_ data: Data, file: String) throws -> Decoded {
+        func fail(_ why: String) -> FormatError { FormatError(description: "\(file): \(why)") }
+        guard let end = data.range(of: Data("end_header\n".utf8)) else { throw fail("not a PLY file (no end_header)") }
+        guard let header = String(data: data[data.startIndex..<end.lowerBound], encoding: .ascii) else { throw fail("unreadable PLY header") }
+        let lines = header.split(separator: "\n").map(String.init)
+        guard lines.first == "ply", lines.contains("format binary_little_endian 1.0") else { throw fail("not a binary little-endian PLY") }
+        let properties = lines.filter { $0.hasPrefix("property ") }
+        let expected = ["float x", "float y", "float z", "float nx", "float ny", "float nz", "uchar red", "uchar green", "uchar blue"].map { "property " + $0 }
+        guard Array(properties.prefix(9)) == expected, properties.count == 10, properties[9] == "property list uchar int vertex_indices" else {
+            throw fail("vertex layout is not x y z nx ny nz red green blue with uchar/int faces")
+        }
+        func count(_ element: String) throws -> Int {
+            guard let line = lines.first(where: { $0.hasPrefix("element \(element) ") }), let n = Int(line.split(separator: " ")[2]) else {
+                throw fail("no element \(element) count")
+            }
+            return n
+        }
+        let (n, m) = (try count("vertex"), try count("face"))
+        let body = data[end.upperBound...]
+        guard body.count == n * 27 + m * 13 else { throw fail("\(body.count) bytes of data for \(n) vertices and \(m) triangles") }
+        var decoded = Decoded(positions: [Float](repeating: 0, count: 3 * n), normals: [Float](repeating: 0, count: 3 * n),
+                              colours: [Float](repeating: 0, count: 3 * n), triangles: [Int32](repeating: 0, count: 3 * m))
+        try body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            for i in 0..<n {
+                let base = i * 27
+                for k in 0..<3 {
+                    decoded.positions[3 * i + k] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * k, as: UInt32.self)))
+                    decoded.normals[3 * i + k] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 12 + 4 * k, as: UInt32.self)))
+                    decoded.colours[3 * i + k] = Float(raw[base + 24 + k]) / 255
+                }
+            }
+            for t in 0..<m {
+                let base = n * 27 + t * 13
+                guard raw[base] == 3 else { throw fail("face \(t) is not a triangle") }
+                for k in 0..<3 {
+                    let v = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 1 + 4 * k, as: Int32.self))
+                    guard v >= 0 && Int(v) < n else { throw fail("face \(t) names vertex \(v) of \(n)") }
+                    decoded.triangles[3 * t + k] = v
+                }
+            }
+        }
+        return decoded
+    }
 }

@@ -10,7 +10,8 @@ import Training
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the default models on an `orbit synth` dataset.",
-        subcommands: [TrainVAECommand.self, TrainCacheCommand.self, TrainGeneratorCommand.self, TrainIdentityCommand.self])
+        subcommands: [TrainVAECommand.self, TrainCacheCommand.self, TrainGeneratorCommand.self, TrainIdentityCommand.self,
+                      TrainNPHMCommand.self])
 }
 
 /// Options every training job takes.
@@ -217,5 +218,32 @@ struct TrainIdentityCommand: ParsableCommand {
         (job.config.scale, job.config.margin) = (scale, margin)
         job.realPhoto = FileManager.default.fileExists(atPath: realPhoto) ? realPhoto : nil
         try runTrainingJob(label: "identity", steps: steps, job.run)
+    }
+}
+
+struct TrainNPHMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nphm",
+        abstract: "Train the NPHM-style head model (SDF, colour, expression deformation) as an auto-decoder on the synthetic heads.")
+
+    @OptionGroup var options: TrainingOptions
+
+    @Option(help: "Optimiser steps in all.")
+    var steps = 20_000
+
+    @Option(help: "Samples (subject, appearance) per step.")
+    var samples = 4
+
+    @Option(help: "Near-surface points per sample and step.")
+    var nearPoints = 1024
+
+    @Option(help: "Steps between validation meshes.")
+    var validateEvery = 1000
+
+    func run() throws {
+        var job = NPHMTrainingJob(data: options.data, out: options.out)
+        (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
+        (job.config.seed, job.config.samplesPerStep, job.config.nearPoints) = (options.seed, samples, nearPoints)
+        try runTrainingJob(label: "nphm", steps: steps, job.run)
     }
 }

@@ -26,8 +26,21 @@ public struct NPHMConfiguration: Codable, Sendable, Equatable {
     public var deformationHidden = 400, deformationLayers = 6, deformationSkip = 3
     public var hyperDimensions = 2
     public var softplusBeta: Float = 100
+    /// The FaceKit skin vertices the anchors were placed on (a trained model records them).
+    public var anchorVertices: [Int]?
 
     public init() {}
+
+    /// Orbit's trained size: MonoNPHM's 65 anchors and layer counts, narrower members, 8 neighbours
+    /// (sigma from the 8th, as MonoNPHM's rule), a 32-d expression code (the synthetic expressions are
+    /// presets), and the global member's distance in orbit units (0.75 NPHM units is 18.75 cm).
+    public static var orbitSmall: NPHMConfiguration {
+        var c = NPHMConfiguration()
+        (c.neighbours, c.sigmaRank, c.localCode, c.expressionCode) = (8, 8, 16, 32)
+        (c.hidden, c.colourHidden, c.deformationHidden) = (96, 64, 128)
+        c.globalDistance = 18.75 / 18
+        return c
+    }
 
     public var anchors: Int { 2 * symmetricPairs + midlineAnchors }
     /// Member networks: one per pair, per midline anchor, and the global one.
@@ -62,7 +75,7 @@ public struct NPHMConfiguration: Codable, Sendable, Equatable {
         case expressionCode = "expression_code", hidden, hiddenLayers = "hidden_layers", colourHidden = "colour_hidden"
         case communication, anchorHidden = "anchor_hidden", compressedIdentity = "compressed_identity"
         case deformationHidden = "deformation_hidden", deformationLayers = "deformation_layers", deformationSkip = "deformation_skip"
-        case hyperDimensions = "hyper_dimensions", softplusBeta = "softplus_beta"
+        case hyperDimensions = "hyper_dimensions", softplusBeta = "softplus_beta", anchorVertices = "anchor_vertices"
     }
 }
 

@@ -110,6 +110,12 @@ public final class NPHMHead: Module {
         return Output(sdf: sdf, colour: rgb, canonical: canonical, anchors: anchors)
     }
 
+    /// Canonical coordinates [S * N, 3 + hyper] of posed points [S, N, 3] (the deformation alone).
+    public func canonical(points: Tensor, geometry codes: Tensor, expression: Tensor) -> Tensor {
+        let flat = points.reshaped([points.shape[0] * points.shape[1], 3])
+        return deformation.canonical(Dual(flat), geometry: codes, anchors: anchors(geometry: codes), expression: expression).value
+    }
+
     /// [S * (A + 1), global + local]: for each sample and anchor (the last: the global member), the
     /// global code and that anchor's local code.
     func identityCodeRows(_ codes: Tensor) -> Tensor {

@@ -2,18 +2,21 @@ import Tensor
 
 /// diffusers' ResnetBlock2D ("default" time-embedding norm): norm1 -> SiLU -> conv1 (+ projected
 /// time embedding) -> norm2 -> SiLU -> conv2, plus the input (1x1 conv_shortcut when channels change).
+/// A (1, 3) kernel makes it the 1D block of a UNet over sequences [N, C, 1, L].
 public final class ResnetBlock2D: Module {
     let norm1, norm2: GroupNorm
     let conv1, conv2: Conv2d
     let timeProjection: Linear?
     let shortcut: Conv2d?
 
-    public init(_ w: WeightScope, inChannels: Int, outChannels: Int, groups: Int, eps: Float, timeChannels: Int? = nil) throws {
+    public init(_ w: WeightScope, inChannels: Int, outChannels: Int, groups: Int, eps: Float, timeChannels: Int? = nil,
+                kernel: (Int, Int) = (3, 3)) throws {
+        let padding = (kernel.0 / 2, kernel.1 / 2)
         norm1 = try GroupNorm(w["norm1"], groups: groups, channels: inChannels, eps: eps)
-        conv1 = try Conv2d(w["conv1"], inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1)
+        conv1 = try Conv2d(w["conv1"], inChannels: inChannels, outChannels: outChannels, kernelSize: kernel, padding: padding)
         timeProjection = try timeChannels.map { try Linear(w["time_emb_proj"], inFeatures: $0, outFeatures: outChannels) }
         norm2 = try GroupNorm(w["norm2"], groups: groups, channels: outChannels, eps: eps)
-        conv2 = try Conv2d(w["conv2"], inChannels: outChannels, outChannels: outChannels, kernel: 3, padding: 1)
+        conv2 = try Conv2d(w["conv2"], inChannels: outChannels, outChannels: outChannels, kernelSize: kernel, padding: padding)
         shortcut = inChannels == outChannels ? nil
             : try Conv2d(w["conv_shortcut"], inChannels: inChannels, outChannels: outChannels, kernel: 1)
     }

@@ -19,26 +19,32 @@ public final class Linear: Module {
     }
 }
 
-/// torch.nn.Conv2d: weight [out, in / groups, k, k], bias [out].
+/// torch.nn.Conv2d: weight [out, in / groups, kh, kw], bias [out].
 public final class Conv2d: Module {
     public let weight: Tensor
     public let bias: Tensor?
-    public let stride: Int, padding: Int, groups: Int
+    public let stride: (Int, Int), padding: (Int, Int), groups: Int
     private let keys: (String, String)
 
-    public init(_ w: WeightScope, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
-                padding: Int = 0, groups: Int = 1, bias: Bool = true) throws {
-        let fanIn = inChannels / groups * kernel * kernel
-        weight = try w.load("weight", shape: [outChannels, inChannels / groups, kernel, kernel], initializer: .fanIn(fanIn))
+    /// A square kernel with equal strides and padding on both axes.
+    public convenience init(_ w: WeightScope, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1,
+                            padding: Int = 0, groups: Int = 1, bias: Bool = true) throws {
+        try self.init(w, inChannels: inChannels, outChannels: outChannels, kernelSize: (kernel, kernel), stride: (stride, stride),
+                      padding: (padding, padding), groups: groups, bias: bias)
+    }
+
+    /// kernelSize, stride and padding as (height, width); a (1, k) kernel on [N, C, 1, L] is torch's Conv1d.
+    public init(_ w: WeightScope, inChannels: Int, outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (Int, Int) = (0, 0), groups: Int = 1, bias: Bool = true) throws {
+        let fanIn = inChannels / groups * kernelSize.0 * kernelSize.1
+        weight = try w.load("weight", shape: [outChannels, inChannels / groups, kernelSize.0, kernelSize.1], initializer: .fanIn(fanIn))
         self.bias = bias ? try w.load("bias", shape: [outChannels], initializer: .fanIn(fanIn)) : nil
-        self.stride = stride
-        self.padding = padding
-        self.groups = groups
+        (self.stride, self.padding, self.groups) = (stride, padding, groups)
         keys = (w.key("weight"), w.key("bias"))
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        x.conv2d(weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding), groups: groups)
+        x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, groups: groups)
     }
 
     public var namedParameters: [(String, Tensor)] { [(keys.0, weight)] + (bias.map { [(keys.1, $0)] } ?? []) }

@@ -62,10 +62,11 @@ extension GeneratorModel {
     }
 
     /// The image encoder's input [3, S, S]: the RGB view resized to its side, CLIP-normalised.
-    public func imageEncoderInput(_ view: Image) -> Tensor {
-        let size = configuration.imageEncoder.imageSize
+    public func imageEncoderInput(_ view: Image) -> Tensor { Self.imageEncoderInput(view, size: configuration.imageEncoder.imageSize) }
+
+    public static func imageEncoderInput(_ view: Image, size: Int) -> Tensor {
         let pixels = (view.width == size && view.height == size ? view : view.resized(width: size, height: size, filter: .area)).tensor()
-        return (pixels - Tensor(Self.clipMean, shape: [3, 1, 1])) / Tensor(Self.clipStd, shape: [3, 1, 1])
+        return (pixels - Tensor(clipMean, shape: [3, 1, 1])) / Tensor(clipStd, shape: [3, 1, 1])
     }
 
     /// The frames' positions [1, F] for a UNet with explicit frame positions (nil otherwise).

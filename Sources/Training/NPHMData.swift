@@ -1,5 +1,6 @@
 import Foundation
 import Geometry
+import Pipeline
 import Tensor
 
 /// One (subject, appearance) of `orbit synth` data as the head model trains on it, in orbit units,
@@ -20,9 +21,7 @@ public enum NPHMData {
     /// FaceKit's skin ("face" and "head_and_neck" regions) is its first 11,248 vertices, and `orbit
     /// synth` writes the head's vertices first in mesh.ply.
     public static let skinVertices = 11_248
-    /// The head model's box (orbit units, 18 cm each): the head with its hair and the neck; the
-    /// shoulders are cut off at y = -1.1 (20 cm below the centre).
-    public static let box = (lower: SIMD3<Float>(-0.75, -1.1, -0.7), upper: SIMD3<Float>(0.75, 0.85, 0.75))
+    public static var box: (lower: SIMD3<Float>, upper: SIMD3<Float>) { HeadModel.box }
     /// Farthest a mesh vertex may lie from a near-surface point to lend it its colour (0.9 cm).
     public static let colourReach: Float = 0.05
 

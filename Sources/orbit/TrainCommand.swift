@@ -11,7 +11,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the default models on an `orbit synth` dataset.",
         subcommands: [TrainVAECommand.self, TrainCacheCommand.self, TrainGeneratorCommand.self, TrainIdentityCommand.self,
-                      TrainNPHMCommand.self])
+                      TrainNPHMCommand.self, TrainNPHMPriorCommand.self])
 }
 
 /// Options every training job takes.
@@ -245,5 +245,29 @@ struct TrainNPHMCommand: ParsableCommand {
         (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
         (job.config.seed, job.config.samplesPerStep, job.config.nearPoints) = (options.seed, samples, nearPoints)
         try runTrainingJob(label: "nphm", steps: steps, job.run)
+    }
+}
+
+struct TrainNPHMPriorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nphm-prior",
+        abstract: "Train the head model's latent prior (1D diffusion UNet) on an `orbit train nphm` model's codes, conditioned on portraits.")
+
+    @OptionGroup var options: TrainingOptions
+
+    @Option(help: "The head model folder `orbit train nphm` wrote (its model/: config.json, model.safetensors, codes.safetensors).")
+    var nphm: String
+
+    @Option(help: "Optimiser steps in all.")
+    var steps = 10_000
+
+    @Option(help: "Latents per step.")
+    var batch = 32
+
+    func run() throws {
+        var job = HeadPriorTrainingJob(data: options.data, nphm: nphm, out: options.out)
+        (job.steps, job.minutes, job.resume) = (steps, options.minutes, options.resume)
+        (job.config.seed, job.config.batch) = (options.seed, batch)
+        try runTrainingJob(label: "nphm-prior", steps: steps, job.run)
     }
 }

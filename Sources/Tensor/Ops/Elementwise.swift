@@ -163,6 +163,17 @@ extension Tensor {
         return record(out, inputs: [self]) { g in [g * self.pow(p - 1) * p] }
     }
 
+    /// Values limited to [low, high]; the gradient passes where the value was inside.
+    public func clamped(_ low: Float, _ high: Float) -> Tensor {
+        let src = contiguous()
+        let out = Tensor.uninitialized(shape)
+        for i in 0..<count { out.data[i] = Swift.min(high, Swift.max(low, src.data[i])) }
+        return record(out, inputs: [self]) { g in
+            let inside = Tensor((0..<src.count).map { src.data[$0] >= low && src.data[$0] <= high ? 1 : 0 }, shape: src.shape)
+            return [g * inside]
+        }
+    }
+
     public func abs() -> Tensor {
         let src = contiguous()
         let out = Tensor.uninitialized(shape)

@@ -1,0 +1,51 @@
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// The mesh branch's networks, a folder:
+///
+///     head/config.json, head/model.safetensors      the NPHM-style head model (NPHMConfiguration)
+///     prior/config.json, prior/model.safetensors, prior/normalisation.safetensors   its latent prior
+///
+/// Weights/orbit-head is the trained default.
+public final class HeadModel {
+    public let head: NPHMHead
+    public let prior: HeadPrior
+    public let layout: HeadLatentLayout
+
+    public init(head: NPHMHead, prior: HeadPrior) throws {
+        layout = HeadLatentLayout(head.config)
+        guard prior.unet.config.length == layout.length else {
+            throw WeightError("the prior's latent length \(prior.unet.config.length) does not fit the head model's \(layout.length)")
+        }
+        (self.head, self.prior) = (head, prior)
+    }
+
+    public static let defaultName = "orbit-head"
+
+    /// The head model's box in orbit units (18 cm each): the head with its hair and the neck, the
+    /// shoulders cut off at y = -1.1 (20 cm below the orbit's centre). Training data is cropped to it and
+    /// meshes are extracted over it.
+    public static let box = (lower: SIMD3<Float>(-0.75, -1.1, -0.7), upper: SIMD3<Float>(0.75, 0.85, 0.75))
+
+    /// $ORBIT_HEAD when set, else Weights/orbit-head (see CommittedWeights); nil when not found.
+    public static func defaultDirectory() -> String? {
+        if let chosen = ProcessInfo.processInfo.environment["ORBIT_HEAD"] { return chosen }
+        return CommittedWeights.locate(defaultName, containing: "head/config.json")
+    }
+
+    public static func loadHead(from directory: String) throws -> NPHMHead {
+        let configPath = directory + "/config.json"
+        guard let data = FileManager.default.contents(atPath: configPath) else { throw WeightError("\(configPath): no such file") }
+        let config: NPHMConfiguration
+        do { config = try JSONDecoder().decode(NPHMConfiguration.self, from: data) } catch {
+            throw WeightError("\(configPath): not an NPHM configuration (\(error))")
+        }
+        return try WeightLoader.load(path: directory + "/model.safetensors") { try NPHMHead($0, config: config) }.frozen()
+    }
+
+    public static func load(from directory: String) throws -> HeadModel {
+        try HeadModel(head: try loadHead(from: directory + "/head"), prior: try HeadPrior.load(from: directory + "/prior"))
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Imaging
+import Models
+import Tensor
+
+/// portrait -> head mesh: the portrait framed as `orbit generate` frames it, its condition
+/// (HeadConditionEncoder), a latent from the prior, and the head model's zero level set.
+public struct HeadReconstruction {
+    public let model: HeadModel
+    public let encoder: HeadConditionEncoder
+    public let faces: FaceAnalysis?
+    /// Side the portrait is framed at (the generator's views, which the prior was trained on).
+    public var portraitResolution = 128
+    public var priorSteps = 50
+    public var guidance: Float = 2
+
+    public init(model: HeadModel, encoder: HeadConditionEncoder, faces: FaceAnalysis?) {
+        (self.model, self.encoder, self.faces) = (model, encoder, faces)
+    }
+
+    /// The condition [1, C] of a portrait, and what was decided on the user's behalf.
+    public func condition(of image: Image) -> (condition: Tensor, notes: [String]) {
+        let portrait = PreparedPortrait(image, resolution: portraitResolution, faces: faces)
+        return (encoder.condition(portrait), portrait.notes)
+    }
+
+    /// `count` latents [count, L] for one condition, seeds seed, seed + 1, ...
+    public func latents(for condition: Tensor, count: Int = 1, seed: UInt64, progress: (Int, Int) -> Void = { _, _ in }) -> Tensor {
+        let repeated = Tensor.concat(Array(repeating: condition, count: count), axis: 0)
+        return model.prior.sample(conditions: repeated, steps: priorSteps, guidance: guidance, seed: seed, progress: progress)
+    }
+
+    /// The latent with its expression code taken from another latent (both [1, L]).
+    public func transferringExpression(from other: Tensor, to latent: Tensor) -> Tensor {
+        let (mine, theirs) = (model.layout.split(latent), model.layout.split(other))
+        return model.layout.join(geometry: mine.geometry, appearance: mine.appearance, expression: theirs.expression)
+    }
+
+    /// The mesh of a latent [1, L] over the head model's box at `resolution`.
+    public func mesh(_ latent: Tensor, resolution: Int, progress: (Int, Int) -> Void = { _, _ in }) -> HeadMesher.Result {
+        let codes = model.layout.split(latent)
+        var mesher = HeadMesher(lower: HeadModel.box.lower, upper: HeadModel.box.upper)
+        mesher.resolution = resolution
+        return mesher.mesh(model.head, geometry: codes.geometry, appearance: codes.appearance, expression: codes.expression, progress: progress)
+    }
+}

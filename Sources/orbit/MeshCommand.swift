@@ -1,0 +1,118 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import Geometry
+import Imaging
+import Models
+import Pipeline
+import Tensor
+
+/// `orbit mesh portrait.jpg --out head.ply`: the mesh branch. The portrait's condition, a latent
+/// from the head prior, the head model's zero level set by coarse-to-fine marching cubes, vertex
+/// colours from its appearance field; a closed mesh in PLY (and OBJ). Files are written whole or not
+/// at all.
+struct MeshCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mesh",
+        abstract: "Reconstruct a closed, coloured head mesh from a portrait with the NPHM-style head model and its latent prior.")
+
+    @Argument(help: "Portrait (PNG or JPEG).")
+    var portrait: String
+
+    @Option(help: "Output PLY file (with --samples N: also NAME-2.ply ... NAME-N.ply).")
+    var out = "head.ply"
+
+    @Flag(help: "Also write OBJ files beside the PLY files.")
+    var obj = false
+
+    @Option(help: "Grid points along the head box's longest side.")
+    var resolution = 256
+
+    @Option(help: "Random seed of the prior's sampling.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Meshes to draw from the prior (seeds seed, seed + 1, ...).")
+    var samples = 1
+
+    @Option(help: "Keep this portrait's identity and take the expression of another portrait.")
+    var expressionFrom: String?
+
+    @Option(help: "DDIM steps of the prior.")
+    var steps = 50
+
+    @Option(help: "Classifier-free guidance scale of the prior.")
+    var guidance: Float = 2
+
+    @Option(help: "Head model folder (default: the trained orbit-head in Weights/, or $ORBIT_HEAD).")
+    var model: String?
+
+    @Flag(help: "Replace existing output files.")
+    var force = false
+
+    func validate() throws {
+        guard (16...1024).contains(resolution) else { throw ValidationError("--resolution must be in 16...1024") }
+        guard (1...64).contains(samples) else { throw ValidationError("--samples must be in 1...64") }
+        guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1...1000") }
+        guard out.lowercased().hasSuffix(".ply") else { throw ValidationError("--out must name a .ply file") }
+    }
+
+    /// The files sample k writes (PLY, OBJ).
+    func outputs(_ k: Int) -> (ply: String, obj: String) {
+        let stem = String(out.dropLast(4)) + (k == 0 ? "" : "-\(k + 1)")
+        return (stem + ".ply", stem + ".obj")
+    }
+
+    func run() throws {
+        let started = Date()
+        let fm = FileManager.default
+        let files = (0..<samples).flatMap { k in [outputs(k).ply] + (obj ? [outputs(k).obj] : []) }
+        if !force, let existing = files.first(where: fm.fileExists) { throw CommandFailure("\(existing): already exists (pass --force to replace it)") }
+        guard let directory = model ?? HeadModel.defaultDirectory() else {
+            throw CommandFailure("no head model: the trained default (Weights/\(HeadModel.defaultName)) was not found beside this binary "
+                                 + "or in the current folder; pass --model DIR or set ORBIT_HEAD")
+        }
+        let image = try ImageIO.read(portrait)
+        let other = try expressionFrom.map { try ImageIO.read($0) }
+        let reconstruction: HeadReconstruction
+        do {
+            var r = HeadReconstruction(model: try HeadModel.load(from: directory), encoder: try HeadConditionEncoder.committed(),
+                                       faces: try? FaceAnalysis.pretrained())
+            (r.priorSteps, r.guidance) = (steps, guidance)
+            reconstruction = r
+        } catch { throw CommandFailure("\(error)") }
+
+        let (condition, notes) = reconstruction.condition(of: image)
+        for note in notes { print("note: \(note)") }
+        let sampling = ProgressLine(total: steps, label: "prior")
+        var latents = reconstruction.latents(for: condition, count: samples, seed: seed) { done, _ in sampling.update(done) }
+        sampling.finish()
+        if let other, let expressionFrom {
+            let (otherCondition, otherNotes) = reconstruction.condition(of: other)
+            for note in otherNotes { print("note (\(expressionFrom)): \(note)") }
+            let theirs = reconstruction.latents(for: otherCondition, seed: seed)
+            latents = Tensor.concat((0..<samples).map { k in
+                reconstruction.transferringExpression(from: theirs, to: latents.slice(axis: 0, k..<(k + 1)))
+            }, axis: 0)
+        }
+        for k in 0..<samples {
+            // The fine pass's size is known once the coarse pass has run.
+            var meshing: ProgressLine?
+            let mesh = reconstruction.mesh(latents.slice(axis: 0, k..<(k + 1)), resolution: resolution) { done, total in
+                if meshing == nil { meshing = ProgressLine(total: total, label: samples == 1 ? "mesh" : "mesh \(k + 1)/\(samples)") }
+                meshing?.update(done, detail: "fine points")
+            }
+            meshing?.finish()
+            let (ply, objPath) = outputs(k)
+            try MeshPLY.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours, triangles: mesh.triangles)
+                .write(to: URL(fileURLWithPath: ply), options: .atomic)
+            if obj {
+                try MeshOBJ.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours, triangles: mesh.triangles)
+                    .write(to: URL(fileURLWithPath: objPath), options: .atomic)
+            }
+            let closed = Mesh.isWatertight(triangles: mesh.triangles) ? "closed" : "NOT closed"
+            print("wrote \(ply)\(obj ? " and \(objPath)" : ""): \(mesh.positions.count / 3) vertices, \(mesh.triangles.count / 3) triangles, "
+                  + "\(closed), \(mesh.evaluated) SDF evaluations")
+        }
+        print(String(format: "done in %.1f s", Date().timeIntervalSince(started)))
+    }
+}

@@ -11,7 +11,7 @@ import Training
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Measure trained models on held-out synthetic data.",
-        subcommands: [EvaluateGeneratorCommand.self, EvaluateVAECommand.self, EvaluateIdentityCommand.self])
+        subcommands: [EvaluateGeneratorCommand.self, EvaluateVAECommand.self, EvaluateIdentityCommand.self, EvaluateMeshCommand.self])
 }
 
 struct EvaluateGeneratorCommand: ParsableCommand {
@@ -169,6 +169,54 @@ struct EvaluateIdentityCommand: ParsableCommand {
                 print(name.padding(toLength: 12, withPad: " ", startingAt: 0)
                       + String(format: " %9.3f %12.3f %20.3f %11.3f %14.3f %16@", m.heldOutClassAccuracy, m.heldOutSubjectAccuracy,
                                m.sameExpression, m.otherExpression, m.otherSubject, String(repeating: " ", count: max(0, 16 - copy.count)) + copy))
+            }
+        }
+    }
+}
+
+struct EvaluateMeshCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mesh",
+        abstract: "Head meshes of held-out test subjects against their ground-truth face region (Chamfer after rigid ICP, normal "
+            + "consistency, F-score), for the prior, the mean code and codes fitted to the sample.")
+
+    @Option(help: "Head model folder (default: the trained orbit-head in Weights/, or $ORBIT_HEAD).")
+    var model: String?
+
+    @Option(help: "The `orbit synth` dataset folder.")
+    var data: String
+
+    @Option(help: "Only the first N test subjects (each with all its appearances).")
+    var subjects: Int?
+
+    @Option(help: "Marching-cubes grid points along the head box's longest side.")
+    var resolution = 128
+
+    @Option(help: "Adam steps when fitting codes to a sample (the ceiling baseline).")
+    var fitSteps = 150
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func run() throws {
+        guard let directory = model ?? HeadModel.defaultDirectory() else {
+            throw CommandFailure("no head model: pass --model DIR (the committed Weights/\(HeadModel.defaultName) was not found)")
+        }
+        try reportingTrainingErrors {
+            var evaluation = HeadEvaluation(data: data, model: try HeadModel.load(from: directory), encoder: try HeadConditionEncoder.committed())
+            (evaluation.subjects, evaluation.resolution, evaluation.fitting.steps) = (subjects, resolution, fitSteps)
+            let report = try evaluation.run { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+            if json { try printJSON(report); return }
+            print("method      group       samples  L1 one-way (cm)  L2 one-way (cm)  symmetric (cm)  normals  F@1mm  F@2.5mm")
+            for method in HeadEvaluation.methods {
+                guard let groups = report[method] as? [String: [String: Any]] else { continue }
+                for group in ["neutral", "expressive", "all"] {
+                    guard let m = groups[group], let n = m["samples"] as? Int else { continue }
+                    func v(_ key: String) -> Float { m[key] as? Float ?? .nan }
+                    print(method.padding(toLength: 12, withPad: " ", startingAt: 0) + group.padding(toLength: 12, withPad: " ", startingAt: 0)
+                          + String(format: "%7d %16.3f %16.3f %15.3f %8.3f %6.3f %8.3f", n, v("chamfer_l1_one_way"), v("chamfer_l2_one_way"),
+                                   v("chamfer_symmetric"), v("normal_consistency"), v("f_score_1mm"), v("f_score_2_5mm")))
+                }
             }
         }
     }

@@ -47,7 +47,7 @@ let package = Package(
             name: "splat",
             dependencies: ["Tensor", "NN", "Imaging", "Models", "Splat", "CommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "bench", dependencies: ["Tensor", "NN", "Models", "Imaging", "Pipeline", "Splat", "Synth"], swiftSettings: swiftSettings),
+        .executableTarget(name: "bench", dependencies: ["Tensor", "NN", "Models", "Imaging", "Pipeline", "Splat", "Synth", "Training", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Tensor", "Imaging"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),

@@ -159,3 +159,48 @@ NN_INLINE void nn_geglu_bwd_impl(const float *restrict x, const float *restrict 
 NN_DISPATCH(nn_geglu_bwd,
             (const float *restrict x, const float *restrict dy, float *restrict dx, int64_t begin, int64_t end, int64_t inner),
             (x, dy, dx, begin, end, inner))
+
+// log(1 + e) for e in [0, 1], vectorisable: u = 1 + e in [1, 2] is halved above sqrt 2, log of the
+// reduced mantissa by Cephes logf's minimax polynomial in f = m - 1, and Goldberg's correction
+// log(u) * e / (u - 1) restores the precision 1 + e rounds away for small e.
+NN_INLINE float nn_log1p_unit(float e) {
+    float u = 1.0f + e;
+    int high = u > 1.41421356f;
+    float m = high ? 0.5f * u : u;
+    float f = m - 1.0f, z = f * f;
+    float p = 7.0376836292e-2f;
+    p = p * f - 1.1514610310e-1f;
+    p = p * f + 1.1676998740e-1f;
+    p = p * f - 1.2420140846e-1f;
+    p = p * f + 1.4249322787e-1f;
+    p = p * f - 1.6668057665e-1f;
+    p = p * f + 2.0000714765e-1f;
+    p = p * f - 2.4999993993e-1f;
+    p = p * f + 3.3333331174e-1f;
+    float logu = f * z * p - 0.5f * z + f + (high ? 0.69314718056f : 0.0f);
+    float d = u - 1.0f;
+    return d == 0.0f ? e : logu * (e / d);
+}
+
+// softplus(x) = log(1 + exp(beta x)) / beta = max(x, 0) + log1p(exp(-beta |x|)) / beta, and x itself
+// where beta x > threshold (as torch.nn.functional.softplus).
+NN_INLINE void nn_softplus_fwd_impl(const float *restrict x, float *restrict y, int64_t n, float beta, float threshold) {
+    for (int64_t i = 0; i < n; i++) {
+        float z = beta * x[i];
+        float soft = fmaxf(x[i], 0.0f) + nn_log1p_unit(nn_expf(-fabsf(z))) / beta;
+        y[i] = z > threshold ? x[i] : soft;
+    }
+}
+NN_DISPATCH(nn_softplus_fwd, (const float *restrict x, float *restrict y, int64_t n, float beta, float threshold),
+            (x, y, n, beta, threshold))
+
+// d softplus = sigmoid(beta x) (1 where beta x > threshold).
+NN_INLINE void nn_softplus_bwd_impl(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n, float beta,
+                                    float threshold) {
+    for (int64_t i = 0; i < n; i++) {
+        float z = beta * x[i];
+        dx[i] = z > threshold ? dy[i] : dy[i] * nn_sigmoidf(z);
+    }
+}
+NN_DISPATCH(nn_softplus_bwd, (const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n, float beta,
+                              float threshold), (x, dy, dx, n, beta, threshold))

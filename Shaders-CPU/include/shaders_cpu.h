@@ -23,6 +23,8 @@ void nn_sigmoid_fwd(const float *restrict x, float *restrict y, int64_t n);
 void nn_sigmoid_bwd(const float *restrict y, const float *restrict dy, float *restrict dx, int64_t n);
 void nn_silu_fwd(const float *restrict x, float *restrict y, int64_t n);
 void nn_silu_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
+void nn_softplus_fwd(const float *restrict x, float *restrict y, int64_t n, float beta, float threshold);
+void nn_softplus_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n, float beta, float threshold);
 void nn_gelu_tanh_fwd(const float *restrict x, float *restrict y, int64_t n);
 void nn_gelu_tanh_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
 // erf, branch-free (|error| < 2e-7): what GELU's erf form uses.

@@ -15,6 +15,13 @@ public struct NPHMSample: Sendable {
     /// The FaceKit skin vertices [V, 3] (the first V vertices of mesh.ply, in FaceKit order): the same
     /// point of the face in every sample, hence anchor targets and expression correspondences.
     public let skin: [Float]
+
+    public init(subject: Int, appearance: Int, near: [Float], nearDistance: [Float], nearColour: [Float], colourMask: [Float],
+                volume: [Float], volumeDistance: [Float], skin: [Float]) {
+        (self.subject, self.appearance, self.near, self.nearDistance, self.nearColour, self.colourMask) =
+            (subject, appearance, near, nearDistance, nearColour, colourMask)
+        (self.volume, self.volumeDistance, self.skin) = (volume, volumeDistance, skin)
+    }
 }
 
 public enum NPHMData {

@@ -5,7 +5,9 @@ import NN
 import Pipeline
 import Splat
 import Synth
+import Geometry
 import Tensor
+import Training
 
 // Orbit's benchmark: `bench --list`, `bench --case NAME [--runs N]`, `bench --all`.
 // One JSON line per case: {"case", "ms" (median of the timed runs), "gflops", "runs", "threads"}.
@@ -126,6 +128,28 @@ let cases: [BenchCase] = [
             optimizer.update()
         }
     },
+    // Issue 14's cases: the head model (orbit-small NPHM sizes, seeded random weights, anchors spread
+    // over the head box): the signed distance of one million points in the box, as meshing asks in
+    // batches of 16,384 (nominal flops: the member and deformation networks' MACs x 2); and one
+    // auto-decoder training step (4 samples x (1024 near + 256 volume) points with spatial gradients,
+    // 256 correspondences each) on synthetic samples.
+    BenchCase(name: "nphm_sdf_1m_points", flops: nphmFlopsPerPoint(.orbitSmall) * 1_000_000) {
+        let (head, codes) = nphmBenchModel()
+        let points = Tensor.uniform([1_000_000, 3], low: -0.7, high: 0.7, seed: 9)
+        return {
+            noGrad {
+                for start in stride(from: 0, to: 1_000_000, by: 16_384) {
+                    let n = min(16_384, 1_000_000 - start)
+                    _ = head(points: points.slice(axis: 0, start..<(start + n)).reshaped([1, n, 3]), geometry: codes.0, expression: codes.2)
+                }
+            }
+        }
+    },
+    BenchCase(name: "nphm_train_step", flops: 0) {
+        let trainer = try! NPHMTrainer(config: NPHMTrainingConfig(), samples: nphmBenchSamples())
+        var step = 0
+        return { _ = try! trainer.trainStep(step); step += 1 }
+    },
     // Issue 4's cases: one full splat training iteration (render, L1 + SSIM loss, backward, Adam,
     // densification statistics) at 512x512 on a fixed scene of 20k / 100k / 300k Gaussians (SH degree
     // 3, all bands active) seen from the orbit rig; the target is another seeded scene's render.
@@ -235,6 +259,39 @@ struct SplatStage {
     /// How training renders: no expected depth.
     static var settings: RenderSettings { var s = RenderSettings(); s.expectedDepth = false; return s }
     func render() -> RenderedView { Rasterizer.render(scene, camera: camera, settings: Self.settings) }
+}
+
+/// The orbit-small head model with seeded random weights and anchors in the box, and codes [1, *].
+func nphmBenchModel() -> (NPHMHead, (Tensor, Tensor, Tensor)) {
+    var config = NPHMConfiguration.orbitSmall
+    config.anchorVertices = nil
+    let head = try! NPHMHead(WeightScope(RandomInitializer(seed: 1)), config: config)
+    let anchors = Tensor.uniform([config.anchors, 3], low: -0.5, high: 0.5, seed: 2).toArray()
+    head.anchorTemplate.data.update(from: anchors, count: anchors.count)
+    let codes = (Tensor.normal([1, config.identityCodeLength], std: 0.02, seed: 3), Tensor.normal([1, config.identityCodeLength], std: 0.02, seed: 4),
+                 Tensor.normal([1, config.expressionCode], std: 0.02, seed: 5))
+    return (head, codes)
+}
+
+/// MACs x 2 per point of the SDF: the deformation MLP, then K + 1 geometry members.
+func nphmFlopsPerPoint(_ c: NPHMConfiguration) -> Double {
+    let deformation = Double(3 * c.deformationHidden + (c.deformationLayers - 1) * c.deformationHidden * c.deformationHidden
+        + (c.deformationHidden + 3) * c.deformationHidden + c.deformationHidden * (3 + c.hyperDimensions))
+    let member = Double(c.canonicalDimensions * c.hidden + (c.hiddenLayers - 1) * c.hidden * c.hidden + c.hidden)
+    return 2 * (deformation + Double(c.neighbours + 1) * member)
+}
+
+/// Eight synthetic samples (two subjects, four appearances) of random points round a sphere of the
+/// head's size, for timing the training step.
+func nphmBenchSamples() -> [NPHMSample] {
+    (0..<8).map { i in
+        let near = Tensor.uniform([4096, 3], low: -0.6, high: 0.6, seed: UInt64(10 + i)).toArray()
+        let volume = Tensor.uniform([1024, 3], low: -0.7, high: 0.7, seed: UInt64(20 + i)).toArray()
+        func sdf(_ p: [Float]) -> [Float] { [SIMD3<Float>](flat: p).map { $0.length - 0.5 } }
+        let skin = Tensor.uniform([NPHMData.skinVertices, 3], low: -0.5, high: 0.5, seed: UInt64(30 + i % 2)).toArray()
+        return NPHMSample(subject: i % 2, appearance: i / 2, near: near, nearDistance: sdf(near), nearColour: [Float](repeating: 0.2, count: near.count),
+                          colourMask: [Float](repeating: 1, count: near.count / 3), volume: volume, volumeDistance: sdf(volume), skin: skin)
+    }
 }
 
 func splatIteration(gaussians n: Int) -> BenchCase {

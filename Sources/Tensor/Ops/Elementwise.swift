@@ -199,24 +199,9 @@ extension Tensor {
     /// Backward: sigmoid(beta x).
     public func softplus(beta: Float = 1, threshold: Float = 20) -> Tensor {
         let src = contiguous()
-        let out = Tensor.uninitialized(shape)
-        let x = src.data, o = out.data
-        parallelFor(count, grain: 1 << 14) { lo, hi in
-            for i in lo..<hi {
-                let z = beta * x[i]
-                o[i] = z > threshold ? x[i] : Foundation.log1p(Foundation.exp(z)) / beta
-            }
-        }
+        let out = applyKernel { nn_softplus_fwd($0, $1, $2, beta, threshold) }
         return record(out, inputs: [self]) { g in
-            let gc = g.contiguous(), dx = Tensor.uninitialized(self.shape)
-            let gd = gc.data, d = dx.data, x = src.data
-            parallelFor(self.count, grain: 1 << 14) { lo, hi in
-                for i in lo..<hi {
-                    let z = beta * x[i]
-                    d[i] = z > threshold ? gd[i] : gd[i] / (1 + Foundation.exp(-z))
-                }
-            }
-            return [dx]
+            [Tensor.applyBackwardKernel(src, g) { nn_softplus_bwd($0, $1, $2, $3, beta, threshold) }]
         }
     }
 

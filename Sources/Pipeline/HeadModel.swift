@@ -45,6 +45,21 @@ public final class HeadModel {
         return try WeightLoader.load(path: directory + "/model.safetensors") { try NPHMHead($0, config: config) }.frozen()
     }
 
+    /// Writes head/config.json and head/model.safetensors (F16), atomically.
+    public static func saveHead(_ head: NPHMHead, to directory: String, provenance: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(head.config).write(to: URL(fileURLWithPath: directory + "/config.json"), options: .atomic)
+        try head.save(to: directory + "/model.safetensors", metadata: ["format": "pt", "provenance": provenance], dtype: .f16)
+    }
+
+    /// The whole folder: head/ and prior/.
+    public func save(to directory: String, provenance: String) throws {
+        try Self.saveHead(head, to: directory + "/head", provenance: provenance)
+        try prior.save(to: directory + "/prior", provenance: provenance)
+    }
+
     public static func load(from directory: String) throws -> HeadModel {
         try HeadModel(head: try loadHead(from: directory + "/head"), prior: try HeadPrior.load(from: directory + "/prior"))
     }

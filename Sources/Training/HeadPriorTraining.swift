@@ -16,6 +16,11 @@ public struct HeadPriorData {
     public let latents: Tensor, conditions: Tensor
     public let samples: [(subject: Int, appearance: Int)]
 
+    public init(latents: Tensor, conditions: Tensor, samples: [(subject: Int, appearance: Int)]) {
+        precondition(latents.shape[0] == conditions.shape[0] && samples.count == latents.shape[0], "one latent and condition set per sample")
+        (self.latents, self.conditions, self.samples) = (latents, conditions, samples)
+    }
+
     /// Latents from an `orbit train nphm` model folder's codes.safetensors.
     public static func latents(nphm directory: String) throws -> (latents: Tensor, samples: [(subject: Int, appearance: Int)], layout: HeadLatentLayout) {
         let head = try HeadModel.loadHead(from: directory)

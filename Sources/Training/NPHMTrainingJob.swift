@@ -70,11 +70,7 @@ extension NPHMTrainer {
     /// The model folder: config.json, model.safetensors (F16) and codes.safetensors (F32 code tables
     /// with the subjects' dataset ids and each sample's (subject, appearance)), each written atomically.
     public func export(to directory: String, provenance: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(config.model).write(to: URL(fileURLWithPath: directory + "/config.json"), options: .atomic)
-        try head.save(to: directory + "/model.safetensors", metadata: ["format": "pt", "provenance": provenance], dtype: .f16)
+        try HeadModel.saveHead(head, to: directory, provenance: provenance)
         let sampleIds = samples.flatMap { [Float($0.subject), Float($0.appearance)] }
         try SafeTensors.write([("geometry", geometryCodes), ("appearance", appearanceCodes), ("expression", expressionCodes),
                                ("subjects", Tensor(subjects.map(Float.init), shape: [subjects.count])),

@@ -102,6 +102,9 @@ struct MeshCommand: ParsableCommand {
                 meshing?.update(done, detail: "fine points")
             }
             meshing?.finish()
+            guard !mesh.triangles.isEmpty else {
+                throw CommandFailure("\(portrait): the head model's surface for this latent does not cross its box (no mesh written)")
+            }
             let (ply, objPath) = outputs(k)
             try MeshPLY.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours, triangles: mesh.triangles)
                 .write(to: URL(fileURLWithPath: ply), options: .atomic)

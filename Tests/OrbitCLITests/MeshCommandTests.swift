@@ -1,0 +1,68 @@
+import Foundation
+import Geometry
+import Models
+import NN
+import Pipeline
+import Tensor
+import TestSupport
+import XCTest
+
+/// `orbit mesh` end to end with a tiny random head model and prior (the committed generator's image
+/// encoder and the expression-aware SFace condition it, as in use).
+extension OrbitCLITests {
+    func tinyHeadModel() throws -> String {
+        var c = NPHMConfiguration()
+        (c.symmetricPairs, c.midlineAnchors, c.neighbours, c.sigmaRank) = (3, 2, 4, 4)
+        (c.globalCode, c.localCode, c.expressionCode, c.hidden, c.hiddenLayers, c.colourHidden) = (8, 4, 4, 16, 2, 8)
+        (c.communication, c.anchorHidden, c.compressedIdentity, c.deformationHidden, c.deformationLayers, c.deformationSkip) = (4, 8, 4, 16, 3, 1)
+        // The first seed whose random field crosses zero inside the box (at the zero latent).
+        let probe = Tensor.uniform([1, 512, 3], low: -0.7, high: 0.7, seed: 9)
+        let (head, _) = try (UInt64(1)...64).lazy.map { seed -> (NPHMHead, Bool) in
+            let head = try NPHMHead(WeightScope(RandomInitializer(seed: seed)), config: c)
+            let anchors = Tensor.uniform([c.anchors, 3], low: -0.4, high: 0.4, seed: seed &+ 100).toArray()
+            head.anchorTemplate.data.update(from: anchors, count: anchors.count)
+            let sdf = noGrad { head(points: probe, geometry: Tensor(zeros: [1, c.identityCodeLength]), expression: Tensor(zeros: [1, c.expressionCode])) }
+            let values = sdf.sdf.value.toArray()
+            return (head, values.contains { $0 < 0 } && values.contains { $0 > 0 })
+        }.first { $0.1 }!
+        var u = UNet1DConfiguration()
+        (u.length, u.channels, u.groups, u.embedding, u.condition) = (HeadLatentLayout(c).length, [8, 16], 4, 16, 384)
+        // A narrow latent range: samples stay near the zero latent, whose field crosses the box.
+        let prior = HeadPrior(unet: try UNet1D(WeightScope(RandomInitializer(seed: 5)), config: u),
+                              latentMin: Tensor(filling: -0.001, shape: [u.length]), latentMax: Tensor(filling: 0.001, shape: [u.length]),
+                              latentMean: Tensor(zeros: [u.length]))
+        let directory = Fixtures.temporaryDirectory() + "/head-model"
+        try HeadModel(head: head, prior: prior).save(to: directory, provenance: "test: random weights")
+        return directory
+    }
+
+    /// Two samples as closed PLY meshes with OBJ twins; an existing output is not replaced without
+    /// --force; a missing portrait is named and writes nothing.
+    func testMeshWritesClosedMeshes() throws {
+        let model = try tinyHeadModel()
+        let out = Fixtures.temporaryDirectory() + "/head.ply"
+        let args = ["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", out, "--obj", "--resolution", "24",
+                    "--steps", "2", "--samples", "2"]
+        let run = try orbit(args)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for ply in [out, out.replacingOccurrences(of: "head.ply", with: "head-2.ply")] {
+            let mesh = try MeshPLY.decode(Data(contentsOf: URL(fileURLWithPath: ply)), file: ply)
+            XCTAssertGreaterThan(mesh.triangles.count, 0)
+            XCTAssertTrue(Mesh.isWatertight(triangles: mesh.triangles), "\(ply) closed")
+            let obj = try String(contentsOfFile: ply.replacingOccurrences(of: ".ply", with: ".obj"), encoding: .utf8)
+            XCTAssertEqual(obj.split(separator: "\n").filter { $0.hasPrefix("f ") }.count, mesh.triangles.count / 3)
+        }
+        let again = try orbit(args)
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("already exists"), again.stderr)
+
+        let missingOut = Fixtures.temporaryDirectory() + "/missing.ply"
+        let missing = try orbit(["mesh", "/nonexistent/portrait.png", "--model", model, "--out", missingOut])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/portrait.png"), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missingOut))
+        let badOut = try orbit(["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", "head.stl"])
+        XCTAssertNotEqual(badOut.status, 0)
+        XCTAssertTrue(badOut.stderr.contains(".ply"), badOut.stderr)
+    }
+}

@@ -36,21 +36,13 @@ public final class HeadModel {
     }
 
     public static func loadHead(from directory: String) throws -> NPHMHead {
-        let configPath = directory + "/config.json"
-        guard let data = FileManager.default.contents(atPath: configPath) else { throw WeightError("\(configPath): no such file") }
-        let config: NPHMConfiguration
-        do { config = try JSONDecoder().decode(NPHMConfiguration.self, from: data) } catch {
-            throw WeightError("\(configPath): not an NPHM configuration (\(error))")
-        }
+        let config = try CodableConfigFile.read(NPHMConfiguration.self, from: directory + "/config.json", what: "an NPHM configuration")
         return try WeightLoader.load(path: directory + "/model.safetensors") { try NPHMHead($0, config: config) }.frozen()
     }
 
     /// Writes head/config.json and head/model.safetensors (F16), atomically.
     public static func saveHead(_ head: NPHMHead, to directory: String, provenance: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(head.config).write(to: URL(fileURLWithPath: directory + "/config.json"), options: .atomic)
+        try CodableConfigFile.write(head.config, to: directory + "/config.json")
         try head.save(to: directory + "/model.safetensors", metadata: ["format": "pt", "provenance": provenance], dtype: .f16)
     }
 

@@ -69,12 +69,7 @@ public final class HeadPrior {
 
     /// prior/: config.json (the UNet's sizes), model.safetensors, normalisation.safetensors.
     public static func load(from directory: String) throws -> HeadPrior {
-        let configPath = directory + "/config.json"
-        guard let data = FileManager.default.contents(atPath: configPath) else { throw WeightError("\(configPath): no such file") }
-        let config: UNet1DConfiguration
-        do { config = try JSONDecoder().decode(UNet1DConfiguration.self, from: data) } catch {
-            throw WeightError("\(configPath): not a UNet1D configuration (\(error))")
-        }
+        let config = try CodableConfigFile.read(UNet1DConfiguration.self, from: directory + "/config.json", what: "a UNet1D configuration")
         let unet = try WeightLoader.load(path: directory + "/model.safetensors") { try UNet1D($0, config: config) }
         let norms = try SafeTensorsFile(path: directory + "/normalisation.safetensors")
         let (lo, hi, mean) = (try norms.tensor("latent_min"), try norms.tensor("latent_max"), try norms.tensor("latent_mean"))
@@ -85,10 +80,7 @@ public final class HeadPrior {
     }
 
     public func save(to directory: String, provenance: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(unet.config).write(to: URL(fileURLWithPath: directory + "/config.json"), options: .atomic)
+        try CodableConfigFile.write(unet.config, to: directory + "/config.json")
         try unet.save(to: directory + "/model.safetensors", metadata: ["format": "pt", "provenance": provenance], dtype: .f16)
         try SafeTensors.write([("latent_min", latentMin), ("latent_max", latentMax), ("latent_mean", latentMean)],
                               metadata: ["provenance": provenance], to: directory + "/normalisation.safetensors")

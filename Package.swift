@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Diffusion", "Models", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Diffusion", "Models", "Imaging", "Tensor", "TestSupport", "Geometry"], swiftSettings: swiftSettings),
         .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Synth", "Tensor", "TestSupport", "Models", "NN", "Pipeline", "Geometry"], swiftSettings: swiftSettings),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Pipeline", "Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),

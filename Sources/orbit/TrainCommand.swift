@@ -240,10 +240,14 @@ struct TrainNPHMCommand: ParsableCommand {
     @Option(help: "Steps between validation meshes.")
     var validateEvery = 1000
 
+    @Option(help: "Adam learning rate of the subjects' geometry and appearance codes (the networks': 5e-4, expressions': 1e-2).")
+    var codeLearningRate: Float = 2e-3
+
     func run() throws {
         var job = NPHMTrainingJob(data: options.data, out: options.out)
         (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
         (job.config.seed, job.config.samplesPerStep, job.config.nearPoints) = (options.seed, samples, nearPoints)
+        job.config.codeLearningRate = codeLearningRate
         try runTrainingJob(label: "nphm", steps: steps, job.run)
     }
 }

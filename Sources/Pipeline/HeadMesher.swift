@@ -8,13 +8,16 @@ import Tensor
 /// and the appearance field's colour at the vertices.
 public struct HeadMesher {
     /// Grid points along the box's longest side.
-    public var resolution = 256
+    public var resolution: Int
     public var coarseStep = 4
     /// Points per network call (bounds the activations' memory).
     public var batch = 16_384
     public var lower: SIMD3<Float>, upper: SIMD3<Float>
 
-    public init(lower: SIMD3<Float>, upper: SIMD3<Float>) { (self.lower, self.upper) = (lower, upper) }
+    /// Over the head model's box by default.
+    public init(lower: SIMD3<Float> = HeadModel.box.lower, upper: SIMD3<Float> = HeadModel.box.upper, resolution: Int = 256) {
+        (self.lower, self.upper, self.resolution) = (lower, upper, resolution)
+    }
 
     public struct Result {
         /// [N, 3] positions, outward normals and colours in [0, 1]; triangles [M, 3].

@@ -39,8 +39,7 @@ public struct HeadReconstruction {
     /// The mesh of a latent [1, L] over the head model's box at `resolution`.
     public func mesh(_ latent: Tensor, resolution: Int, progress: (Int, Int) -> Void = { _, _ in }) -> HeadMesher.Result {
         let codes = model.layout.split(latent)
-        var mesher = HeadMesher(lower: HeadModel.box.lower, upper: HeadModel.box.upper)
-        mesher.resolution = resolution
-        return mesher.mesh(model.head, geometry: codes.geometry, appearance: codes.appearance, expression: codes.expression, progress: progress)
+        return HeadMesher(resolution: resolution).mesh(model.head, geometry: codes.geometry, appearance: codes.appearance,
+                                                       expression: codes.expression, progress: progress)
     }
 }

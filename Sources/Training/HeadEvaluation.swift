@@ -25,26 +25,12 @@ public struct NPHMFitting {
         var random = SeededGenerator(seed: seed)
         let volumeShare = points / 8
         for _ in 0..<steps {
-            var xs: [Float] = [], targets: [Float] = [], colours: [Float] = [], mask: [Float] = []
-            for _ in 0..<(points - volumeShare) {
-                let k = Int(random.next() % UInt64(sample.nearDistance.count))
-                xs += sample.near[(3 * k)..<(3 * k + 3)]
-                targets.append(sample.nearDistance[k])
-                colours += sample.nearColour[(3 * k)..<(3 * k + 3)]
-                mask.append(sample.colourMask[k])
-            }
-            for _ in 0..<volumeShare {
-                let k = Int(random.next() % UInt64(sample.volumeDistance.count))
-                xs += sample.volume[(3 * k)..<(3 * k + 3)]
-                targets.append(sample.volumeDistance[k])
-            }
+            var batch = NPHMPointBatch(near: points - volumeShare, volume: volumeShare)
+            batch.append(sample) { Int(random.next() % UInt64($0)) }
             optimizer.zeroGrad()
-            let out = head(points: Tensor(xs, shape: [1, points, 3]), geometry: codes[0], appearance: codes[1], expression: codes[2])
-            let near = 0..<(points - volumeShare), target = Tensor(targets, shape: [1, points])
-            let sdf = (out.sdf.value.slice(axis: 1, near) - target.slice(axis: 1, near)).abs().mean()
-                + (out.sdf.value.slice(axis: 1, near.upperBound..<points) - target.slice(axis: 1, near.upperBound..<points)).abs().mean() * 0.1
-            let colour = ((out.colour!.slice(axis: 1, near) - Tensor(colours, shape: [1, near.count, 3])).abs()
-                * Tensor(mask, shape: [1, near.count, 1])).sum() / max(1, 3 * mask.reduce(0, +))
+            let out = head(points: batch.pointTensor, geometry: codes[0], appearance: codes[1], expression: codes[2])
+            let (surface, volume, colour) = batch.terms(out)
+            let sdf = surface + volume * 0.1
             let norms = codes.map { ($0 * $0).sum() }.reduce(Tensor.scalar(0), +) * regularisation
             (sdf + colour * 0.1 + norms).backward()
             optimizer.update()
@@ -90,9 +76,8 @@ public struct HeadEvaluation {
         var rows: [String: [String: [SurfaceComparison.Metrics]]] = [:]
         let meanMesh = reconstruction.mesh(mean, resolution: resolution)  // the same for every sample
         for (i, set) in sets.enumerated() {
-            let sample = try NPHMData.load(set)
-            let meshPath = set.path + "/mesh.ply"
-            let truthMesh = try MeshPLY.decode(Data(contentsOf: URL(fileURLWithPath: meshPath)), file: meshPath)
+            let truthMesh = try NPHMData.mesh(of: set)
+            let sample = try NPHMData.load(set, mesh: truthMesh)
             let faceTriangles = Mesh.triangles(truthMesh.triangles) { $0 < Int32(Self.faceVertices) }
             let truth = (Array(truthMesh.positions[0..<(3 * Self.faceVertices)]), faceTriangles)
             let (condition, _) = reconstruction.condition(of: try set.viewImage(Self.portraitView))
@@ -118,7 +103,7 @@ public struct HeadEvaluation {
                                      "fit_steps": fitting.steps, "alignment": "rigid ICP (1 cm rejection, normals >= 0.2)"]
         for (method, groups) in rows {
             var summary: [String: Any] = [:]
-            for (group, list) in groups.merging(["all": groups.values.flatMap { $0 }]) { a, _ in a } {
+            for (group, list) in groups.merging(["all": groups.values.flatMap { $0 }], uniquingKeysWith: { a, _ in a }) {
                 summary[group] = Self.mean(list)
             }
             report[method] = summary

@@ -22,8 +22,8 @@ public struct HeadPriorData {
     }
 
     /// Latents from an `orbit train nphm` model folder's codes.safetensors.
-    public static func latents(nphm directory: String) throws -> (latents: Tensor, samples: [(subject: Int, appearance: Int)], layout: HeadLatentLayout) {
-        let head = try HeadModel.loadHead(from: directory)
+    public static func latents(nphm directory: String) throws -> (latents: Tensor, samples: [(subject: Int, appearance: Int)]) {
+        let config = try CodableConfigFile.read(NPHMConfiguration.self, from: directory + "/config.json", what: "an NPHM configuration")
         let codes = try SafeTensorsFile(path: directory + "/codes.safetensors")
         let subjects = try codes.tensor("subjects").toArray().map { Int($0) }
         let pairs = try codes.tensor("samples").toArray()
@@ -33,16 +33,15 @@ public struct HeadPriorData {
             guard let row = rowOf[s.subject] else { throw TrainingError("\(directory)/codes.safetensors: sample of unknown subject \(s.subject)") }
             return row
         }
-        let layout = HeadLatentLayout(head.config)
-        let latents = layout.join(geometry: try codes.tensor("geometry").gatherRows(rows), appearance: try codes.tensor("appearance").gatherRows(rows),
+        let latents = HeadLatentLayout(config).join(geometry: try codes.tensor("geometry").gatherRows(rows), appearance: try codes.tensor("appearance").gatherRows(rows),
                                   expression: try codes.tensor("expression"))
-        return (latents, samples, layout)
+        return (latents, samples)
     }
 
     /// Reads the latents and builds (or reads back) the conditions cache `cache` (safetensors).
     public static func load(nphm: String, data: String, cache: String, encoder: HeadConditionEncoder,
                             log: (String) -> Void) throws -> HeadPriorData {
-        let (latents, samples, _) = try latents(nphm: nphm)
+        let (latents, samples) = try latents(nphm: nphm)
         let views = portraitViews.count
         if let file = try? SafeTensorsFile(path: cache), let stored = try? file.tensor("conditions"),
            stored.shape == [samples.count, views, encoder.width] {

@@ -1,5 +1,6 @@
 import Foundation
 import Geometry
+import Models
 import Pipeline
 import Tensor
 
@@ -35,11 +36,19 @@ public enum NPHMData {
     static func inBox(_ p: SIMD3<Float>) -> Bool { all(p .>= box.lower) && all(p .<= box.upper) }
 
     /// Reads one sample's sdf.safetensors and mesh.ply.
-    public static func load(_ set: ImageSetReference) throws -> NPHMSample {
-        let sdf = try SafeTensorsFile(path: set.path + "/sdf.safetensors")
+    public static func load(_ set: ImageSetReference) throws -> NPHMSample { try load(set, mesh: try mesh(of: set)) }
+
+    /// A sample's mesh.ply.
+    public static func mesh(of set: ImageSetReference) throws -> MeshPLY.Decoded {
         let meshPath = set.path + "/mesh.ply"
         guard let meshData = FileManager.default.contents(atPath: meshPath) else { throw TrainingError("\(meshPath): cannot read the file") }
-        let mesh = try MeshPLY.decode(meshData, file: meshPath)
+        return try MeshPLY.decode(meshData, file: meshPath)
+    }
+
+    /// A sample from its sdf.safetensors and its mesh.ply, already read.
+    public static func load(_ set: ImageSetReference, mesh: MeshPLY.Decoded) throws -> NPHMSample {
+        let sdf = try SafeTensorsFile(path: set.path + "/sdf.safetensors")
+        let meshPath = set.path + "/mesh.ply"
         guard mesh.positions.count >= 3 * skinVertices else {
             throw TrainingError("\(meshPath): \(mesh.positions.count / 3) vertices, fewer than FaceKit's \(skinVertices) skin vertices")
         }
@@ -120,5 +129,49 @@ struct NearestVertex {
             }
         } } }
         return best
+    }
+}
+
+/// Points drawn from samples for one head-model evaluation, [samples, near + volume] in order: each
+/// sample's near-surface points, then its volume points. Holds what the SDF and colour terms compare
+/// with; both the training step and code fitting draw through it.
+struct NPHMPointBatch {
+    let near: Int, volume: Int
+    private(set) var samples = 0
+    /// [samples, near + volume, 3], [samples, near + volume]; colours [samples, near, 3] and mask
+    /// [samples, near] of the near points.
+    private(set) var points: [Float] = [], distances: [Float] = [], colours: [Float] = [], mask: [Float] = []
+
+    init(near: Int, volume: Int) { (self.near, self.volume) = (near, volume) }
+
+    /// Draws `near` then `volume` points of `sample`, each index from `pick(count)`.
+    mutating func append(_ sample: NPHMSample, pick: (Int) -> Int) {
+        for _ in 0..<near {
+            let k = pick(sample.nearDistance.count)
+            points += sample.near[(3 * k)..<(3 * k + 3)]
+            distances.append(sample.nearDistance[k])
+            colours += sample.nearColour[(3 * k)..<(3 * k + 3)]
+            mask.append(sample.colourMask[k])
+        }
+        for _ in 0..<volume {
+            let k = pick(sample.volumeDistance.count)
+            points += sample.volume[(3 * k)..<(3 * k + 3)]
+            distances.append(sample.volumeDistance[k])
+        }
+        samples += 1
+    }
+
+    var pointTensor: Tensor { Tensor(points, shape: [samples, near + volume, 3]) }
+
+    /// Mean L1 of the SDF at the near and at the volume points, and the mean L1 of the colour where the
+    /// mask allows, for the head's output on `pointTensor`.
+    func terms(_ out: NPHMHead.Output) -> (surface: Tensor, volume: Tensor, colour: Tensor) {
+        let f = out.sdf.value, target = Tensor(distances, shape: [samples, near + volume])
+        let (nearRange, volumeRange) = (0..<near, near..<(near + volume))
+        let surface = (f.slice(axis: 1, nearRange) - target.slice(axis: 1, nearRange)).abs().mean()
+        let volumeTerm = (f.slice(axis: 1, volumeRange) - target.slice(axis: 1, volumeRange)).abs().mean()
+        let colour = ((out.colour!.slice(axis: 1, nearRange) - Tensor(colours, shape: [samples, near, 3])).abs()
+            * Tensor(mask, shape: [samples, near, 1])).sum() / max(1, 3 * mask.reduce(0, +))
+        return (surface, volumeTerm, colour)
     }
 }

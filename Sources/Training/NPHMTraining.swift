@@ -109,23 +109,11 @@ public final class NPHMTrainer {
         var random = SeededGenerator(seed: c.seed &+ 0x4E_50_48_4D &* UInt64(step + 1))
         func pick(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
         let chosen = (0..<b).map { _ in pick(samples.count) }
-        let pointsPerSample = c.nearPoints + c.volumePoints
-        var points: [Float] = [], distances: [Float] = [], colours: [Float] = [], mask: [Float] = []
+        var batch = NPHMPointBatch(near: c.nearPoints, volume: c.volumePoints)
         var posed: [Float] = [], neutral: [Float] = []
         for i in chosen {
             let s = samples[i]
-            for _ in 0..<c.nearPoints {
-                let k = pick(s.nearDistance.count)
-                points += s.near[(3 * k)..<(3 * k + 3)]
-                distances.append(s.nearDistance[k])
-                colours += s.nearColour[(3 * k)..<(3 * k + 3)]
-                mask.append(s.colourMask[k])
-            }
-            for _ in 0..<c.volumePoints {
-                let k = pick(s.volumeDistance.count)
-                points += s.volume[(3 * k)..<(3 * k + 3)]
-                distances.append(s.volumeDistance[k])
-            }
+            batch.append(s) { pick($0) }
             let n = samples[neutralSample[i]]
             for _ in 0..<c.correspondences {
                 let v = pick(NPHMData.skinVertices)
@@ -137,18 +125,11 @@ public final class NPHMTrainer {
         optimizer.zeroGrad()
         let geometry = geometryCodes.gatherRows(rows), appearance = appearanceCodes.gatherRows(rows)
         let expression = expressionCodes.gatherRows(chosen.map { Int32($0) })
-        let out = head(points: Tensor(points, shape: [b, pointsPerSample, 3]), geometry: geometry, appearance: appearance,
-                       expression: expression, spatialGradient: true)
-        let target = Tensor(distances, shape: [b, pointsPerSample])
-        let f = out.sdf.value, near = 0..<c.nearPoints, far = c.nearPoints..<pointsPerSample
+        let out = head(points: batch.pointTensor, geometry: geometry, appearance: appearance, expression: expression, spatialGradient: true)
         var terms: [String: Tensor] = [:]
-        terms["surface"] = (f.slice(axis: 1, near) - target.slice(axis: 1, near)).abs().mean()
-        terms["volume"] = (f.slice(axis: 1, far) - target.slice(axis: 1, far)).abs().mean()
+        (terms["surface"], terms["volume"], terms["colour"]) = batch.terms(out)
         let gradient = out.sdf.tangent!
         terms["eikonal"] = (((gradient * gradient).sum(axes: [0]) + 1e-12).sqrt() - 1).pow(2).mean()
-        let colourMask = Tensor(mask, shape: [b, c.nearPoints, 1])
-        terms["colour"] = ((out.colour!.slice(axis: 1, near) - Tensor(colours, shape: [b, c.nearPoints, 3])).abs() * colourMask).sum()
-            / max(1, 3 * mask.reduce(0, +))
         terms["anchors"] = ((out.anchors - anchorTargetRows(rows)).pow(2)).sum(axes: [2]).mean()
         let canonical = head.canonical(points: Tensor(posed, shape: [b, c.correspondences, 3]), geometry: geometry, expression: expression)
         terms["correspondence"] = (canonical.slice(axis: 1, 0..<3) - Tensor(neutral, shape: [b * c.correspondences, 3])).pow(2).sum(axes: [1]).mean()

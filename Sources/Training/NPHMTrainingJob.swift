@@ -61,10 +61,8 @@ extension NPHMTrainer {
     }
 
     public func meshOfTrainingSample(_ index: Int, resolution: Int) -> HeadMesher.Result {
-        var mesher = HeadMesher(lower: NPHMData.box.lower, upper: NPHMData.box.upper)
-        mesher.resolution = resolution
         let c = codes(ofSample: index)
-        return mesher.mesh(head, geometry: c.geometry, appearance: c.appearance, expression: c.expression)
+        return HeadMesher(resolution: resolution).mesh(head, geometry: c.geometry, appearance: c.appearance, expression: c.expression)
     }
 
     /// The model folder: config.json, model.safetensors (F16) and codes.safetensors (F32 code tables

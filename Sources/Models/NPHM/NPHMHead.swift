@@ -70,7 +70,7 @@ public final class NPHMHead: Module {
                                spatialGradient: Bool = false) -> Output {
         let c = config
         let (samples, perSample) = (points.shape[0], points.shape[1])
-        let count = samples * perSample, slots = c.neighbours + 1, rows = count * slots
+        let count = samples * perSample, slots = c.neighbours + 1
         let anchors = anchors(geometry: codes)
         let flat = points.reshaped([count, 3])
         let x = spatialGradient ? Dual.variable(flat) : Dual(flat)

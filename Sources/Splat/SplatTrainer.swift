@@ -154,7 +154,7 @@ public final class SplatTrainer {
                          shDegree: config.shDegree, sh: sh)
     }
 
-    public var activeSHDegree: Int { min(config.shDegree, step / max(config.shInterval, 1)) }
+    public var activeSHDegree: Int { config.activeSHDegree(atStep: step) }
 
     /// Views in a seeded random order per pass, so a resumed run sees the same sequence.
     func nextView() -> DatasetView {
@@ -190,8 +190,8 @@ public final class SplatTrainer {
         accumulateDensificationStatistics(rendered, grads)
         applyAdam(grads)
         step += 1
-        if step >= config.refineFrom && step < config.refineUntil && step % config.refineEvery == 0 { refine() }
-        if step < config.refineUntil && step % config.resetOpacityEvery == 0 { resetOpacity() }
+        if config.densifies(afterStep: step) { refine() }
+        if config.resetsOpacity(afterStep: step) { resetOpacity() }
         return StepReport(step: step, loss: loss, psnr: value.psnr, gaussians: gaussians.count)
     }
 
@@ -289,7 +289,7 @@ public final class SplatTrainer {
         gaussians = g
 
         // Prune.
-        let afterReset = step > config.resetOpacityEvery
+        let afterReset = config.hasResetOpacity(byStep: step)
         let keep = (0..<gaussians.count).filter { i in
             let opacity = 1 / (1 + Foundation.exp(-gaussians.opacityLogits[i]))
             if opacity < config.pruneOpacity { return false }

@@ -21,11 +21,13 @@ public struct TrainingConfig: Sendable {
     public var shRate: Float = 2.5e-3, shRestRate: Float = 2.5e-3 / 20
     public var opacityRate: Float = 0.05, scaleRate: Float = 5e-3, rotationRate: Float = 1e-3
 
-    // Spherical harmonics: degree + 1 every `shInterval` steps up to `shDegree`.
+    // Spherical harmonics: degree + 1 every `shInterval` steps up to `shDegree` (see `activeSHDegree`).
     public var shDegree = 3, shInterval = 1000
 
-    // Densification (gsplat's default strategy).
+    // Densification (gsplat's default strategy), within the run as `densifies` says.
     public var refineFrom = 500, refineUntil = 15_000, refineEvery = 100
+    /// Share of the run in which densification and opacity resets happen (3DGS: 15,000 of 30,000).
+    public var densifyShare: Float = 0.5
     /// Threshold on the mean screen-space gradient norm (NDC units, as 3DGS measures it).
     public var gradientThreshold: Float = 2e-4
     /// Gaussians smaller than this fraction of the scene extent are cloned, larger ones split.
@@ -37,6 +39,40 @@ public struct TrainingConfig: Sendable {
     public var maxGaussians = 1_000_000
 
     public init() {}
+
+    // MARK: The schedule of a run of `iterations` steps
+    //
+    // Every schedule follows the run's length, so any iteration count gives a model at least as good
+    // as a shorter run's: densification and opacity resets happen only in the first `densifyShare`
+    // of the run (and before `refineUntil`), so at least the rest of the run (half, by default)
+    // follows the last reset; densification starts at `refineFrom` or a quarter of its window,
+    // whichever is sooner; all SH bands are on by the middle of the run.
+
+    /// The first step after which densification stops.
+    public var densifyUntil: Int { min(refineUntil, Int(Float(iterations) * densifyShare)) }
+    var densifyFrom: Int { min(refineFrom, densifyUntil / 4) }
+
+    /// Whether the trainer refines (clones, splits, prunes) after finishing step `step` (1-based).
+    public func densifies(afterStep step: Int) -> Bool {
+        step >= densifyFrom && step < densifyUntil && step % max(refineEvery, 1) == 0
+    }
+
+    /// Whether the trainer resets opacities after finishing step `step` (1-based).
+    public func resetsOpacity(afterStep step: Int) -> Bool {
+        step > 0 && step < densifyUntil && step % max(resetOpacityEvery, 1) == 0
+    }
+
+    /// Whether an opacity reset has happened by step `step` (oversized Gaussians are pruned after the first).
+    public func hasResetOpacity(byStep step: Int) -> Bool {
+        resetOpacityEvery < densifyUntil && step > resetOpacityEvery
+    }
+
+    /// SH degree in use at step `step` (0-based): one more band every `shInterval` steps, or sooner
+    /// in a short run so that all bands train for its second half.
+    public func activeSHDegree(atStep step: Int) -> Int {
+        let interval = max(1, min(shInterval, iterations / (2 * max(shDegree, 1))))
+        return min(shDegree, step / interval)
+    }
 
     /// The seed paper's Eq. 6: MSE + lambda_s (1 - SSIM) (its LPIPS term is not part of this trainer yet).
     public static var seedPreset: TrainingConfig {

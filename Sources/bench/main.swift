@@ -172,7 +172,7 @@ let cases: [BenchCase] = [
         let gradient = PhotometricLoss().evaluate(rendered: rendered.rgb, target: stage.target, width: SplatStage.size, height: SplatStage.size).gradient
         return { _ = Rasterizer.backward(rendered, stage.scene, dRGB: gradient) }
     },
-    // Issue 3's synthetic subjects (need ../shared/data/ict-facekit or $ORBIT_FACEKIT): building one
+    // Issue 3's synthetic subjects (the ICT-FaceKit model in Data/ict-facekit): building one
     // subject (head, hair grid and polygonisation, bust, accessory, distance structures), and one
     // 512x512 view of it (about 150k triangles, 2x2 supersampling, deferred studio shading).
     BenchCase(name: "synth_subject_build", flops: 0) {
@@ -300,7 +300,7 @@ func splatIteration(gaussians n: Int) -> BenchCase {
         let view = DatasetView(name: "target", camera: stage.camera, image: Image(width: size, height: size, channels: 3, pixels: stage.target),
                                alpha: stage.targetAlpha)
         var config = TrainingConfig()
-        (config.iterations, config.shInterval, config.refineFrom) = (1_000_000, 1, Int.max)
+        (config.iterations, config.shInterval, config.refineUntil) = (1_000_000, 1, 0)  // no densification or resets
         let trainer = SplatTrainer(views: [view], config: config, initial: stage.scene)
         for _ in 0..<3 { trainer.trainStep() }  // all SH bands active
         return { trainer.trainStep() }

@@ -91,3 +91,46 @@ extension SplatTrainerTests {
         XCTAssertThrowsError(try other.resume(from: path)) { XCTAssertTrue("\($0)".contains("checkpoint of another job"), "\($0)") }
     }
 }
+
+extension SplatTrainerTests {
+    /// Held-out PSNR after 1000, 2000, 3000 and 5000 iterations with the default schedule does not
+    /// fall as the run grows (a reset in the last stretch, as at 3000 before the schedule followed
+    /// the run's length, drops it to single digits).
+    func testLongerRunsAreNoWorseHeldOut() {
+        let all = Self.views(of: Self.groundTruth(), count: 20, size: 32)
+        let train = all.enumerated().filter { $0.offset % 5 != 0 }.map(\.element)
+        let test = all.enumerated().filter { $0.offset % 5 == 0 }.map(\.element)
+        var previous: (iterations: Int, psnr: Float)?
+        for iterations in [1000, 2000, 3000, 5000] {
+            var config = TrainingConfig()
+            (config.iterations, config.initialGaussians, config.maxGaussians, config.shDegree) = (iterations, 800, 2500, 1)
+            let trainer = SplatTrainer(views: train, config: config)
+            for _ in 0..<iterations { trainer.trainStep() }
+            let psnr = meanPSNR(trainer.gaussians, test)
+            if let previous {
+                XCTAssertGreaterThan(psnr, previous.psnr - 0.5, "held out: \(previous.iterations) iterations \(previous.psnr) dB, \(iterations) \(psnr) dB")
+            }
+            previous = (iterations, psnr)
+        }
+    }
+
+    /// Whatever the iteration count, no opacity reset or densification happens in the run's second
+    /// half, and every SH band is on by its middle.
+    func testScheduleLeavesTheSecondHalfForTraining() {
+        for iterations in [1, 10, 999, 1000, 2999, 3000, 3001, 5000, 6000, 7000, 12_345, 30_000, 100_000] {
+            var config = TrainingConfig()
+            config.iterations = iterations
+            let resets = (1...iterations).filter(config.resetsOpacity(afterStep:))
+            let refinements = (1...iterations).filter(config.densifies(afterStep:))
+            XCTAssertLessThanOrEqual(resets.last ?? 0, iterations / 2, "\(iterations) iterations: resets \(resets)")
+            XCTAssertLessThanOrEqual(refinements.last ?? 0, iterations / 2, "\(iterations) iterations")
+            if iterations >= 2 * config.shDegree {
+                XCTAssertEqual(config.activeSHDegree(atStep: iterations / 2), config.shDegree, "\(iterations) iterations")
+            }
+            if iterations >= 1000 { XCTAssertFalse(refinements.isEmpty, "\(iterations) iterations densify") }
+        }
+        var config = TrainingConfig()
+        config.iterations = 30_000  // the 3DGS schedule itself: resets every 3000 steps up to 15,000
+        XCTAssertEqual((1...30_000).filter(config.resetsOpacity(afterStep:)), [3000, 6000, 9000, 12_000])
+    }
+}

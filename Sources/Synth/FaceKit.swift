@@ -2,7 +2,7 @@ import Foundation
 import Geometry
 import Tensor
 
-/// The ICT-FaceKit light head model (USC ICT, MIT licence; packed in `../shared/data/ict-facekit/`):
+/// The ICT-FaceKit light head model (USC ICT, MIT licence; shipped in `Data/ict-facekit/`):
 /// a bald head-and-neck mesh with eyes, teeth and mouth interior, 100 identity modes and 57 ARKit-style
 /// expression modes. A head is neutral + sum w_id identity + sum w_ex expression (centimetres, y up,
 /// +z out of the face).
@@ -22,11 +22,14 @@ public final class FaceKit: @unchecked Sendable {
     public var vertexCount: Int { neutral.count / 3 }
     public var identityCount: Int { identityModes.shape[0] }
 
-    /// $ORBIT_FACEKIT, else `../shared/data/ict-facekit/ict_facekit.safetensors` beside the checkout.
+    /// $ORBIT_FACEKIT, else `Data/ict-facekit/ict_facekit.safetensors` in the current folder or in the
+    /// checkout this was built from.
     public static var defaultPath: String {
         if let path = ProcessInfo.processInfo.environment["ORBIT_FACEKIT"], !path.isEmpty { return path }
+        let relative = "Data/ict-facekit/ict_facekit.safetensors"
         let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return checkout.deletingLastPathComponent().appendingPathComponent("shared/data/ict-facekit/ict_facekit.safetensors").path
+        let here = FileManager.default.currentDirectoryPath + "/" + relative
+        return FileManager.default.fileExists(atPath: here) ? here : checkout.appendingPathComponent(relative).path
     }
 
     public init(path: String = FaceKit.defaultPath) throws {

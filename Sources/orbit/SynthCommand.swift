@@ -33,7 +33,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Signed-distance samples near the surface per image set (volume samples: a quarter of it).")
     var sdfSamples = 40_000
 
-    @Option(help: "The ICT-FaceKit safetensors (default: $ORBIT_FACEKIT or ../shared/data/ict-facekit/).")
+    @Option(help: "The ICT-FaceKit safetensors (default: $ORBIT_FACEKIT or Data/ict-facekit/ in the checkout).")
     var facekit: String?
 
     @Flag(help: "Write a contact sheet of 16 random subjects at 4 azimuths to --out instead of a dataset.")

@@ -8,10 +8,10 @@ import XCTest
 // `orbit synth` end to end on a tiny dataset: the layout, the splits, resuming, and bad input.
 extension OrbitCLITests {
 
-    /// The binary looks for the model where `FaceKit.defaultPath` says.
+    /// The binary looks for the model where `FaceKit.defaultPath` says (Data/ict-facekit in the checkout).
     func requireFaceKitForSynth() throws {
         guard FileManager.default.fileExists(atPath: FaceKit.defaultPath) else {
-            throw XCTSkip("ICT-FaceKit not found at \(FaceKit.defaultPath) (set ORBIT_FACEKIT)")
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: FaceKit.defaultPath])
         }
     }
 

@@ -8,13 +8,11 @@ import XCTest
 /// The ICT-FaceKit head model (../shared/data/ict-facekit, 26 MB, not a fixture: these tests skip,
 /// saying why, where it is absent).
 final class FaceKitTests: XCTestCase {
-    static let model: FaceKit? = try? FaceKit()
+    static let model = Result { try FaceKit() }
 
-    /// The model, or a skip saying where it was looked for (every FaceKit-dependent test calls this).
-    static func requireModel() throws -> FaceKit {
-        guard let model else { throw XCTSkip("ICT-FaceKit not found at \(FaceKit.defaultPath) (set ORBIT_FACEKIT)") }
-        return model
-    }
+    /// The model shipped in Data/ict-facekit (every FaceKit-dependent test calls this; a missing or
+    /// damaged file fails the test, naming the path).
+    static func requireModel() throws -> FaceKit { try model.get() }
 
     func faceKit() throws -> FaceKit { try Self.requireModel() }
 

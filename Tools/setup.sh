@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine: system libraries for the build, converted
-# third-party weights, and (ORBIT_SETUP_PYTHON=1) the Python packages of the fixture and bench
-# scripts. Safe to run again; installs and converts only what is missing.
+# third-party weights, (ORBIT_SETUP_BROWSER=1) headless Chromium for the viewer tests, and
+# (ORBIT_SETUP_PYTHON=1) the Python packages of the fixture and bench scripts. Safe to run again; installs and converts only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -15,6 +15,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing Debian packages: ${need_apt[*]}"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# The viewer tests' headless browser (Tools/test.sh asks for it; the main command does not need it).
+if [ "${ORBIT_SETUP_BROWSER:-0}" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
+    echo "setup: installing chromium (the splat viewer's browser test)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null \
+        || echo "setup: chromium could not be installed; the viewer's browser tests will skip" >&2
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -31,3 +31,21 @@ public struct Gaussians: Equatable, Sendable {
     /// SH DC coefficient for an RGB colour in [0, 1]: the inverse of colour = 0.5 + C0 dc.
     public static func dc(forColour c: Float) -> Float { (c - 0.5) / 0.28209479177387814 }
 }
+
+extension Gaussians {
+    /// Centre and radius of the opaque part: the mean of the means with opacity above 0.5 (all, when
+    /// none is) and the 90th percentile of their distances to it (what turntables and the viewer frame).
+    public func opaqueBounds() -> (centre: SIMD3<Float>, radius: Float) {
+        var chosen = (0..<count).filter { opacityLogits[$0] > 0 }
+        if chosen.isEmpty { chosen = Array(0..<count) }
+        guard !chosen.isEmpty else { return (SIMD3(repeating: 0), 1) }
+        let points = chosen.map { SIMD3(means[3 * $0], means[3 * $0 + 1], means[3 * $0 + 2]) }
+        let centre = points.reduce(SIMD3<Float>(repeating: 0), +) / Float(points.count)
+        let distances = points.map { (($0 - centre) * ($0 - centre)).sum().squareRoot() }.sorted()
+        return (centre, max(distances[min(distances.count - 1, distances.count * 9 / 10)], 1e-3))
+    }
+
+    /// Distance at which a camera with vertical field of view `fov` (degrees) sees the opaque part
+    /// whole with a margin.
+    public func framingDistance(fov: Float) -> Float { 1.15 * opaqueBounds().radius / sin(0.5 * fov * .pi / 180) }
+}

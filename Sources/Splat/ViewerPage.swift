@@ -18,7 +18,9 @@
 /// `#camera=` + URL-encoded JSON `{"c2w": [16 floats, row-major camera-to-world, OpenGL convention],
 /// "fx", "fy", "cx", "cy", "width", "height"}` in the URL renders that one camera instead (tests): a
 /// W x H canvas and drawing buffer, no overlays, and once the sorted frame is drawn the title becomes
-/// "rendered" and `<div id="rendered">` is added to the body.
+/// "rendered" and `<div id="rendered">` is added to the body. For tests the canvas also counts its redraws
+/// and received sorts in `data-frames` and `data-sorts`, and `data-sorting` is "1" while a sort is pending
+/// (Tools/viewer/check_viewer.py waits on them).
 enum ViewerPage {
     /// The page; `SplatViewer` replaces the placeholders (see their list below).
     ///
@@ -511,7 +513,7 @@ function start() {
   }
 
   // ---------- sorting ----------
-  const sorter = { worker: null, busy: false, wanted: null, sorted: null, requested: null, id: 0, ready: false };
+  const sorter = { worker: null, busy: false, wanted: null, sorted: null, requested: null, id: 0, ready: false, received: 0 };
   const workerURL = URL.createObjectURL(new Blob([document.getElementById("sort-worker").textContent], { type: "text/javascript" }));
   sorter.worker = new Worker(workerURL);
   sorter.worker.postMessage({ type: "positions", positions: splats.positions });
@@ -525,18 +527,22 @@ function start() {
     sorter.sorted = message.forward;
     sorter.busy = false;
     sorter.ready = true;
+    canvas.dataset.sorts = String(++sorter.received);
     dirty = true;
     if (sorter.wanted) { const f = sorter.wanted; sorter.wanted = null; requestSort(f); }
+    canvas.dataset.sorting = sorter.busy ? "1" : "0";
     if (fixed) frame();
   };
   sorter.worker.onerror = (event) => {
     showMessage("The sorting worker failed: " + (event.message || "unknown error"));
   };
   function sameDirection(a, b) { return a && b && a[0] * b[0] + a[1] * b[1] + a[2] * b[2] > 0.999995; }
+  // One sort in flight at a time; while it runs only the latest other direction is kept for the next.
   function requestSort(forward) {
-    if (sameDirection(forward, sorter.requested) && (sorter.busy || sameDirection(forward, sorter.sorted))) return;
-    if (sorter.busy) { sorter.wanted = forward; return; }
+    if (sorter.busy) { sorter.wanted = sameDirection(forward, sorter.requested) ? null : forward; return; }
+    if (sameDirection(forward, sorter.sorted)) return;
     sorter.busy = true;
+    canvas.dataset.sorting = "1";
     sorter.requested = forward;
     sorter.worker.postMessage({ type: "sort", id: ++sorter.id, forward });
   }
@@ -544,7 +550,7 @@ function start() {
   // ---------- camera state ----------
   const initial = readInitialOrbit(splats, mesh);
   const orbit = { target: initial.target.slice(), distance: initial.distance, azimuth: initial.azimuth, elevation: initial.elevation, fov: initial.fov };
-  let showMesh = false;
+  let showMesh = !!mesh && splats.count === 0;  // a mesh alone opens on the mesh
   let dirty = true;
 
   function currentView() {
@@ -623,15 +629,21 @@ function start() {
   }
 
   // ---------- frames ----------
-  const drawTimes = [];
-  let lastStats = 0;
+  // Frames are drawn when something changed; the rate shown is that of the last run of consecutive
+  // redraws (an interval average over redraws less than 250 ms apart), kept while the view rests.
+  let lastDraw = -1, interval = 0, lastStats = 0, frames = 0;
+  function noteDraw(now) {
+    const dt = now - lastDraw;
+    if (lastDraw >= 0 && dt < 250) interval = interval > 0 ? 0.85 * interval + 0.15 * dt : dt;
+    lastDraw = now;
+    canvas.dataset.frames = String(++frames);
+  }
   function updateStats(now) {
-    while (drawTimes.length && now - drawTimes[0] > 1000) drawTimes.shift();
     if (now - lastStats < 250) return;
     lastStats = now;
     const what = showMesh && mesh ? mesh.triangleCount.toLocaleString("en-US") + " triangles"
                                   : splats.count.toLocaleString("en-US") + " Gaussians";
-    const fps = drawTimes.length > 1 ? (1000 * (drawTimes.length - 1) / Math.max(1, drawTimes[drawTimes.length - 1] - drawTimes[0])).toFixed(0) : "–";
+    const fps = interval > 0 ? (1000 / interval).toFixed(0) : "–";
     statsLine.textContent = what + " · " + fps + " fps" + (sorter.ready || showMesh ? "" : " · sorting…");
   }
 
@@ -656,7 +668,7 @@ function start() {
     if (dirty) {
       dirty = false;
       draw(view);
-      drawTimes.push(now);
+      noteDraw(now);
     }
     updateStats(now);
   }
@@ -691,11 +703,14 @@ function start() {
     orbit.distance = Math.max(1e-4 * initial.sceneRadius, Math.min(1e4 * initial.sceneRadius, orbit.distance * factor));
     changed();
   }
+  function showMeshButtonState() {
+    meshButton.setAttribute("aria-pressed", showMesh ? "true" : "false");
+    meshButton.title = showMesh ? "Show the splats again (M)" : "Show the mesh instead of the splats (M)";
+  }
   function toggleMesh() {
     if (!mesh) return;
     showMesh = !showMesh;
-    meshButton.setAttribute("aria-pressed", showMesh ? "true" : "false");
-    meshButton.title = showMesh ? "Show the splats again (M)" : "Show the mesh instead of the splats (M)";
+    showMeshButtonState();
     lastStats = 0;
     changed();
   }
@@ -751,6 +766,7 @@ function start() {
   resetButton.addEventListener("click", reset);
   if (mesh) {
     meshButton.hidden = false;
+    showMeshButtonState();
     meshButton.addEventListener("click", toggleMesh);
     document.getElementById("help").textContent += " · M: mesh";
   }

@@ -75,8 +75,8 @@ struct RenderCommand: ParsableCommand {
         if ext == "mp4" && Self.ffmpeg() == nil {
             throw CommandFailure("\(out): ffmpeg is not on PATH; write name.gif or a folder of PNG frames instead")
         }
-        let (centre, radius) = Self.bounds(g)
-        let d = distance ?? 1.15 * radius / sin(0.5 * fov * .pi / 180)
+        let centre = g.opaqueBounds().centre
+        let d = distance ?? g.framingDistance(fov: fov)
         let focal = 0.5 * Float(size) / tan(0.5 * fov * .pi / 180)
         try FileManager.default.createDirectory(atPath: framesFolder, withIntermediateDirectories: true)
         var images: [Image] = []
@@ -111,18 +111,6 @@ struct RenderCommand: ParsableCommand {
             written.append(out)
         }
         print("wrote " + written.joined(separator: ", "))
-    }
-
-    /// Centre and radius of the opaque part of the splats: the mean of the means with opacity above 0.5
-    /// (all, when none is) and the 90th percentile of their distances to it.
-    static func bounds(_ g: Gaussians) -> (SIMD3<Float>, Float) {
-        var chosen = (0..<g.count).filter { g.opacityLogits[$0] > 0 }
-        if chosen.isEmpty { chosen = Array(0..<g.count) }
-        guard !chosen.isEmpty else { return (SIMD3(repeating: 0), 1) }
-        let points = chosen.map { SIMD3(g.means[3 * $0], g.means[3 * $0 + 1], g.means[3 * $0 + 2]) }
-        let centre = points.reduce(SIMD3<Float>(repeating: 0), +) / Float(points.count)
-        let distances = points.map { (($0 - centre) * ($0 - centre)).sum().squareRoot() }.sorted()
-        return (centre, max(distances[min(distances.count - 1, distances.count * 9 / 10)], 1e-3))
     }
 
     static func ffmpeg() -> String? {

@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "ShadersCPU"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Splat", "Synth", "Geometry"], swiftSettings: swiftSettings),
-        .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry"], swiftSettings: swiftSettings),
+        .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry", "Synth"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "orbit",
             dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "CommandSupport", "Synth", "Training",
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Diffusion", "Models", "Imaging", "Tensor", "TestSupport", "Geometry"], swiftSettings: swiftSettings),
-        .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Synth", "Tensor", "TestSupport", "Models", "NN", "Pipeline", "Geometry"], swiftSettings: swiftSettings),
+        .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Synth", "Tensor", "TestSupport", "Models", "NN", "Pipeline", "Geometry", "Splat"], swiftSettings: swiftSettings),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Pipeline", "Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SplatTests", dependencies: ["Splat", "Imaging", "Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),

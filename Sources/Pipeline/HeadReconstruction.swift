@@ -13,6 +13,8 @@ public struct HeadReconstruction {
     public var portraitResolution = 128
     public var priorSteps = 50
     public var guidance: Float = 2
+    /// Prior draws averaged into one latent by `orbit mesh` (docs/BENCHMARKS.md: averaged draws against one draw).
+    public static let defaultDraws = 8
 
     public init(model: HeadModel, encoder: HeadConditionEncoder, faces: FaceAnalysis?) {
         (self.model, self.encoder, self.faces) = (model, encoder, faces)
@@ -24,10 +26,14 @@ public struct HeadReconstruction {
         return (encoder.condition(portrait), portrait.notes)
     }
 
-    /// `count` latents [count, L] for one condition, seeds seed, seed + 1, ...
-    public func latents(for condition: Tensor, count: Int = 1, seed: UInt64, progress: (Int, Int) -> Void = { _, _ in }) -> Tensor {
-        let repeated = Tensor.concat(Array(repeating: condition, count: count), axis: 0)
-        return model.prior.sample(conditions: repeated, steps: priorSteps, guidance: guidance, seed: seed, progress: progress)
+    /// `count` latents [count, L] for one condition from noise seeded by `seed`; each the mean of
+    /// `draws` prior samples (an estimate of the condition's mean latent rather than one draw).
+    public func latents(for condition: Tensor, count: Int = 1, draws: Int = 1, seed: UInt64,
+                        progress: (Int, Int) -> Void = { _, _ in }) -> Tensor {
+        precondition(count >= 1 && draws >= 1, "at least one latent of at least one draw")
+        let repeated = Tensor.concat(Array(repeating: condition, count: count * draws), axis: 0)
+        let drawn = model.prior.sample(conditions: repeated, steps: priorSteps, guidance: guidance, seed: seed, progress: progress)
+        return draws == 1 ? drawn : drawn.reshaped([count, draws, -1]).mean(axes: [1])
     }
 
     /// The latent with its expression code taken from another latent (both [1, L]).

@@ -48,6 +48,13 @@ public struct SubjectScene: @unchecked Sendable {
         return best * Self.unitsPerCentimetre
     }
 
+    /// Whether a point (orbit units) lies inside, or within `margin` (orbit units) of, a part other
+    /// than the head (hair, bust, accessory): skin there is covered, not seen.
+    public func isCovered(_ p: SIMD3<Float>, margin: Float) -> Bool {
+        let q = Self.toHead(p), m = margin / Self.unitsPerCentimetre
+        return parts.contains { part in part.name != "head" && (part.signedDistance.map { $0(q) < m } ?? false) }
+    }
+
     /// The outer surfaces the signed distance is measured to (orbit units): for sampling near them.
     public func outerSurface() -> (positions: [Float], triangles: [Int32]) {
         var positions: [Float] = [], triangles: [Int32] = []

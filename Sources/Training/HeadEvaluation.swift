@@ -3,6 +3,7 @@ import Geometry
 import Models
 import NN
 import Pipeline
+import Synth
 import Tensor
 
 /// Fits a sample's codes with the head model frozen (the auto-decoder's own inference): Adam on the
@@ -17,6 +18,10 @@ public struct NPHMFitting {
 
     public init() {}
 
+    /// Steps between checks of the codes on a fixed batch; the best checked codes are returned, so a
+    /// step that overshoots late in the fit cannot spoil it.
+    public var checkEvery = 25
+
     /// codes [1, *] each, from `start`.
     public func fit(_ head: NPHMHead, sample: NPHMSample, start: (geometry: Tensor, appearance: Tensor, expression: Tensor))
         -> (geometry: Tensor, appearance: Tensor, expression: Tensor) {
@@ -24,25 +29,39 @@ public struct NPHMFitting {
         let optimizer = Adam(groups: [ParameterGroup(parameters: codes, learningRate: learningRate)])
         var random = SeededGenerator(seed: seed)
         let volumeShare = points / 8
-        for _ in 0..<steps {
+        func drawBatch() -> NPHMPointBatch {
             var batch = NPHMPointBatch(near: points - volumeShare, volume: volumeShare)
             batch.append(sample) { Int(random.next() % UInt64($0)) }
-            optimizer.zeroGrad()
+            return batch
+        }
+        /// The SDF term (what the fit is for) and the colour term of codes on a batch.
+        func losses(_ batch: NPHMPointBatch, _ codes: [Tensor]) -> (sdf: Tensor, colour: Tensor) {
             let out = head(points: batch.pointTensor, geometry: codes[0], appearance: codes[1], expression: codes[2])
             let (surface, volume, colour) = batch.terms(out)
-            let sdf = surface + volume * 0.1
+            return (surface + volume * 0.1, colour)
+        }
+        let check = drawBatch()
+        func checked() -> Float { noGrad { losses(check, codes).sdf.item() } }
+        var best = (loss: checked(), codes: codes.map { $0.detached().clone() })
+        for step in stride(from: 1, through: steps, by: 1) {
+            optimizer.zeroGrad()
+            let (sdf, colour) = losses(drawBatch(), codes)
             let norms = codes.map { ($0 * $0).sum() }.reduce(Tensor.scalar(0), +) * regularisation
             (sdf + colour * 0.1 + norms).backward()
             optimizer.update()
+            if step % checkEvery == 0 || step == steps, case let loss = checked(), loss < best.loss {
+                best = (loss, codes.map { $0.detached().clone() })
+            }
         }
-        return (codes[0].detached(), codes[1].detached(), codes[2].detached())
+        return (best.codes[0], best.codes[1], best.codes[2])
     }
 }
 
 /// `orbit evaluate mesh`: head meshes of held-out test subjects against their ground-truth face
 /// region (the FaceKit "face" vertices of mesh.ply), neutral (appearance 0) and expressive apart.
-/// Methods: the prior from the front view (what `orbit mesh` does), the mean training latent, and
-/// codes fitted to the sample's own signed distances (the head model's ceiling).
+/// Methods: one prior draw from the front view, the mean of `draws` prior draws (what `orbit mesh`
+/// does by default), the mean training latent, and codes fitted to the sample's own signed distances
+/// (the head model's ceiling).
 public struct HeadEvaluation {
     /// FaceKit's "face" region is its first 9,409 vertices (research/nphm.md section 5).
     public static let faceVertices = 9409
@@ -57,10 +76,13 @@ public struct HeadEvaluation {
     public var resolution = 128
     public var fitting = NPHMFitting()
     public var seed: UInt64 = 0
+    public var draws = HeadReconstruction.defaultDraws
+    /// When set, each sample's meshes are written there as NAME_METHOD.ply (for looking at them).
+    public var meshFolder: String?
 
     public init(data: String, model: HeadModel, encoder: HeadConditionEncoder) { (self.data, self.model, self.encoder) = (data, model, encoder) }
 
-    public static let methods = ["prior", "mean_code", "fitted"]
+    public static let methods = ["prior", "prior_average", "mean_code", "fitted"]
 
     /// Means per method and group ("neutral", "expressive", "all"), in centimetres.
     public func run(log: (String) -> Void) throws -> [String: Any] {
@@ -70,6 +92,7 @@ public struct HeadEvaluation {
             sets = sets.filter { keep.contains($0.subject) }
         }
         let faces = try FaceAnalysis.pretrained()
+        let builder = SubjectBuilder(kit: try FaceKit())
         var reconstruction = HeadReconstruction(model: model, encoder: encoder, faces: faces)
         reconstruction.priorSteps = 50
         let mean = model.prior.latentMean.unsqueezed(0)
@@ -78,19 +101,23 @@ public struct HeadEvaluation {
         for (i, set) in sets.enumerated() {
             let truthMesh = try NPHMData.mesh(of: set)
             let sample = try NPHMData.load(set, mesh: truthMesh)
-            let faceTriangles = Mesh.triangles(truthMesh.triangles) { $0 < Int32(Self.faceVertices) }
-            let truth = (Array(truthMesh.positions[0..<(3 * Self.faceVertices)]), faceTriangles)
+            let truth = try visibleFace(of: set, mesh: truthMesh, builder: builder)
             let (condition, _) = reconstruction.condition(of: try set.viewImage(Self.portraitView))
             let predicted = reconstruction.latents(for: condition, seed: seed &+ UInt64(i))
+            let averaged = reconstruction.latents(for: condition, draws: draws, seed: seed &+ UInt64(i))
             let start = model.layout.split(mean)
             let fitted = fitting.fit(model.head, sample: sample, start: start)
-            let latents = ["prior": predicted, "mean_code": mean,
+            let latents = ["prior": predicted, "prior_average": averaged, "mean_code": mean,
                            "fitted": model.layout.join(geometry: fitted.geometry, appearance: fitted.appearance, expression: fitted.expression)]
             let group = set.appearance == 0 ? "neutral" : "expressive"
             var line = "\(set.name):"
             for method in Self.methods {
                 let mesh = method == "mean_code" ? meanMesh : reconstruction.mesh(latents[method]!, resolution: resolution)
                 guard !mesh.triangles.isEmpty else { log("\(set.name) \(method): empty mesh"); continue }
+                if let meshFolder {
+                    try MeshPLY.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours, triangles: mesh.triangles)
+                        .write(to: URL(fileURLWithPath: meshFolder + "/\(set.name)_\(method).ply"), options: .atomic)
+                }
                 let unit = 1 / Self.centimetresPerUnit
                 let m = SurfaceComparison.compare(prediction: (mesh.positions, mesh.triangles), truth: truth, rejection: 1 * unit,
                                                   reach: 2 * unit, thresholds: [0.1 * unit, 0.25 * unit], seed: seed &+ UInt64(i))
@@ -100,7 +127,7 @@ public struct HeadEvaluation {
             log(line + " (one-directional L1, \(i + 1)/\(sets.count))")
         }
         var report: [String: Any] = ["data": data, "resolution": resolution, "samples": sets.count, "units": "cm",
-                                     "fit_steps": fitting.steps, "alignment": "rigid ICP (1 cm rejection, normals >= 0.2)"]
+                                     "fit_steps": fitting.steps, "draws": draws, "alignment": "rigid ICP (1 cm rejection, normals >= 0.2)"]
         for (method, groups) in rows {
             var summary: [String: Any] = [:]
             for (group, list) in groups.merging(["all": groups.values.flatMap { $0 }], uniquingKeysWith: { a, _ in a }) {
@@ -109,6 +136,32 @@ public struct HeadEvaluation {
             report[method] = summary
         }
         return report
+    }
+
+    /// Skin within this distance of hair, clothing or an accessory counts as covered (2 mm).
+    public static let coverMargin: Float = 0.2 / 18
+
+    /// The ground truth: the FaceKit face region of the set's mesh.ply where it is seen, i.e. the
+    /// face vertices covered by no hair, clothing or accessory (rebuilt from parameters.json), as the
+    /// seed's protocol keeps only face-class pixels of the scan; the triangles whose corners all remain.
+    func visibleFace(of set: ImageSetReference, mesh: MeshPLY.Decoded, builder: SubjectBuilder) throws
+        -> (positions: [Float], triangles: [Int32]) {
+        let file = set.path + "/parameters.json"
+        let parameters: HeadParameters
+        do { parameters = try JSONDecoder().decode(HeadParameters.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+            throw TrainingError("\(file): cannot read the subject's parameters: \(error)")
+        }
+        let scene = builder.build(parameters)
+        let rebuilt = scene.mesh().positions
+        guard rebuilt.count >= 3 * Self.faceVertices, mesh.positions.count >= 3 * Self.faceVertices,
+              zip(rebuilt[0..<(3 * Self.faceVertices)], mesh.positions).allSatisfy({ abs($0 - $1) < 1e-4 }) else {
+            throw TrainingError("\(set.path)/mesh.ply: its face does not match the subject rebuilt from parameters.json (another FaceKit?)")
+        }
+        let seen = (0..<Self.faceVertices).map { i in
+            !scene.isCovered(SIMD3(mesh.positions[3 * i], mesh.positions[3 * i + 1], mesh.positions[3 * i + 2]), margin: Self.coverMargin)
+        }
+        let triangles = Mesh.triangles(mesh.triangles) { $0 < Int32(Self.faceVertices) && seen[Int($0)] }
+        return (Array(mesh.positions[0..<(3 * Self.faceVertices)]), triangles)
     }
 
     static func mean(_ list: [SurfaceComparison.Metrics]) -> [String: Any] {

@@ -195,6 +195,12 @@ struct EvaluateMeshCommand: ParsableCommand {
     @Option(help: "Adam steps when fitting codes to a sample (the ceiling baseline).")
     var fitSteps = 150
 
+    @Option(help: "Prior draws averaged for the prior_average method.")
+    var draws = HeadReconstruction.defaultDraws
+
+    @Option(help: "Also write every mesh there as NAME_METHOD.ply.")
+    var meshes: String?
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
@@ -204,16 +210,22 @@ struct EvaluateMeshCommand: ParsableCommand {
         }
         try reportingTrainingErrors {
             var evaluation = HeadEvaluation(data: data, model: try HeadModel.load(from: directory), encoder: try HeadConditionEncoder.committed())
-            (evaluation.subjects, evaluation.resolution, evaluation.fitting.steps) = (subjects, resolution, fitSteps)
+            (evaluation.subjects, evaluation.resolution, evaluation.fitting.steps, evaluation.draws) = (subjects, resolution, fitSteps, draws)
+            if let meshes {
+                do { try FileManager.default.createDirectory(atPath: meshes, withIntermediateDirectories: true) } catch {
+                    throw CommandFailure("\(meshes): cannot create the folder: \(error.localizedDescription)")
+                }
+                evaluation.meshFolder = meshes
+            }
             let report = try evaluation.run { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
             if json { try printJSON(report); return }
-            print("method      group       samples  L1 one-way (cm)  L2 one-way (cm)  symmetric (cm)  normals  F@1mm  F@2.5mm")
+            print("method         group       samples  L1 one-way (cm)  L2 one-way (cm)  symmetric (cm)  normals  F@1mm  F@2.5mm")
             for method in HeadEvaluation.methods {
                 guard let groups = report[method] as? [String: [String: Any]] else { continue }
                 for group in ["neutral", "expressive", "all"] {
                     guard let m = groups[group], let n = m["samples"] as? Int else { continue }
                     func v(_ key: String) -> Float { m[key] as? Float ?? .nan }
-                    print(method.padding(toLength: 12, withPad: " ", startingAt: 0) + group.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    print(method.padding(toLength: 15, withPad: " ", startingAt: 0) + group.padding(toLength: 12, withPad: " ", startingAt: 0)
                           + String(format: "%7d %16.3f %16.3f %15.3f %8.3f %6.3f %8.3f", n, v("chamfer_l1_one_way"), v("chamfer_l2_one_way"),
                                    v("chamfer_symmetric"), v("normal_consistency"), v("f_score_1mm"), v("f_score_2_5mm")))
                 }

@@ -31,8 +31,11 @@ struct MeshCommand: ParsableCommand {
     @Option(help: "Random seed of the prior's sampling.")
     var seed: UInt64 = 0
 
-    @Option(help: "Meshes to draw from the prior (seeds seed, seed + 1, ...).")
+    @Option(help: "Meshes to draw from the prior.")
     var samples = 1
+
+    @Option(help: "Prior draws averaged into each mesh's latent (1: a single draw; more: closer to the portrait's mean latent).")
+    var draws = HeadReconstruction.defaultDraws
 
     @Option(help: "Keep this portrait's identity and take the expression of another portrait.")
     var expressionFrom: String?
@@ -52,6 +55,7 @@ struct MeshCommand: ParsableCommand {
     func validate() throws {
         guard (16...1024).contains(resolution) else { throw ValidationError("--resolution must be in 16...1024") }
         guard (1...64).contains(samples) else { throw ValidationError("--samples must be in 1...64") }
+        guard (1...64).contains(draws) else { throw ValidationError("--draws must be in 1...64") }
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1...1000") }
         guard out.lowercased().hasSuffix(".ply") else { throw ValidationError("--out must name a .ply file") }
     }
@@ -84,12 +88,12 @@ struct MeshCommand: ParsableCommand {
         let (condition, notes) = reconstruction.condition(of: image)
         for note in notes { print("note: \(note)") }
         let sampling = ProgressLine(total: steps, label: "prior")
-        var latents = reconstruction.latents(for: condition, count: samples, seed: seed) { done, _ in sampling.update(done) }
+        var latents = reconstruction.latents(for: condition, count: samples, draws: draws, seed: seed) { done, _ in sampling.update(done) }
         sampling.finish()
         if let other, let expressionFrom {
             let (otherCondition, otherNotes) = reconstruction.condition(of: other)
             for note in otherNotes { print("note (\(expressionFrom)): \(note)") }
-            let theirs = reconstruction.latents(for: otherCondition, seed: seed)
+            let theirs = reconstruction.latents(for: otherCondition, draws: draws, seed: seed)
             latents = Tensor.concat((0..<samples).map { k in
                 reconstruction.transferringExpression(from: theirs, to: latents.slice(axis: 0, k..<(k + 1)))
             }, axis: 0)

@@ -48,10 +48,10 @@ public struct EDMSampler: Sendable {
     /// guidance belongs inside it: FrameGuidance.combine). `guide(denoised, sigma)` may steer the
     /// clean estimate (FitDiff's identity guidance subtracts a loss gradient there). `progress`
     /// sees the state after each step: what a checkpoint saves, and `resume` continues from, giving
-    /// the same result as an uninterrupted run.
+    /// the same result as an uninterrupted run. Sampling ends early, after a step, when `shouldStop` says so.
     public func sample(noise: Tensor, steps: Int, resume: State? = nil,
                        model: (Tensor, Float, Float) -> Tensor, guide: ((Tensor, Float) -> Tensor)? = nil,
-                       progress: ((State) -> Void)? = nil) -> Tensor {
+                       progress: ((State) -> Void)? = nil, shouldStop: () -> Bool = { false }) -> Tensor {
         let s = sigmas(steps: steps)
         var state = resume ?? State(done: 0, sample: noise * s[0], previousDenoised: nil)
         func denoise(_ x: Tensor, _ sigma: Float) -> Tensor {
@@ -59,7 +59,7 @@ public struct EDMSampler: Sendable {
             let d = EDMSampler.denoised(v: v, sample: x, sigma: sigma)
             return guide.map { $0(d, sigma) } ?? d
         }
-        while state.done < steps {
+        while state.done < steps && !shouldStop() {
             let i = state.done, (sigma, next) = (s[i], s[i + 1])
             let x = state.sample, d = denoise(x, sigma)
             switch method {

@@ -82,10 +82,11 @@ extension GeneratorModel {
     /// Samples the orbit's latents [F, latent, h, w] (scaled by the VAE's scaling factor), one video of
     /// `views.count` frames, with EDM / Euler and per-view classifier-free guidance (the unconditional
     /// branch has zero context tokens and a zero conditioning latent, as SVD's pipeline does).
-    /// `progress` sees the sampler's state after every step; `resume` continues from one.
+    /// `progress` sees the sampler's state after every step; `resume` continues from one; when
+    /// `shouldStop` says so after a step, sampling ends there (the result is then partly denoised).
     public func sampleOrbit(_ conditions: GeneratorConditions, views: [OrbitView], settings: GenerationSettings,
                             resume: EDMSampler.State? = nil,
-                            progress: ((EDMSampler.State) -> Void)? = nil) -> Tensor {
+                            progress: ((EDMSampler.State) -> Void)? = nil, shouldStop: () -> Bool = { false }) -> Tensor {
         let frames = views.count, latent = conditions.latent
         let (c, h, w) = (latent.shape[1], latent.shape[2], latent.shape[3])
         let scales = settings.guidanceScales(views)
@@ -113,7 +114,7 @@ extension GeneratorModel {
                 return FrameGuidance.combine(uncond: out.slice(axis: 0, 0..<1), cond: out.slice(axis: 0, 1..<2),
                                              scales: scales, frameAxis: 1)
             }
-        }, progress: progress)
+        }, progress: progress, shouldStop: shouldStop)
         return sampled.reshaped([frames, c, h, w])
     }
 

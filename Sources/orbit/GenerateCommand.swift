@@ -68,79 +68,32 @@ struct GenerateCommand: ParsableCommand {
         sampling.apply(to: &settings)
         settings.decodeChunk = decodeChunk
         let steps = settings.steps
-        let started = Date()
-
-        let faces = try? FaceAnalysis.pretrained()
-        let identityEncoder = generator.configuration.identityDim == nil ? nil : try? generator.configuration.identityEncoder.load()
-        let prepared = PreparedPortrait(input, resolution: generator.configuration.resolution, faces: faces)
-        for note in prepared.notes { print("note: \(note)") }
-        if generator.configuration.identityDim != nil && identityEncoder == nil && prepared.alignedFace != nil {
-            print("note: the identity encoder's weights are missing (`orbit setup`, Weights/): no identity token")
-        }
-        let conditions = generator.conditions(for: prepared, identityEncoder: identityEncoder, settings: settings)
-
-        let staging = out + ".partial"
-        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        let checkpoint = GenerationCheckpoint(path: staging + "/checkpoint.safetensors",
-                                              fingerprint: fingerprint(prepared, generator, settings, orbit))
-        let resume = restart ? nil : checkpoint.load()
-        if let resume { print("resuming from \(checkpoint.path) after step \(resume.done) of \(steps)") }
-        print("generating \(orbit.count) views at \(generator.configuration.resolution) px, \(steps) steps, "
-              + "weights: \(generator.provenance)")
-        let progress = ProgressLine(total: steps, label: "sample", alreadyDone: resume?.done ?? 0)
-        let latents = generator.sampleOrbit(conditions, views: orbit, settings: settings, resume: resume) { state in
-            do { try checkpoint.save(state) } catch { print("warning: cannot write checkpoint: \(error)") }
-            progress.update(state.done, detail: "step \(state.done)/\(steps)")
-            if state.done == stopAfter {
-                progress.finish()
-                print("stopped after step \(state.done) of \(steps); run the same command again to resume from \(checkpoint.path)")
-                Foundation.exit(0)
+        var job = ViewsGeneration(generator: generator, modelPath: model)
+        (job.settings, job.views) = (settings, orbit)
+        var sampling: ProgressLine?, decoding: ProgressLine?, resumedAt = 0
+        let outcome = try job.run(portrait: input, faces: try? FaceAnalysis.pretrained(), out: out, restart: restart,
+                                  shouldStop: { $0 == stopAfter }) { event in
+            switch event {
+            case .note(let note): print("note: \(note)")
+            case .resumed(let checkpoint, let step):
+                resumedAt = step
+                print("resuming from \(checkpoint) after step \(step) of \(steps)")
+            case .sampling(let description):
+                print(description)
+                sampling = ProgressLine(total: steps, label: "sample", alreadyDone: resumedAt)
+            case .sampled(let step): sampling?.update(step, detail: "step \(step)/\(steps)")
+            case .decoded(let done):
+                if decoding == nil { sampling?.finish(); decoding = ProgressLine(total: orbit.count, label: "decode") }
+                decoding?.update(done)
             }
         }
-        progress.finish()
-        let decoding = ProgressLine(total: orbit.count, label: "decode")
-        let rgb = generator.decodeViews(latents, chunk: decodeChunk) { done, _ in decoding.update(done) }
-        decoding.finish()
-
-        // The head mask: the generated views are on white, like the training renders.
-        let images = rgb.map { BackgroundMask(of: $0, tolerance: 0.06).withAlpha() }
-        try ViewsFolder.write(images: images, views: orbit, rig: OrbitRig(), into: staging)
-        try ImageIO.write(prepared.view, to: staging + "/input.png")
-        try fm.removeItem(atPath: checkpoint.path)
-        if fm.fileExists(atPath: out) { try fm.removeItem(atPath: out) }
-        try fm.moveItem(atPath: staging, toPath: out)
-        print("wrote \(out): \(orbit.count) views and transforms.json in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-    }
-
-    /// Identifies the job, so a checkpoint is only resumed by the same portrait, model and settings.
-    func fingerprint(_ prepared: PreparedPortrait, _ generator: GeneratorModel, _ s: GenerationSettings, _ views: [OrbitView]) -> String {
-        var h = FNV1a()
-        func mix<T>(_ value: T) { h.add(raw: value) }
-        for p in prepared.view.pixels { mix(p) }
-        for v in views { mix(v.elevation); mix(v.azimuth) }
-        mix(s.steps); for b in s.sampler.rawValue.utf8 { mix(b) }; mix(s.seed); mix(s.guidanceMin); mix(s.guidanceMax); mix(s.conditioningAugmentation)
-        for b in (generator.provenance + (model ?? "")).utf8 { mix(b) }
-        mix(generator.parameterCount)
-        return String(format: "%016llx", h.value)
-    }
-}
-
-/// The sampler's state after a step, with the job's fingerprint.
-struct GenerationCheckpoint {
-    let path: String
-    let fingerprint: String
-
-    func save(_ state: EDMSampler.State) throws {
-        let tensors = [("sample", state.sample)] + (state.previousDenoised.map { [("previous_denoised", $0)] } ?? [])
-        try SafeTensors.write(tensors, metadata: ["fingerprint": fingerprint, "steps_done": "\(state.done)"], to: path)
-    }
-
-    /// The saved state when it belongs to this job.
-    func load() -> EDMSampler.State? {
-        guard FileManager.default.fileExists(atPath: path), let file = try? SafeTensorsFile(path: path),
-              file.metadata["fingerprint"] == fingerprint, let done = file.metadata["steps_done"].flatMap(Int.init),
-              let sample = try? file.tensor("sample") else { return nil }
-        let previous = file.entries["previous_denoised"] == nil ? nil : try? file.tensor("previous_denoised").contiguous()
-        return EDMSampler.State(done: done, sample: sample.contiguous(), previousDenoised: previous)
+        switch outcome {
+        case .stopped(let step, let checkpoint):
+            sampling?.finish()
+            print("stopped after step \(step) of \(steps); run the same command again to resume from \(checkpoint)")
+        case .finished(let seconds):
+            decoding?.finish()
+            print("wrote \(out): \(orbit.count) views and transforms.json in \(String(format: "%.1f", seconds)) s")
+        }
     }
 }

@@ -110,8 +110,7 @@ struct FitCommand: ParsableCommand {
         do { all = try ViewsDataset.read(folder: views, background: background.tuple, downscale: downscale) } catch {
             throw CommandFailure("\(error)")
         }
-        let heldOut = testEvery > 0 && all.count > 1 ? all.enumerated().filter { $0.offset % testEvery == 0 }.map(\.element) : []
-        let train = testEvery > 0 && all.count > 1 ? all.enumerated().filter { $0.offset % testEvery != 0 }.map(\.element) : all
+        let (train, heldOut) = SplatFitJob.split(all, testEvery: testEvery)
 
         var config = preset == "seed" ? TrainingConfig.seedPreset : TrainingConfig()
         if preset == nil { config.loss = PhotometricLoss(pixelTerm: loss == "mse" ? .mse : .l1, ssimWeight: ssimWeight) }
@@ -149,48 +148,35 @@ struct FitCommand: ParsableCommand {
                 LPIPSLoss.evaluate(network, rendered: rendered, target: target, width: w, height: h)
             }
         }
-        let checkpointPath = out + ".checkpoint.safetensors"
+        var job = SplatFitJob(out: out)
+        job.checkpointEvery = checkpointEvery
         if resume {
-            guard FileManager.default.fileExists(atPath: checkpointPath) else { throw CommandFailure("\(checkpointPath): no such file to resume from") }
-            do { try trainer.resume(from: checkpointPath) } catch { throw CommandFailure("\(error)") }
-            print("resuming from \(checkpointPath) at step \(trainer.step)")
+            do { try job.resume(trainer) } catch { throw CommandFailure("\(error)") }
+            print("resuming from \(job.checkpointPath) at step \(trainer.step)")
         }
-        print("fitting \(train.count) views (\(heldOut.count) held out) at \(train[0].camera.width)x\(train[0].camera.height), "
-              + "\(trainer.gaussians.count) Gaussians, \(iterations) iterations, scene extent \(String(format: "%.2f", trainer.sceneExtent))")
-
         let interrupted = Atomic<Bool>(false)
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { interrupted.store(true, ordering: .relaxed) }
         source.resume()
 
-        let started = Date()
-        var reports: [StepReport] = []
+        print("fitting \(train.count) views (\(heldOut.count) held out) at \(train[0].camera.width)x\(train[0].camera.height), "
+              + "\(trainer.gaussians.count) Gaussians, \(iterations) iterations, scene extent \(String(format: "%.2f", trainer.sceneExtent))")
         let progress = ProgressLine(total: iterations, label: "fit", alreadyDone: trainer.step)
-        while trainer.step < iterations {
-            let report = trainer.trainStep()
-            if report.step % 10 == 0 || report.step == iterations { reports.append(report) }
-            progress.update(report.step, detail: String(format: "loss %.4f  PSNR %.2f dB  %d Gaussians", report.loss, report.psnr,
-                                                        report.gaussians))
-            if interrupted.load(ordering: .relaxed) {
-                progress.finish()
-                try trainer.saveCheckpoint(to: checkpointPath)
-                print("interrupted at step \(trainer.step): checkpoint \(checkpointPath); continue with --resume")
-                Foundation.exit(130)
+        let outcome: SplatFitJob.Outcome
+        do {
+            outcome = try job.run(trainer, heldOut: heldOut, shouldStop: { interrupted.load(ordering: .relaxed) }) { report in
+                progress.update(report.step, detail: String(format: "loss %.4f  PSNR %.2f dB  %d Gaussians", report.loss, report.psnr,
+                                                            report.gaussians))
             }
-            if checkpointEvery > 0 && report.step % checkpointEvery == 0 && report.step < iterations {
-                try trainer.saveCheckpoint(to: checkpointPath)
-            }
-        }
+        } catch { throw CommandFailure("\(error)") }
         progress.finish()
-        let seconds = Date().timeIntervalSince(started)
-        try PLYFile.write(trainer.gaussians, to: out)
-        let curves = ((out as NSString).deletingPathExtension) + ".curves.png"
-        try ImageIO.write(TrainingCurves.plot(reports), to: curves)
-        try? FileManager.default.removeItem(atPath: checkpointPath)
+        guard case let .finished(result) = outcome else {
+            print("interrupted at step \(trainer.step): checkpoint \(job.checkpointPath); continue with --resume")
+            Foundation.exit(130)
+        }
+        let (seconds, evaluation, curves) = (result.seconds, result.evaluation, job.curvesPath)
 
-        let evaluation = SplatEvaluation.evaluate(trainer.gaussians, views: heldOut.isEmpty ? train : heldOut,
-                                                  settings: config.render)
         if json {
             try printJSON(["out": out, "gaussians": trainer.gaussians.count, "seconds": seconds, "iterations": iterations,
                            "held_out": heldOut.count, "psnr": evaluation.psnr, "ssim": evaluation.ssim])

@@ -72,49 +72,22 @@ struct RenderCommand: ParsableCommand {
         let ext = (out as NSString).pathExtension.lowercased()
         let base = ext == "gif" || ext == "mp4" ? (out as NSString).deletingPathExtension : nil
         let framesFolder = base.map { $0 + "_frames" } ?? out
-        if ext == "mp4" && Self.ffmpeg() == nil {
+        if ext == "mp4" && Turntable.ffmpeg() == nil {
             throw CommandFailure("\(out): ffmpeg is not on PATH; write name.gif or a folder of PNG frames instead")
         }
-        let centre = g.opaqueBounds().centre
-        let d = distance ?? g.framingDistance(fov: fov)
-        let focal = 0.5 * Float(size) / tan(0.5 * fov * .pi / 180)
-        try FileManager.default.createDirectory(atPath: framesFolder, withIntermediateDirectories: true)
-        var images: [Image] = []
+        var turntable = Turntable()
+        (turntable.frames, turntable.size, turntable.elevation, turntable.fov, turntable.distance) = (frames, size, elevation, fov, distance)
         let progress = ProgressLine(total: frames, label: "turntable")
-        for i in 0..<frames {
-            let pose = Camera.orbitPose(azimuth: 360 * Float(i) / Float(frames), elevation: elevation, distance: d, centre: centre)
-            let camera = Camera(width: size, height: size, fx: focal, fy: focal, cx: Float(size) / 2, cy: Float(size) / 2,
-                                cameraToWorldOpenGL: pose)
-            let frame = image(Rasterizer.render(g, camera: camera, settings: settings))
-            try ImageIO.write(frame, to: (framesFolder as NSString).appendingPathComponent(String(format: "frame_%04d.png", i)))
-            images.append(frame)
-            progress.update(i + 1)
-        }
+        let images = turntable.render(g, settings: settings) { done, _ in progress.update(done) }
         progress.finish()
+        try Turntable.writeFrames(images, to: framesFolder)
         let gif = (base ?? (out as NSString).appendingPathComponent("turntable")) + ".gif"
         try GIFWriter.write(images, to: gif, delayCentiseconds: 4)
         var written = ["\(frames) PNG frames in \(framesFolder)", gif]
-        if ext == "mp4", let ffmpeg = Self.ffmpeg() {
-            let partial = (base ?? out) + ".partial.mp4"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ffmpeg)
-            process.arguments = ["-y", "-loglevel", "error", "-framerate", "30", "-i", (framesFolder as NSString).appendingPathComponent("frame_%04d.png"),
-                                 "-c:v", "libx264", "-pix_fmt", "yuv420p", partial]
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                try? FileManager.default.removeItem(atPath: partial)
-                throw CommandFailure("\(out): ffmpeg failed (status \(process.terminationStatus))")
-            }
-            if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
-            try FileManager.default.moveItem(atPath: partial, toPath: out)
+        if ext == "mp4" {
+            do { try Turntable.writeMP4(framesIn: framesFolder, to: out) } catch { throw CommandFailure("\(error)") }
             written.append(out)
         }
         print("wrote " + written.joined(separator: ", "))
-    }
-
-    static func ffmpeg() -> String? {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-            .map { "\($0)/ffmpeg" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }

@@ -1,0 +1,70 @@
+import Foundation
+import Imaging
+
+/// One fit of splats to views up to the trainer's `config.iterations`, with what a long job needs:
+/// a checkpoint every `checkpointEvery` steps and whenever `shouldStop` says so (the run then ends
+/// early and a later run resumes exactly), then the PLY, the loss/PSNR curves and the evaluation
+/// on the held-out views (the training views when none is held out). `splat fit` and
+/// `orbit reconstruct` both run it.
+public struct SplatFitJob {
+    /// The output PLY; the checkpoint is OUT.checkpoint.safetensors and the curves STEM.curves.png.
+    public var out: String
+    public var checkpointEvery = 1000
+
+    public init(out: String) { self.out = out }
+
+    public var checkpointPath: String { out + ".checkpoint.safetensors" }
+    public var curvesPath: String { (out as NSString).deletingPathExtension + ".curves.png" }
+
+    /// Every `testEvery`-th view held out (none when 0 or a single view).
+    public static func split(_ all: [DatasetView], testEvery: Int) -> (train: [DatasetView], heldOut: [DatasetView]) {
+        guard testEvery > 0 && all.count > 1 else { return (all, []) }
+        let indexed = all.enumerated()
+        return (indexed.filter { $0.offset % testEvery != 0 }.map(\.element), indexed.filter { $0.offset % testEvery == 0 }.map(\.element))
+    }
+
+    public struct Result {
+        public let gaussians: Int, seconds: Double
+        /// On the held-out views (or the training views when none is held out).
+        public let evaluation: SplatEvaluation
+        public let heldOut: Int
+    }
+
+    public enum Outcome {
+        case finished(Result)
+        /// Stopped at this step with a checkpoint written.
+        case stopped(step: Int)
+    }
+
+    /// Loads the checkpoint into `trainer`; throws, naming it, when there is none or it belongs to another job.
+    public func resume(_ trainer: SplatTrainer) throws {
+        guard FileManager.default.fileExists(atPath: checkpointPath) else { throw SplatInputError(checkpointPath, "no such file to resume from") }
+        try trainer.resume(from: checkpointPath)
+    }
+
+    /// Trains from the trainer's step and writes the outputs. `progress` sees every step's report.
+    public func run(_ trainer: SplatTrainer, heldOut: [DatasetView], shouldStop: () -> Bool = { false },
+                    progress: (StepReport) -> Void = { _ in }) throws -> Outcome {
+        let iterations = trainer.config.iterations, started = Date()
+        var reports: [StepReport] = []
+        while trainer.step < iterations {
+            let report = trainer.trainStep()
+            if report.step % 10 == 0 || report.step == iterations { reports.append(report) }
+            progress(report)
+            if shouldStop() {
+                try trainer.saveCheckpoint(to: checkpointPath)
+                return .stopped(step: trainer.step)
+            }
+            if checkpointEvery > 0 && report.step % checkpointEvery == 0 && report.step < iterations {
+                try trainer.saveCheckpoint(to: checkpointPath)
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        try PLYFile.write(trainer.gaussians, to: out)
+        try ImageIO.write(TrainingCurves.plot(reports), to: curvesPath)
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+        let evaluation = SplatEvaluation.evaluate(trainer.gaussians, views: heldOut.isEmpty ? trainer.views : heldOut,
+                                                  settings: trainer.config.render)
+        return .finished(Result(gaussians: trainer.gaussians.count, seconds: seconds, evaluation: evaluation, heldOut: heldOut.count))
+    }
+}

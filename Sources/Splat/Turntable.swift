@@ -1,0 +1,60 @@
+import Foundation
+import Geometry
+import Imaging
+
+/// A turntable around splats: frames on a circle at one elevation, looking at the opaque part's
+/// centre, written as PNG frames, a GIF and (through ffmpeg, when it is on PATH) an MP4.
+public struct Turntable {
+    public var frames = 120, size = 512
+    public var elevation: Float = 10, fov: Float = 36
+    /// Camera distance; nil frames the splats whole.
+    public var distance: Float?
+
+    public init() {}
+
+    /// The frames, `progress(done, frames)` after each.
+    public func render(_ g: Gaussians, settings: RenderSettings, progress: (Int, Int) -> Void = { _, _ in }) -> [Image] {
+        let centre = g.opaqueBounds().centre, d = distance ?? g.framingDistance(fov: fov)
+        let focal = 0.5 * Float(size) / tan(0.5 * fov * .pi / 180)
+        return (0..<frames).map { i in
+            let pose = Camera.orbitPose(azimuth: 360 * Float(i) / Float(frames), elevation: elevation, distance: d, centre: centre)
+            let camera = Camera(width: size, height: size, fx: focal, fy: focal, cx: Float(size) / 2, cy: Float(size) / 2,
+                                cameraToWorldOpenGL: pose)
+            let r = Rasterizer.render(g, camera: camera, settings: settings)
+            progress(i + 1, frames)
+            return Image(width: r.width, height: r.height, channels: 3, pixels: r.rgb)
+        }
+    }
+
+    /// ffmpeg on PATH, if any.
+    public static func ffmpeg() -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .map { "\($0)/ffmpeg" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Frames as frame_0000.png ... in `folder`.
+    public static func writeFrames(_ images: [Image], to folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (i, frame) in images.enumerated() {
+            try ImageIO.write(frame, to: (folder as NSString).appendingPathComponent(String(format: "frame_%04d.png", i)))
+        }
+    }
+
+    /// An H.264 MP4 at 30 frames a second from the PNG frames in `folder` (written whole or not at all).
+    public static func writeMP4(framesIn folder: String, to path: String) throws {
+        guard let ffmpeg = ffmpeg() else { throw SplatInputError(path, "ffmpeg is not on PATH") }
+        let partial = (path as NSString).deletingPathExtension + ".partial.mp4"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ffmpeg)
+        process.arguments = ["-y", "-loglevel", "error", "-framerate", "30", "-i", (folder as NSString).appendingPathComponent("frame_%04d.png"),
+                             "-c:v", "libx264", "-pix_fmt", "yuv420p", partial]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw SplatInputError(path, "ffmpeg failed (status \(process.terminationStatus))")
+        }
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
+    }
+}

@@ -13,7 +13,7 @@ struct Orbit: ParsableCommand {
             mesh commands arrive with their issues.
             """,
         version: OrbitVersion.string,
-        subcommands: [ReconstructCommand.self, Demo.self, FaceCommand.self, CompareCommand.self, GenerateCommand.self, MeshCommand.self, InitModelCommand.self, SetupCommand.self, SynthCommand.self,
+        subcommands: [ReconstructCommand.self, FaceCommand.self, CompareCommand.self, GenerateCommand.self, MeshCommand.self, InitModelCommand.self, SetupCommand.self, SynthCommand.self,
                       TrainCommand.self, EvaluateCommand.self, VerifyModelCommand.self]
     )
 

@@ -145,6 +145,17 @@ let cases: [BenchCase] = [
             }
         }
     },
+    // `orbit mesh`'s meshing at resolution 256 (coarse grid, full resolution only in cells near the
+    // zero level, vertex colours) with the committed head model at its prior's mean latent.
+    BenchCase(name: "nphm_mesh_256", flops: 0) {
+        guard let directory = HeadModel.defaultDirectory(), let model = try? HeadModel.load(from: directory) else {
+            fatalError("nphm_mesh_256 needs the committed Weights/\(HeadModel.defaultName) (run from the checkout)")
+        }
+        let codes = model.layout.split(model.prior.latentMean.unsqueezed(0))
+        return {
+            _ = HeadMesher(resolution: 256).mesh(model.head, geometry: codes.geometry, appearance: codes.appearance, expression: codes.expression)
+        }
+    },
     BenchCase(name: "nphm_train_step", flops: 0) {
         let trainer = try! NPHMTrainer(config: NPHMTrainingConfig(), samples: nphmBenchSamples())
         var step = 0

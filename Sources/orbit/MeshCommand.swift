@@ -46,6 +46,9 @@ struct MeshCommand: ParsableCommand {
     @Option(help: "Classifier-free guidance scale of the prior.")
     var guidance: Float = 2
 
+    @Option(help: "Also write a turntable GIF of the (first) mesh there.")
+    var turntable: String?
+
     @Option(help: "Head model folder (default: the trained orbit-head in Weights/, or $ORBIT_HEAD).")
     var model: String?
 
@@ -58,6 +61,7 @@ struct MeshCommand: ParsableCommand {
         guard (1...64).contains(draws) else { throw ValidationError("--draws must be in 1...64") }
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1...1000") }
         guard out.lowercased().hasSuffix(".ply") else { throw ValidationError("--out must name a .ply file") }
+        if let turntable, !turntable.lowercased().hasSuffix(".gif") { throw ValidationError("--turntable must name a .gif file") }
     }
 
     /// The files sample k writes (PLY, OBJ).
@@ -69,7 +73,7 @@ struct MeshCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         let fm = FileManager.default
-        let files = (0..<samples).flatMap { k in [outputs(k).ply] + (obj ? [outputs(k).obj] : []) }
+        let files = (0..<samples).flatMap { k in [outputs(k).ply] + (obj ? [outputs(k).obj] : []) } + (turntable.map { [$0] } ?? [])
         if !force, let existing = files.first(where: fm.fileExists) { throw CommandFailure("\(existing): already exists (pass --force to replace it)") }
         guard let directory = model ?? HeadModel.defaultDirectory() else {
             throw CommandFailure("no head model: the trained default (Weights/\(HeadModel.defaultName)) was not found beside this binary "
@@ -115,6 +119,15 @@ struct MeshCommand: ParsableCommand {
             if obj {
                 try MeshOBJ.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours, triangles: mesh.triangles)
                     .write(to: URL(fileURLWithPath: objPath), options: .atomic)
+            }
+            if k == 0, let turntable {
+                let frames = ProgressLine(total: MeshTurntable().frames, label: "turntable")
+                let images = MeshTurntable().render(positions: mesh.positions, colours: mesh.colours, triangles: mesh.triangles) { done, _ in
+                    frames.update(done)
+                }
+                frames.finish()
+                try GIFWriter.write(images, to: turntable, delayCentiseconds: 6)
+                print("wrote \(turntable)")
             }
             let closed = Mesh.isWatertight(triangles: mesh.triangles) ? "closed" : "NOT closed"
             print("wrote \(ply)\(obj ? " and \(objPath)" : ""): \(mesh.positions.count / 3) vertices, \(mesh.triangles.count / 3) triangles, "

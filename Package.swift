@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ShadersCPU", path: "Shaders-CPU",
             cSettings: [.unsafeFlags(["-O3", "-fno-fast-math"])]),
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "CommandSupport", swiftSettings: swiftSettings),
         .target(name: "Geometry", dependencies: ["Tensor", "Imaging"], swiftSettings: swiftSettings),
         .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
-        .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "ShadersCPU"], swiftSettings: swiftSettings),
+        .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "ShadersCPU", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Splat", "Synth", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry", "Synth"], swiftSettings: swiftSettings),
         .executableTarget(

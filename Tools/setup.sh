@@ -8,7 +8,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 need_apt=()
-for pkg in libopenblas-dev libpng-dev libturbojpeg0-dev pkg-config; do
+for pkg in libopenblas-dev libpng-dev libturbojpeg0-dev zlib1g-dev pkg-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -26,6 +26,11 @@ extension OrbitCLITests {
         XCTAssertEqual(export.status, 0, export.stderr)
         let bytes = try FileManager.default.attributesOfItem(atPath: root + "/out/head.splat")[.size] as! Int
         XCTAssertEqual(bytes, 32 * count)
+        let spz = try splat(["export", root + "/out/head.ply", "--format", "spz"])
+        XCTAssertEqual(spz.status, 0, spz.stderr)
+        let back = try splat(["export", root + "/out/head.spz", "--format", "ply", "--out", root + "/out/from_spz.ply"])
+        XCTAssertEqual(back.status, 0, back.stderr)
+        XCTAssertTrue(back.stdout.contains("\(count) Gaussians"), back.stdout)
 
         let render = try splat(["render", root + "/out/head.ply", "--cameras", root + "/views/transforms.json", "--out", root + "/renders"])
         XCTAssertEqual(render.status, 0, render.stderr)

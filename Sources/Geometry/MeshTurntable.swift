@@ -6,7 +6,8 @@ import Imaging
 /// bounding-box centre at one elevation, far enough to frame it whole.
 public struct MeshTurntable {
     public var frames = 60, size = 256
-    public var elevation: Float = 10, fov: Float = 36
+    /// Degrees; `fov` is the vertical field of view (the standard rig's by default).
+    public var elevation: Float = 10, fov = OrbitRig.standard.fieldOfView
     public var background = SIMD3<Float>(1, 1, 1)
 
     public init() {}
@@ -26,11 +27,10 @@ public struct MeshTurntable {
         var attributes = [Float](repeating: 0, count: 6 * v)
         for i in 0..<v { for c in 0..<3 { attributes[6 * i + c] = albedo[3 * i + c]; attributes[6 * i + 3 + c] = normals[3 * i + c] } }
         let mesh = Mesh(positions: positions, triangles: triangles, attributes: attributes, channels: 6)
-        let focal = 0.5 * Float(size) / tan(0.5 * fov * .pi / 180)
-        return (0..<frames).map { k in
-            let pose = Camera.orbitPose(azimuth: 360 * Float(k) / Float(frames), elevation: elevation, distance: distance, centre: centre)
-            let camera = Camera(width: size, height: size, fx: focal, fy: focal, cx: Float(size) / 2, cy: Float(size) / 2, cameraToWorldOpenGL: pose)
-            let view = TriangleRasterizer.render(mesh, camera: camera)
+        let rig = OrbitRig(distance: distance, fieldOfView: fov, centre: centre)
+        return OrbitView.ring(elevation: elevation, count: frames).enumerated().map { k, orbitView in
+            let pose = rig.cameraToWorld(orbitView)
+            let view = TriangleRasterizer.render(mesh, camera: rig.camera(orbitView, size: size))
             let towardsCamera = SIMD3(pose[0][2], pose[1][2], pose[2][2])
             var image = Image(width: size, height: size, channels: 3)
             for p in 0..<(size * size) {

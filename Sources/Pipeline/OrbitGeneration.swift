@@ -1,5 +1,6 @@
 import Diffusion
 import Foundation
+import Geometry
 import Imaging
 import Models
 import NN

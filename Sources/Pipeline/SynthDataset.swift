@@ -74,11 +74,7 @@ public struct SynthDataset: Sendable {
     }
 
     /// The camera of a view at this dataset's resolution.
-    public func camera(_ view: OrbitView, size: Int? = nil) -> Camera {
-        let side = size ?? resolution, focal = rig.focalLength(size: side)
-        return Camera(width: side, height: side, fx: focal, fy: focal, cx: Float(side) / 2, cy: Float(side) / 2,
-                      cameraToWorldOpenGL: rig.cameraToWorld(view))
-    }
+    public func camera(_ view: OrbitView, size: Int? = nil) -> Camera { rig.camera(view, size: size ?? resolution) }
 
     /// RGBA views of a scene (alpha: the coverage of head, hair, bust and accessories), each handed to
     /// `body` as it is made; `mesh` is the scene's, when the caller has it already.

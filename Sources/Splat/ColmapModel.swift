@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 import Imaging
 
 /// A COLMAP sparse model (`sparse/0`: cameras, images, points3D, text or binary, as COLMAP writes

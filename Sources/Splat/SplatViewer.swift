@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 
 /// The `splat view` page: ViewerPage's template filled with the splats (as `.splat`), an optional
 /// coloured mesh, the initial orbit camera and the background.
@@ -8,12 +9,13 @@ public enum SplatViewer {
     public struct OrbitCamera: Codable, Equatable, Sendable {
         public var target: [Float], distance: Float, azimuth: Float, elevation: Float, fov: Float
 
-        public init(target: SIMD3<Float>, distance: Float, azimuth: Float = 0, elevation: Float = 10, fov: Float = 36) {
+        public init(target: SIMD3<Float>, distance: Float, azimuth: Float = 0, elevation: Float = 10,
+                    fov: Float = OrbitRig.standard.fieldOfView) {
             (self.target, self.distance, self.azimuth, self.elevation, self.fov) = ([target.x, target.y, target.z], distance, azimuth, elevation, fov)
         }
 
         /// Facing the splats' opaque part from the front (+z), framed whole.
-        public static func framing(_ g: Gaussians, fov: Float = 36) -> OrbitCamera {
+        public static func framing(_ g: Gaussians, fov: Float = OrbitRig.standard.fieldOfView) -> OrbitCamera {
             OrbitCamera(target: g.opaqueBounds().centre, distance: g.framingDistance(fov: fov), fov: fov)
         }
     }

@@ -6,7 +6,8 @@ import Imaging
 /// centre, written as PNG frames, a GIF and (through ffmpeg, when it is on PATH) an MP4.
 public struct Turntable {
     public var frames = 120, size = 512
-    public var elevation: Float = 10, fov: Float = 36
+    /// Degrees; `fov` is the vertical field of view (the standard rig's by default).
+    public var elevation: Float = 10, fov = OrbitRig.standard.fieldOfView
     /// Camera distance; nil frames the splats whole.
     public var distance: Float?
 
@@ -14,13 +15,9 @@ public struct Turntable {
 
     /// The frames, `progress(done, frames)` after each.
     public func render(_ g: Gaussians, settings: RenderSettings, progress: (Int, Int) -> Void = { _, _ in }) -> [Image] {
-        let centre = g.opaqueBounds().centre, d = distance ?? g.framingDistance(fov: fov)
-        let focal = 0.5 * Float(size) / tan(0.5 * fov * .pi / 180)
-        return (0..<frames).map { i in
-            let pose = Camera.orbitPose(azimuth: 360 * Float(i) / Float(frames), elevation: elevation, distance: d, centre: centre)
-            let camera = Camera(width: size, height: size, fx: focal, fy: focal, cx: Float(size) / 2, cy: Float(size) / 2,
-                                cameraToWorldOpenGL: pose)
-            let r = Rasterizer.render(g, camera: camera, settings: settings)
+        let rig = OrbitRig(distance: distance ?? g.framingDistance(fov: fov), fieldOfView: fov, centre: g.opaqueBounds().centre)
+        return OrbitView.ring(elevation: elevation, count: frames).enumerated().map { i, view in
+            let r = Rasterizer.render(g, camera: rig.camera(view, size: size), settings: settings)
             progress(i + 1, frames)
             return Image(width: r.width, height: r.height, channels: 3, pixels: r.rgb)
         }

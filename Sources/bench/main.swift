@@ -193,24 +193,18 @@ let cases: [BenchCase] = [
     // A whole orbit: build the subject and render the 96 views at 512x512 (no file output).
     BenchCase(name: "synth_orbit_96_512", flops: 0) {
         let builder = SubjectBuilder(kit: benchFaceKit()), parameters = benchSubject(), lighting = StudioLighting(for: parameters)
-        let focal = 0.5 * 512 / Foundation.tan(18 * Float.pi / 180)
         return {
             let mesh = builder.build(parameters).mesh()
-            for e in [-10, 0, 10, 20, 30, 40] as [Float] {
-                for k in 0..<16 {
-                    let camera = Camera(width: 512, height: 512, fx: focal, fy: focal, cx: 256, cy: 256,
-                                        cameraToWorldOpenGL: Camera.orbitPose(azimuth: 22.5 * Float(k), elevation: e, distance: 3.5))
-                    _ = lighting.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: 2), camera: camera)
-                }
+            for view in OrbitView.standard {
+                let camera = OrbitRig.standard.camera(view, size: 512)
+                _ = lighting.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: 2), camera: camera)
             }
         }
     },
     BenchCase(name: "synth_view_512", flops: 0) {
         let parameters = benchSubject()
         let mesh = SubjectBuilder(kit: benchFaceKit()).build(parameters).mesh(), lighting = StudioLighting(for: parameters)
-        let focal = 0.5 * 512 / Foundation.tan(18 * Float.pi / 180)
-        let camera = Camera(width: 512, height: 512, fx: focal, fy: focal, cx: 256, cy: 256,
-                            cameraToWorldOpenGL: Camera.orbitPose(azimuth: 30, elevation: 10, distance: 3.5))
+        let camera = OrbitRig.standard.camera(OrbitView(elevation: 10, azimuth: 30), size: 512)
         return { _ = lighting.image(of: TriangleRasterizer.render(mesh, camera: camera, supersampling: 2), camera: camera) }
     },
     // Nominal 8 flops per element (two statistics passes and the affine normalisation).
@@ -260,9 +254,7 @@ struct SplatStage {
     static let size = 512
     let camera: Camera, scene: Gaussians, target: [Float], targetAlpha: [Float]
     init(gaussians n: Int) {
-        let focal = 0.5 * Float(Self.size) / Foundation.tan(18 * Float.pi / 180)
-        camera = Camera(width: Self.size, height: Self.size, fx: focal, fy: focal, cx: 256, cy: 256,
-                        cameraToWorldOpenGL: Camera.orbitPose(azimuth: 30, elevation: 10, distance: 3.5))
+        camera = OrbitRig.standard.camera(OrbitView(elevation: 10, azimuth: 30), size: Self.size)
         scene = splatScene(n, seed: 1)
         let reference = Rasterizer.render(splatScene(n, seed: 100), camera: camera)
         (target, targetAlpha) = (reference.rgb, reference.alpha)

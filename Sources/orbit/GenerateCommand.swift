@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Diffusion
 import Foundation
+import Geometry
 import Imaging
 import Models
 import NN

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Imaging
 import Pipeline
+import Reconstruction
 import Synchronization
 import Tensor
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandSupport
 import Foundation
+import Geometry
 import Imaging
 import Splat
 
@@ -29,7 +30,7 @@ struct RenderCommand: ParsableCommand {
     var size = 512
 
     @Option(help: "Turntable field of view in degrees.")
-    var fov: Float = 36
+    var fov: Float = OrbitRig.standard.fieldOfView
 
     @Option(help: "Turntable camera distance (default: fits the splats in view).")
     var distance: Float?
@@ -50,8 +51,8 @@ struct RenderCommand: ParsableCommand {
         var settings = RenderSettings()
         settings.background = background.rgb
         if let cameras {
-            let list: [ViewsDataset.Frame]
-            do { list = try ViewsDataset.frames(transforms: cameras) } catch { throw CommandFailure("\(error)") }
+            let list: [ViewsFolder.Frame]
+            do { list = try ViewsFolder.frames(transforms: cameras) } catch { throw CommandFailure("\(error)") }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let progress = ProgressLine(total: list.count, label: "render")
             for (i, frame) in list.enumerated() {

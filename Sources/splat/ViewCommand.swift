@@ -23,7 +23,7 @@ struct ViewCommand: ParsableCommand {
     @OptionGroup var background: BackgroundOption
 
     @Option(help: "Vertical field of view of the initial camera, degrees.")
-    var fov: Float = 36
+    var fov: Float = OrbitRig.standard.fieldOfView
 
     @Option(help: "Serve the page at http://127.0.0.1:PORT/ until interrupted.")
     var serve: Int?

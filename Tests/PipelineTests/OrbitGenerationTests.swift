@@ -1,5 +1,6 @@
 import Diffusion
 import Foundation
+import Geometry
 import Imaging
 import Models
 import NN
@@ -60,5 +61,12 @@ final class OrbitGenerationTests: XCTestCase {
         XCTAssertEqual(prepared.view[0, 10, 0], 1, "transparent -> white")
         XCTAssertEqual(prepared.view[19, 10, 0], 0.5, accuracy: 1e-6)
         XCTAssertTrue(prepared.notes.contains { $0.contains("face networks not installed") })
+    }
+
+    func testGuidanceRisesFromTheInputViewToTheFarSide() {
+        var s = GenerationSettings()
+        (s.guidanceMin, s.guidanceMax) = (1, 3)
+        let scales = s.guidanceScales(OrbitView.ring(elevation: 0, count: 4))
+        XCTAssertEqual(scales, [1, 2, 3, 2])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 import ShadersCPU
 import Splat
 import Tensor

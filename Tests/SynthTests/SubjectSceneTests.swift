@@ -68,14 +68,14 @@ final class SubjectSceneTests: XCTestCase {
         let kit = try faceKit()
         let dataset = SynthDataset(kit: kit, subjects: 1, appearances: 1, resolution: 64, seed: 1)
         let transforms = ViewsFolder.transforms(views: dataset.views, rig: dataset.rig, size: 64)
-        let frames = transforms["frames"] as! [[String: Any]]
+        let frames = transforms.frames
         XCTAssertEqual(frames.count, 96)
         let scene = dataset.builder.build(dataset.parameters(subject: 0, appearance: 0))
         for (i, frame) in frames.enumerated() {
             let (elevation, azimuth) = ([-10, 0, 10, 20, 30, 40][i / 16], Double(i % 16) * 22.5)
-            XCTAssertEqual(frame["elevation_deg"] as! Double, Double(elevation), accuracy: 1e-4)
-            XCTAssertEqual(frame["azimuth_deg"] as! Double, azimuth, accuracy: 1e-4)
-            let m = (frame["transform_matrix"] as! [[Double]]).map { $0.map(Float.init) }
+            XCTAssertEqual(frame.elevationDegrees!, Double(elevation), accuracy: 1e-4)
+            XCTAssertEqual(frame.azimuthDegrees!, azimuth, accuracy: 1e-4)
+            let m = frame.transformMatrix!.map { $0.map(Float.init) }
             let (e, a) = (Float(elevation) * .pi / 180, Float(azimuth) * .pi / 180)
             let eye = SIMD3(m[0][3], m[1][3], m[2][3]), expected = 3.5 * SIMD3(cos(e) * sin(a), sin(e), cos(e) * cos(a))
             XCTAssertLessThan(((eye - expected) * (eye - expected)).sum().squareRoot(), 1e-4)
@@ -84,7 +84,7 @@ final class SubjectSceneTests: XCTestCase {
             let nose = scene.landmarks[30], d = nose - eye
             let (xc, yc, zc) = ((0..<3).map { m[$0][0] * d[$0] }.reduce(0, +), (0..<3).map { m[$0][1] * d[$0] }.reduce(0, +),
                                 (0..<3).map { m[$0][2] * d[$0] }.reduce(0, +))
-            let f = Float(transforms["fl_x"] as! Double)
+            let f = Float(transforms.intrinsics.flX!)
             let (u, v) = (32 + f * xc / -zc, 32 - f * yc / -zc)
             let projected = dataset.camera(dataset.views[i]).project(nose)
             XCTAssertEqual(projected.x, u, accuracy: 1e-3)

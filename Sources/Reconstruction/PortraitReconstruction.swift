@@ -4,6 +4,7 @@ import Geometry
 import Imaging
 import Models
 import NN
+import Pipeline
 import Splat
 import Tensor
 

@@ -1,8 +1,8 @@
-import Pipeline
+import Geometry
 import XCTest
 
-final class OrbitCamerasTests: XCTestCase {
-    let rig = OrbitRig()
+final class OrbitRigTests: XCTestCase {
+    let rig = OrbitRig.standard
 
     func testStandardGridIsSixRingsOfSixteenRingByRing() {
         let views = OrbitView.standard
@@ -39,9 +39,9 @@ final class OrbitCamerasTests: XCTestCase {
     /// the head above it (OpenCV pixel rows grow downwards).
     func testTransformsProjectTheHeadToTheImageCentre() {
         let t = ViewsFolder.transforms(views: [OrbitView(elevation: 20, azimuth: 45)], rig: rig, size: 64)
-        let frame = (t["frames"] as! [[String: Any]])[0]
-        let m = (frame["transform_matrix"] as! [[Double]]).map { $0.map(Float.init) }
-        let (f, c) = (Float(t["fl_x"] as! Double), Float(t["cx"] as! Double))
+        let frame = t.frames[0]
+        let m = frame.transformMatrix!.map { $0.map(Float.init) }
+        let (f, c) = (Float(t.intrinsics.flX!), Float(t.intrinsics.cx!))
         func project(_ w: SIMD3<Float>) -> (Float, Float) {
             let d = w - SIMD3(m[0][3], m[1][3], m[2][3])
             let cam = SIMD3((0..<3).map { i in m[0][i] * d.x + m[1][i] * d.y + m[2][i] * d.z })  // R^T d, OpenGL camera
@@ -53,14 +53,7 @@ final class OrbitCamerasTests: XCTestCase {
         XCTAssertLessThan(project(SIMD3(0, 0.5, 0)).1, 32 - 5)
         // The field of view: a point at the edge of the frustum lands on the image border.
         XCTAssertEqual(f, 32 / tan(18 * Float.pi / 180), accuracy: 1e-3)
-        XCTAssertEqual(frame["azimuth_deg"] as? Double, 45)
-        XCTAssertEqual(frame["file_path"] as? String, "000.png")
-    }
-
-    func testGuidanceRisesFromTheInputViewToTheFarSide() {
-        var s = GenerationSettings()
-        (s.guidanceMin, s.guidanceMax) = (1, 3)
-        let scales = s.guidanceScales(OrbitView.ring(elevation: 0, count: 4))
-        XCTAssertEqual(scales, [1, 2, 3, 2])
+        XCTAssertEqual(frame.azimuthDegrees, 45)
+        XCTAssertEqual(frame.filePath, "000.png")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// Everything `orbit reconstruct` decides, from its quality preset and the user's overrides. A run
 /// resumes only with the same settings (the differing keys are named otherwise).

@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Geometry", dependencies: ["Tensor", "Imaging"], swiftSettings: swiftSettings),
         .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "ShadersCPU", "CZlib"], swiftSettings: swiftSettings),
-        .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Synth", "Geometry"], swiftSettings: swiftSettings),
+        .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Reconstruction", dependencies: ["Pipeline", "Splat", "Geometry", "Imaging", "Models", "Diffusion", "NN", "Tensor"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry", "Synth"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Diffusion", "Models", "Imaging", "Tensor", "TestSupport", "Geometry"], swiftSettings: swiftSettings),
         .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Synth", "Tensor", "TestSupport", "Models", "NN", "Pipeline", "Geometry", "Splat"], swiftSettings: swiftSettings),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "SynthTests", dependencies: ["Synth", "Pipeline", "Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SplatTests", dependencies: ["Splat", "Geometry", "Imaging", "Tensor", "ShadersCPU", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Diffusion", "Pipeline", "Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),

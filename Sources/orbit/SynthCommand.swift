@@ -2,7 +2,6 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import Imaging
-import Pipeline
 import Synth
 import Tensor
 

@@ -1,7 +1,6 @@
 import Foundation
 import Geometry
 import Imaging
-import Pipeline
 import Synth
 import Tensor
 import TestSupport

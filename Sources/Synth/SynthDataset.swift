@@ -1,7 +1,6 @@
 import Foundation
 import Geometry
 import Imaging
-import Synth
 import Tensor
 
 /// The synthetic digital-humans dataset (seed paper 004, section 3.2, made from ICT-FaceKit):

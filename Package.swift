@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "CommandSupport", swiftSettings: swiftSettings),
         .target(name: "Geometry", dependencies: ["Tensor", "Imaging"], swiftSettings: swiftSettings),
         .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
-        .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "ShadersCPU", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "Models", "ShadersCPU", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Reconstruction", dependencies: ["Pipeline", "Splat", "Geometry", "Imaging", "Models", "Diffusion", "NN", "Tensor"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry", "Synth"], swiftSettings: swiftSettings),

@@ -12,9 +12,16 @@ public enum WeightStore {
     public static func path(_ file: String, convertWith script: String) throws -> String {
         let path = (directory as NSString).appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw WeightError("missing weights \(path): run `python3 \(script)` (or `bash Tools/setup.sh`) to download and convert them")
+            throw MissingWeightsError(path: path, "missing weights \(path): run `python3 \(script)` (or `bash Tools/setup.sh`) to download and convert them")
         }
         return path
+    }
+
+    /// `load()`, or nil when it failed only because weights are not installed (`MissingWeightsError`),
+    /// for callers that can go on without them. Weights that are there but unreadable, corrupt or of
+    /// the wrong layout still throw, naming the file.
+    public static func ifInstalled<M>(_ load: () throws -> M) throws -> M? {
+        do { return try load() } catch is MissingWeightsError { return nil }
     }
 
     /// Builds a module from a converted weight file, strictly: a missing, unused, wrong-shape or
@@ -22,4 +29,10 @@ public enum WeightStore {
     public static func load<M>(_ file: String, convertWith script: String, _ build: (WeightScope) throws -> M) throws -> M {
         try WeightLoader.load(path: path(file, convertWith: script), build)
     }
+}
+
+/// Weights that are not installed: the file is absent (as opposed to present but unreadable).
+public struct MissingWeightsError: Error, CustomStringConvertible {
+    public let path: String, description: String
+    public init(path: String, _ description: String) { (self.path, self.description) = (path, description) }
 }

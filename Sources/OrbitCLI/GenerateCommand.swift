@@ -62,8 +62,7 @@ struct GenerateCommand: ParsableCommand {
         let fm = FileManager.default
         if fm.fileExists(atPath: out) && !force { throw CommandFailure("\(out): already exists (pass --force to replace it)") }
         let input = try ImageIO.read(portrait)
-        let generator: GeneratorModel
-        do { generator = try GeneratorModel.load(from: model) } catch { throw CommandFailure("\(error)") }
+        let generator = try GeneratorModel.load(from: model)
         let orbit = elevation.map { OrbitView.ring(elevation: $0, count: views) } ?? OrbitView.standard
         var settings = GenerationSettings()
         sampling.apply(to: &settings)
@@ -72,7 +71,7 @@ struct GenerateCommand: ParsableCommand {
         var job = ViewsGeneration(generator: generator, modelPath: model)
         (job.settings, job.views) = (settings, orbit)
         var sampling: ProgressLine?, decoding: ProgressLine?, resumedAt = 0
-        let outcome = try job.run(portrait: input, faces: try? FaceAnalysis.pretrained(), out: out, restart: restart,
+        let outcome = try job.run(portrait: input, faces: try FaceAnalysis.pretrainedIfInstalled(), out: out, restart: restart,
                                   shouldStop: { $0 == stopAfter }) { event in
             switch event {
             case .note(let note): print("note: \(note)")

@@ -9,8 +9,8 @@ struct InitModelCommand: ParsableCommand {
         commandName: "init-model",
         abstract: "Write a randomly initialised generator (UNet, VAE, CLIP vision, identity projection) in diffusers layout.")
 
-    @Option(help: "Sizes: small (CPU default, 256 px views), svd (Stable Video Diffusion's, 576 px, ~6 GB), tiny (tests).")
-    var config = "small"
+    @Option(help: "Sizes: small (the trained default's, 128 px views), small256 (the same at 256 px), svd (Stable Video Diffusion's, 576 px, ~6 GB), tiny (tests).")
+    var config = GeneratorConfigName(argument: "small")!
 
     @Option(help: "Output directory.")
     var out: String
@@ -21,16 +21,10 @@ struct InitModelCommand: ParsableCommand {
     @Flag(help: "Replace an existing directory.")
     var force = false
 
-    func validate() throws {
-        guard GeneratorModel.Configuration.named[config] != nil else {
-            throw ValidationError("--config must be one of \(GeneratorModel.Configuration.named.keys.sorted().joined(separator: ", "))")
-        }
-    }
-
     func run() throws {
-        let model = try GeneratorModel.randomlyInitialised(GeneratorModel.Configuration.named[config]!, seed: seed)
+        let model = try GeneratorModel.randomlyInitialised(config.configuration, seed: seed)
         try model.save(to: out, replace: force)
-        print("wrote \(out): \(config) generator, \(String(format: "%.1f", Double(model.parameterCount) / 1e6)) M parameters "
+        print("wrote \(out): \(config.name) generator, \(String(format: "%.1f", Double(model.parameterCount) / 1e6)) M parameters "
               + "(UNet \(String(format: "%.1f", Double(model.unet.parameterCount) / 1e6)) M), random weights (seed \(seed)), "
               + "\(model.configuration.resolution)x\(model.configuration.resolution) views")
     }

@@ -81,13 +81,9 @@ struct MeshCommand: ParsableCommand {
         }
         let image = try ImageIO.read(portrait)
         let other = try expressionFrom.map { try ImageIO.read($0) }
-        let reconstruction: HeadReconstruction
-        do {
-            var r = HeadReconstruction(model: try HeadModel.load(from: directory), encoder: try HeadConditionEncoder.committed(),
-                                       faces: try? FaceAnalysis.pretrained())
-            (r.priorSteps, r.guidance) = (steps, guidance)
-            reconstruction = r
-        } catch { throw CommandFailure("\(error)") }
+        var reconstruction = HeadReconstruction(model: try HeadModel.load(from: directory), encoder: try HeadConditionEncoder.committed(),
+                                                faces: try FaceAnalysis.pretrainedIfInstalled())
+        (reconstruction.priorSteps, reconstruction.guidance) = (steps, guidance)
 
         let (condition, notes) = reconstruction.condition(of: image)
         for note in notes { print("note: \(note)") }

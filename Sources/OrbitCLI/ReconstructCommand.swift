@@ -22,7 +22,7 @@ struct ReconstructCommand: ParsableCommand {
     var out = "head"
 
     @Option(help: "Preset: fast, default or best (view sampling steps, splat iterations, mesh and turntable sizes).")
-    var quality = "default"
+    var quality = ReconstructionSettings.Quality.default
 
     @Option(help: "Random seed of the orbit's sampling, the splat fit and the mesh prior.")
     var seed: UInt64 = 0
@@ -52,7 +52,6 @@ struct ReconstructCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard ReconstructionSettings.Quality(rawValue: quality) != nil else { throw ValidationError("--quality must be fast, default or best") }
         if let steps, steps < 2 { throw ValidationError("--steps must be at least 2") }
         if let splatIterations, splatIterations < 1 { throw ValidationError("--splat-iterations must be positive") }
         if let meshResolution, !(16...1024).contains(meshResolution) { throw ValidationError("--mesh-resolution must be in 16...1024") }
@@ -67,22 +66,19 @@ struct ReconstructCommand: ParsableCommand {
                                  + "folder; pass --model DIR or set ORBIT_GENERATOR")
         }
         let headPath = headModel ?? HeadModel.defaultDirectory()
-        let job: PortraitReconstruction
-        do {
-            let generator = try GeneratorModel.load(from: generatorPath)
-            let head = try headPath.map { try HeadModel.load(from: $0) }
-            var settings = ReconstructionSettings(quality: ReconstructionSettings.Quality(rawValue: quality)!)
-            settings.seed = seed
-            if let steps { settings.steps = steps }
-            if let splatIterations { settings.splatIterations = splatIterations }
-            if let meshResolution { settings.meshResolution = meshResolution }
-            var hash = FNV1a()
-            for p in image.pixels { hash.add(raw: p) }
-            settings.portrait = String(format: "%@ (%dx%d, pixels %016llx)", (portrait as NSString).lastPathComponent, image.width, image.height, hash.value)
-            (settings.generator, settings.headModel) = (generator.provenance, headPath ?? "none")
-            job = PortraitReconstruction(generator: generator, generatorPath: generatorPath, head: head, headPath: headPath,
-                                         faces: try? FaceAnalysis.pretrained(), settings: settings)
-        } catch { throw CommandFailure("\(error)") }
+        let generator = try GeneratorModel.load(from: generatorPath)
+        let head = try headPath.map { try HeadModel.load(from: $0) }
+        var settings = ReconstructionSettings(quality: quality)
+        settings.seed = seed
+        if let steps { settings.steps = steps }
+        if let splatIterations { settings.splatIterations = splatIterations }
+        if let meshResolution { settings.meshResolution = meshResolution }
+        var hash = FNV1a()
+        for p in image.pixels { hash.add(raw: p) }
+        settings.portrait = String(format: "%@ (%dx%d, pixels %016llx)", (portrait as NSString).lastPathComponent, image.width, image.height, hash.value)
+        (settings.generator, settings.headModel) = (generator.provenance, headPath ?? "none")
+        let job = PortraitReconstruction(generator: generator, generatorPath: generatorPath, head: head, headPath: headPath,
+                                         faces: try FaceAnalysis.pretrainedIfInstalled(), settings: settings)
         if restart { try? fm.removeItem(atPath: out + ".partial") }
 
         let interrupted = Atomic<Bool>(false)
@@ -92,26 +88,23 @@ struct ReconstructCommand: ParsableCommand {
         source.resume()
 
         var line: ProgressLine?, phase = ""
-        let outcome: PortraitReconstruction.Outcome
-        do {
-            outcome = try job.run(portrait: image, out: out, shouldStop: { interrupted.load(ordering: .relaxed) }) { event in
-                switch event {
-                case .note(let note): print("note: \(note)")
-                case .stage(let name, let index, let count, let alreadyDone):
-                    line?.finish()
-                    (line, phase) = (nil, "")
-                    print("[\(index + 1)/\(count)] \(name)\(alreadyDone ? ": done in an earlier run" : "")")
-                case .progress(let p, let done, let total, let detail):
-                    if p != phase { line?.finish(); (line, phase) = (ProgressLine(total: total, label: p, alreadyDone: done - 1), p) }
-                    line?.update(done, detail: detail)
-                case .skipped(let name, let reason): print("skipped \(name): \(reason)")
-                case .finished(let name, let seconds):
-                    line?.finish()
-                    (line, phase) = (nil, "")
-                    print(String(format: "%@ done in %.1f s", name, seconds))
-                }
+        let outcome = try job.run(portrait: image, out: out, shouldStop: { interrupted.load(ordering: .relaxed) }) { event in
+            switch event {
+            case .note(let note): print("note: \(note)")
+            case .stage(let name, let index, let count, let alreadyDone):
+                line?.finish()
+                (line, phase) = (nil, "")
+                print("[\(index + 1)/\(count)] \(name)\(alreadyDone ? ": done in an earlier run" : "")")
+            case .progress(let p, let done, let total, let detail):
+                if p != phase { line?.finish(); (line, phase) = (ProgressLine(total: total, label: p, alreadyDone: done - 1), p) }
+                line?.update(done, detail: detail)
+            case .skipped(let name, let reason): print("skipped \(name): \(reason)")
+            case .finished(let name, let seconds):
+                line?.finish()
+                (line, phase) = (nil, "")
+                print(String(format: "%@ done in %.1f s", name, seconds))
             }
-        } catch { throw CommandFailure("\(error)") }
+        }
         switch outcome {
         case .stopped(let stage):
             line?.finish()

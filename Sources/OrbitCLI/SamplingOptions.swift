@@ -8,7 +8,7 @@ struct SamplingOptions: ParsableArguments {
     var steps = 25
 
     @Option(help: "Step rule: euler (SVD's), heun (two network calls a step) or dpm++2m.")
-    var sampler = "euler"
+    var sampler = EDMSampler.Method.euler
 
     @Option(help: "Random seed of the sampler.")
     var seed: UInt64 = 0
@@ -21,15 +21,12 @@ struct SamplingOptions: ParsableArguments {
 
     func validate() throws {
         guard steps >= 2 else { throw ValidationError("--steps must be at least 2") }
-        guard EDMSampler.Method(rawValue: sampler) != nil else {
-            throw ValidationError("--sampler must be one of \(EDMSampler.Method.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         guard guidanceMin > 0, guidanceMax > 0 else { throw ValidationError("--guidance-min and --guidance-max must be positive") }
     }
 
     /// Writes these choices into `settings`.
     func apply(to settings: inout GenerationSettings) {
         (settings.steps, settings.seed, settings.guidanceMin, settings.guidanceMax) = (steps, seed, guidanceMin, guidanceMax)
-        settings.sampler = EDMSampler.Method(rawValue: sampler)!
+        settings.sampler = sampler
     }
 }

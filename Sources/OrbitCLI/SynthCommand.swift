@@ -45,8 +45,7 @@ struct SynthCommand: ParsableCommand {
     }
 
     func run() throws {
-        let kit: FaceKit
-        do { kit = try FaceKit(path: facekit ?? FaceKit.defaultPath) } catch { throw CommandFailure("\(error)") }
+        let kit = try FaceKit(path: facekit ?? FaceKit.defaultPath)
         var dataset = SynthDataset(kit: kit, subjects: subjects, appearances: appearances, resolution: resolution, seed: seed)
         dataset.surfaceSamples = sdfSamples
         dataset.volumeSamples = max(1, sdfSamples / 4)

@@ -42,21 +42,13 @@ func runTrainingJob(label: String, steps: Int,
                     _ run: (_ progress: (Int, Int, String) -> Void, _ log: @escaping (String) -> Void) throws -> TrainingRun.Ending) throws {
     TrainingRun.installInterruptHandler()
     let line = ProgressLine(total: steps, label: label, alreadyDone: nil)
-    try reportingTrainingErrors {
-        let ending = try run({ done, _, detail in line.update(done, detail: detail) }, { message in
-            line.finish()
-            print(message)
-            fflush(stdout)
-        })
+    let ending = try run({ done, _, detail in line.update(done, detail: detail) }, { message in
         line.finish()
-        print("\(label): \(ending.rawValue)")
-    }
-}
-
-/// Runs `body`, turning a TrainingError (a bad dataset, cache or model folder, named in the message)
-/// into a command failure.
-func reportingTrainingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as TrainingError { throw CommandFailure(error.description) }
+        print(message)
+        fflush(stdout)
+    })
+    line.finish()
+    print("\(label): \(ending.rawValue)")
 }
 
 struct TrainVAECommand: ParsableCommand {
@@ -107,34 +99,25 @@ struct TrainCacheCommand: ParsableCommand {
     var out: String
 
     @Option(help: "What embeds the faces for the identity token: sface-expression (the committed expression-aware head, seed Eq. 5) or sface.")
-    var identityEncoder = IdentityEncoder.expressionAware.rawValue
+    var identityEncoder = IdentityEncoder.expressionAware
 
     @Flag(help: "Re-embed the faces of an existing cache with --identity-encoder (no VAE work; landmarks are reused).")
     var reembedIdentity = false
 
-    func validate() throws {
-        guard IdentityEncoder(rawValue: identityEncoder) != nil else {
-            throw ValidationError("--identity-encoder must be one of \(IdentityEncoder.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-    }
-
     func run() throws {
-        try reportingTrainingErrors {
-            let dataset = try SynthImageSets(root: data)
-            let encoder = IdentityEncoder(rawValue: identityEncoder)!
-            // Validation and test first: training can start on a cache whose training part is still growing.
-            let sets = try ["val", "test", "train"].flatMap { try dataset.imageSets(split: $0) }
-            let line = ProgressLine(total: sets.count, label: "cache")
-            if reembedIdentity {
-                try LatentCache(directory: out).reembedIdentities(sets: sets, with: encoder) { done, _ in line.update(done) }
-            } else {
-                _ = try LatentCache.build(sets: sets, dataset: data, vaeDirectory: vae, identityEncoder: encoder, into: out) { done, _ in
-                    line.update(done)
-                }
+        let dataset = try SynthImageSets(root: data)
+        // Validation and test first: training can start on a cache whose training part is still growing.
+        let sets = try ["val", "test", "train"].flatMap { try dataset.imageSets(split: $0) }
+        let line = ProgressLine(total: sets.count, label: "cache")
+        if reembedIdentity {
+            try LatentCache(directory: out).reembedIdentities(sets: sets, with: identityEncoder) { done, _ in line.update(done) }
+        } else {
+            _ = try LatentCache.build(sets: sets, dataset: data, vaeDirectory: vae, identityEncoder: identityEncoder, into: out) { done, _ in
+                line.update(done)
             }
-            line.finish()
-            print("cache: \(out) (\(sets.count) image sets, faces embedded with \(encoder.rawValue))")
         }
+        line.finish()
+        print("cache: \(out) (\(sets.count) image sets, faces embedded with \(identityEncoder.rawValue))")
     }
 }
 

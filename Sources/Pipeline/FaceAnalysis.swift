@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Models
+import NN
 import Tensor
 
 /// Finds, aligns and embeds the face of a portrait: YuNet detection (the largest face wins when
@@ -21,6 +22,10 @@ public struct FaceAnalysis {
     public init(detector: YuNet) { self.detector = detector }
 
     public static func pretrained() throws -> FaceAnalysis { FaceAnalysis(detector: try YuNet.pretrained()) }
+
+    /// The pretrained detector, or nil when its weights are not installed; weights that are there but
+    /// unreadable or corrupt are an error naming the file, not a missing detector.
+    public static func pretrainedIfInstalled() throws -> FaceAnalysis? { try WeightStore.ifInstalled { try pretrained() } }
 
     /// nil when no face is found.
     public func analyse(_ image: Image) -> Result? {

@@ -30,7 +30,8 @@ public enum IdentityEncoder: String, CaseIterable, Sendable {
         case .sface: return try SFace.pretrained()
         case .expressionAware:
             guard let head = Self.committedHead() else {
-                throw WeightError("missing Weights/\(rawValue)/head.safetensors (the expression-aware identity head committed with Orbit)")
+                throw MissingWeightsError(path: "Weights/\(rawValue)/head.safetensors",
+                                          "missing Weights/\(rawValue)/head.safetensors (the expression-aware identity head committed with Orbit)")
             }
             return try SFace.pretrained(expressionHead: head)
         }

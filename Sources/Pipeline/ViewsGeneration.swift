@@ -40,7 +40,8 @@ public struct ViewsGeneration {
     public func run(portrait: Image, faces: FaceAnalysis?, out: String, restart: Bool = false,
                     shouldStop: @escaping (Int) -> Bool = { _ in false }, event: @escaping (Event) -> Void = { _ in }) throws -> Outcome {
         let fm = FileManager.default, started = Date(), steps = settings.steps
-        let identityEncoder = generator.configuration.identityDim == nil ? nil : try? generator.configuration.identityEncoder.load()
+        let identityEncoder = generator.configuration.identityDim == nil ? nil
+            : try WeightStore.ifInstalled { try generator.configuration.identityEncoder.load() }
         let prepared = PreparedPortrait(portrait, resolution: generator.configuration.resolution, faces: faces)
         for note in prepared.notes { event(.note(note)) }
         if generator.configuration.identityDim != nil && identityEncoder == nil && prepared.alignedFace != nil {

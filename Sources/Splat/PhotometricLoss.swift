@@ -15,7 +15,7 @@ extension Optional where Wrapped == [Float] {
 /// The 3DGS image loss, (1 - lambda) L1 + lambda (1 - SSIM) (Kerbl et al. 2023, lambda 0.2), or with
 /// MSE in place of L1 (the seed paper's Eq. 6), on [H, W, 3] images; SSIM by the fused kernel.
 public struct PhotometricLoss: Sendable {
-    public enum PixelTerm: String, Sendable { case l1, mse }
+    public enum PixelTerm: String, CaseIterable, Sendable { case l1, mse }
     public var pixelTerm: PixelTerm = .l1
     public var ssimWeight: Float = 0.2
 

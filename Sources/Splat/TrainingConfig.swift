@@ -74,10 +74,21 @@ public struct TrainingConfig: Sendable {
         return min(shDegree, step / interval)
     }
 
-    /// The seed paper's Eq. 6: MSE + lambda_s (1 - SSIM) (its LPIPS term is not part of this trainer yet).
+    /// The seed paper's Eq. 6 without its LPIPS term: MSE + lambda_s (1 - SSIM). The LPIPS term is
+    /// the trainer's `perceptual` (weight `Preset.seed.perceptualWeight`).
     public static var seedPreset: TrainingConfig {
         var c = TrainingConfig()
         c.loss = PhotometricLoss(pixelTerm: .mse, ssimWeight: 0.2)
         return c
+    }
+
+    /// Named settings (`splat fit --preset`).
+    public enum Preset: String, CaseIterable, Sendable {
+        /// The seed paper's Eq. 6: MSE + SSIM + LPIPS. The paper gives no weights: 0.8 MSE + 0.2 (1 - SSIM) + 0.1 LPIPS.
+        case seed
+
+        public var config: TrainingConfig { TrainingConfig.seedPreset }
+        /// Weight of the LPIPS term when none is given.
+        public var perceptualWeight: Float { 0.1 }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandSupport
 import Foundation
 import Models
+import NN
 import Splat
 
 /// `splat eval head.ply views/`: PSNR, SSIM and LPIPS (AlexNet, when its weights are installed) per view and mean.
@@ -9,7 +10,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Image quality of splats against a views folder: PSNR, SSIM, LPIPS per view and mean.")
 
-    @Argument(help: "Splats (INRIA PLY).")
+    @Argument(help: "Splats (INRIA PLY, or .spz).")
     var input: String
 
     @Argument(help: "Views folder with transforms.json.")
@@ -21,17 +22,13 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let g: Gaussians, list: [DatasetView]
-        do {
-            g = try PLYFile.read(input)
-            list = try ViewsDataset.read(folder: views, background: background.tuple)
-        } catch { throw CommandFailure("\(error)") }
+        let g = try SplatFormat.read(input)
+        let list = try ViewsDataset.read(folder: views, background: background.tuple)
         var settings = RenderSettings()
         settings.background = background.rgb
-        let lpips = try? LPIPS.pretrained(.alex)
-        let quality = SplatEvaluation.evaluate(g, views: list, settings: settings, perceptual: lpips.map { model in
-            { rendered, target, w, h in LPIPSLoss.distance(model, rendered, target, width: w, height: h) }
-        })
+        // LPIPS when its weights are installed; weights that are there but unreadable are an error.
+        let lpips = try WeightStore.ifInstalled { try LPIPS.pretrained(.alex) }
+        let quality = SplatEvaluation.evaluate(g, views: list, settings: settings, perceptual: lpips.map(SplatEvaluation.lpipsDistance))
         if json {
             let perView = quality.views.map { v -> [String: Any] in
                 ["name": v.name, "psnr": v.psnr, "ssim": v.ssim, "lpips": v.perceptual.map { $0 as Any } ?? NSNull()]

@@ -13,25 +13,16 @@ struct ExportCommand: ParsableCommand {
     var input: String
 
     @Option(help: "splat, spz or ply.")
-    var format = "splat"
+    var format = SplatFormat.splat
 
     @Option(help: "Output file (default: the input with the format's extension).")
     var out: String?
 
-    func validate() throws {
-        guard ["splat", "spz", "ply"].contains(format) else { throw ValidationError("--format must be splat, spz or ply") }
-    }
-
     func run() throws {
-        let g: Gaussians
-        do { g = input.lowercased().hasSuffix(".spz") ? try SpzFile.read(input) : try PLYFile.read(input) } catch { throw CommandFailure("\(error)") }
-        let path = out ?? ((input as NSString).deletingPathExtension + "." + format)
+        let g = try SplatFormat.read(input)
+        let path = out ?? ((input as NSString).deletingPathExtension + "." + format.rawValue)
         if path == input { throw CommandFailure("\(path): refusing to overwrite the input; pass --out") }
-        switch format {
-        case "splat": try SplatFile.write(g, to: path)
-        case "spz": try SpzFile.write(g, to: path)
-        default: try PLYFile.write(g, to: path)
-        }
+        try format.write(g, to: path)
         print("wrote \(path): \(g.count) Gaussians")
     }
 }

@@ -41,25 +41,25 @@ struct FitCommand: ParsableCommand {
     var gaussians = 20_000
 
     @Option(name: .customLong("init"), help: "Initialisation: random (inside the cameras' look-at volume), points (a COLMAP project's points3D) or a point-cloud FILE.ply.")
-    var initialisation = "random"
+    var initialisation = SplatInitialisation.random
 
     @Option(help: "Upper bound on the Gaussian count during densification.")
     var maxGaussians = 1_000_000
 
     @Option(help: "Pixel loss: l1 (3DGS) or mse.")
-    var loss = "l1"
+    var loss = PhotometricLoss.PixelTerm.l1
 
     @Option(help: "Weight of (1 - SSIM) in the loss.")
     var ssimWeight: Float = 0.2
 
     @Option(help: "seed: the seed paper's Eq. 6 (MSE + SSIM + LPIPS; the paper gives no weights: 0.8 MSE + 0.2 (1 - SSIM) + 0.1 LPIPS).")
-    var preset: String?
+    var preset: TrainingConfig.Preset?
 
     @Option(help: "Weight of the LPIPS term (0: off; needs `orbit setup`'s LPIPS weights).")
     var lpipsWeight: Float?
 
     @Option(help: "LPIPS backbone: alex or vgg.")
-    var lpipsNet = "alex"
+    var lpipsNet = LPIPS.Backbone.alex
 
     @Option(help: "Evaluate LPIPS every K steps.")
     var lpipsEvery = 1
@@ -87,14 +87,9 @@ struct FitCommand: ParsableCommand {
         guard testEvery >= 0, downscale >= 1, gaussians > 0, maxGaussians >= gaussians else {
             throw ValidationError("--test-every >= 0, --downscale >= 1, 0 < --gaussians <= --max-gaussians")
         }
-        guard ["l1", "mse"].contains(loss) else { throw ValidationError("--loss must be l1 or mse") }
-        guard ["random", "points"].contains(initialisation) || initialisation.lowercased().hasSuffix(".ply") else {
-            throw ValidationError("--init must be random, points or a .ply point cloud")
-        }
-        if let preset, preset != "seed" { throw ValidationError("--preset must be seed") }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
-        guard ["alex", "vgg"].contains(lpipsNet), lpipsEvery >= 1, lpipsCrop >= 0, (lpipsWeight ?? 0) >= 0 else {
-            throw ValidationError("--lpips-net alex|vgg, --lpips-every >= 1, --lpips-crop >= 0, --lpips-weight >= 0")
+        guard lpipsEvery >= 1, lpipsCrop >= 0, (lpipsWeight ?? 0) >= 0 else {
+            throw ValidationError("--lpips-every >= 1, --lpips-crop >= 0, --lpips-weight >= 0")
         }
     }
 
@@ -106,52 +101,25 @@ struct FitCommand: ParsableCommand {
                 throw CommandFailure("\(outDirectory): cannot create the output folder: \(error.localizedDescription)")
             }
         }
-        let all: [DatasetView]
-        do { all = try ViewsDataset.read(folder: views, background: background.tuple, downscale: downscale) } catch {
-            throw CommandFailure("\(error)")
-        }
+        let all = try ViewsDataset.read(folder: views, background: background.tuple, downscale: downscale)
         let (train, heldOut) = SplatFitJob.split(all, testEvery: testEvery)
 
-        var config = preset == "seed" ? TrainingConfig.seedPreset : TrainingConfig()
-        if preset == nil { config.loss = PhotometricLoss(pixelTerm: loss == "mse" ? .mse : .l1, ssimWeight: ssimWeight) }
+        var config = preset?.config ?? TrainingConfig()
+        if preset == nil { config.loss = PhotometricLoss(pixelTerm: loss, ssimWeight: ssimWeight) }
         (config.iterations, config.seed, config.initialGaussians, config.maxGaussians) = (iterations, seed, gaussians, maxGaussians)
         config.render.background = background.rgb
         config.render.antialiased = antialiased
         config.alphaAsMask = alphaMask
-        var initial: Gaussians?
-        if initialisation == "points" {
-            let sparse = (views as NSString).appendingPathComponent("sparse/0")
-            guard FileManager.default.fileExists(atPath: sparse) else {
-                throw CommandFailure("\(sparse): no such folder (--init points needs a COLMAP project)")
-            }
-            let points: [ColmapModel.Point]
-            do { points = try ColmapModel.read(sparse: sparse).points } catch { throw CommandFailure("\(error)") }
-            guard !points.isEmpty else { throw CommandFailure("\(sparse): the model has no points3D") }
-            initial = SplatTrainer.pointInitialisation(points.map { ($0.position, $0.colour) }, config: config)
-        } else if initialisation != "random" {
-            let cloud: [(position: SIMD3<Float>, colour: SIMD3<Float>)]
-            do { cloud = try PointCloudPLY.read(initialisation) } catch { throw CommandFailure("\(error)") }
-            guard !cloud.isEmpty else { throw CommandFailure("\(initialisation): the point cloud is empty") }
-            initial = SplatTrainer.pointInitialisation(cloud, config: config)
-        }
-        let trainer = SplatTrainer(views: train, config: config, initial: initial)
-        let perceptualWeight = lpipsWeight ?? (preset == "seed" ? 0.1 : 0)
+        let trainer = SplatTrainer(views: train, config: config, initial: try initialisation.gaussians(viewsFolder: views, config: config))
+        let perceptualWeight = lpipsWeight ?? preset?.perceptualWeight ?? 0
         if perceptualWeight > 0 {
-            let (w, h) = (train[0].camera.width, train[0].camera.height)
-            let side = lpipsCrop > 0 ? min(lpipsCrop, w, h) : min(w, h)
-            guard side >= LPIPS.minimumSide else {
-                throw CommandFailure("LPIPS needs crops of at least \(LPIPS.minimumSide) px; the views are \(w)x\(h) and --lpips-crop is \(lpipsCrop)")
-            }
-            let network: LPIPS
-            do { network = try LPIPS.pretrained(lpipsNet == "vgg" ? .vgg : .alex) } catch { throw CommandFailure("\(error)") }
-            trainer.perceptual = PerceptualTerm(weight: perceptualWeight, every: lpipsEvery, crop: lpipsCrop) { rendered, target, w, h in
-                LPIPSLoss.evaluate(network, rendered: rendered, target: target, width: w, height: h)
-            }
+            trainer.perceptual = try .lpips(lpipsNet, weight: perceptualWeight, every: lpipsEvery, crop: lpipsCrop,
+                                            width: train[0].camera.width, height: train[0].camera.height)
         }
         var job = SplatFitJob(out: out)
         job.checkpointEvery = checkpointEvery
         if resume {
-            do { try job.resume(trainer) } catch { throw CommandFailure("\(error)") }
+            try job.resume(trainer)
             print("resuming from \(job.checkpointPath) at step \(trainer.step)")
         }
         let interrupted = Atomic<Bool>(false)
@@ -163,13 +131,10 @@ struct FitCommand: ParsableCommand {
         print("fitting \(train.count) views (\(heldOut.count) held out) at \(train[0].camera.width)x\(train[0].camera.height), "
               + "\(trainer.gaussians.count) Gaussians, \(iterations) iterations, scene extent \(String(format: "%.2f", trainer.sceneExtent))")
         let progress = ProgressLine(total: iterations, label: "fit", alreadyDone: trainer.step)
-        let outcome: SplatFitJob.Outcome
-        do {
-            outcome = try job.run(trainer, heldOut: heldOut, shouldStop: { interrupted.load(ordering: .relaxed) }) { report in
-                progress.update(report.step, detail: String(format: "loss %.4f  PSNR %.2f dB  %d Gaussians", report.loss, report.psnr,
-                                                            report.gaussians))
-            }
-        } catch { throw CommandFailure("\(error)") }
+        let outcome = try job.run(trainer, heldOut: heldOut, shouldStop: { interrupted.load(ordering: .relaxed) }) { report in
+            progress.update(report.step, detail: String(format: "loss %.4f  PSNR %.2f dB  %d Gaussians", report.loss, report.psnr,
+                                                        report.gaussians))
+        }
         progress.finish()
         guard case let .finished(result) = outcome else {
             print("interrupted at step \(trainer.step): checkpoint \(job.checkpointPath); continue with --resume")

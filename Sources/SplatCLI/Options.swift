@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Models
+import Splat
 
 /// `--background white|black|R,G,B` (components in 0...1 or 0...255).
 struct BackgroundColour: ExpressibleByArgument {
@@ -28,4 +30,34 @@ struct BackgroundOption: ParsableArguments {
 
     var tuple: (Float, Float, Float) { background.tuple }
     var rgb: SIMD3<Float> { background.rgb }
+}
+
+// The library's choices as option values (ArgumentParser lists them in --help and in its error for
+// any other value).
+extension PhotometricLoss.PixelTerm: ExpressibleByArgument {}
+extension LPIPS.Backbone: ExpressibleByArgument {}
+extension TrainingConfig.Preset: ExpressibleByArgument {}
+extension SplatFormat: ExpressibleByArgument {}
+
+/// `--init random|points|FILE.ply`.
+extension SplatInitialisation: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "random": self = .random
+        case "points": self = .colmapPoints
+        default:
+            guard argument.lowercased().hasSuffix(".ply") else { return nil }
+            self = .pointCloud(path: argument)
+        }
+    }
+
+    public static var allValueStrings: [String] { ["random", "points", "FILE.ply"] }
+
+    public var defaultValueDescription: String {
+        switch self {
+        case .random: return "random"
+        case .colmapPoints: return "points"
+        case .pointCloud(let path): return path
+        }
+    }
 }

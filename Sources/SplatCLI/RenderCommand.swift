@@ -11,7 +11,7 @@ struct RenderCommand: ParsableCommand {
         commandName: "render",
         abstract: "Render splats: every camera of a transforms.json, or a turntable (PNG frames, GIF, MP4 through ffmpeg).")
 
-    @Argument(help: "Splats (INRIA PLY).")
+    @Argument(help: "Splats (INRIA PLY, or .spz).")
     var input: String
 
     @Option(help: "A transforms.json whose cameras to render (each frame under its file name).")
@@ -46,13 +46,11 @@ struct RenderCommand: ParsableCommand {
     }
 
     func run() throws {
-        let g: Gaussians
-        do { g = try PLYFile.read(input) } catch { throw CommandFailure("\(error)") }
+        let g = try SplatFormat.read(input)
         var settings = RenderSettings()
         settings.background = background.rgb
         if let cameras {
-            let list: [ViewsFolder.Frame]
-            do { list = try ViewsFolder.frames(transforms: cameras) } catch { throw CommandFailure("\(error)") }
+            let list = try ViewsFolder.frames(transforms: cameras)
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let progress = ProgressLine(total: list.count, label: "render")
             for (i, frame) in list.enumerated() {
@@ -86,7 +84,7 @@ struct RenderCommand: ParsableCommand {
         try GIFWriter.write(images, to: gif, delayCentiseconds: 4)
         var written = ["\(frames) PNG frames in \(framesFolder)", gif]
         if ext == "mp4" {
-            do { try Turntable.writeMP4(framesIn: framesFolder, to: out) } catch { throw CommandFailure("\(error)") }
+            try Turntable.writeMP4(framesIn: framesFolder, to: out)
             written.append(out)
         }
         print("wrote " + written.joined(separator: ", "))

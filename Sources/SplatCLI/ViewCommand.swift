@@ -11,7 +11,7 @@ struct ViewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "view", abstract: "Write a self-contained web viewer page for splats (and a mesh), optionally serving it on 127.0.0.1.")
 
-    @Argument(help: "Splats (INRIA PLY).")
+    @Argument(help: "Splats (INRIA PLY, or .spz).")
     var input: String
 
     @Option(help: "A mesh PLY (vertex colours optional) the page can switch to.")
@@ -40,15 +40,12 @@ struct ViewCommand: ParsableCommand {
         let path = out ?? ((input as NSString).deletingPathExtension + ".html")
         if path == input || path == mesh { throw CommandFailure("\(path): refusing to overwrite an input; pass --out") }
         if !force && FileManager.default.fileExists(atPath: path) { throw CommandFailure("\(path): already exists (pass --force to replace it)") }
-        let g: Gaussians
-        do { g = try PLYFile.read(input) } catch { throw CommandFailure("\(error)") }
+        let g = try SplatFormat.read(input)
         var coloured: SplatViewer.ColouredMesh?
         if let mesh {
             guard let data = FileManager.default.contents(atPath: mesh) else { throw CommandFailure("\(mesh): cannot read the file") }
-            do {
-                let m = try MeshPLY.decode(data, file: mesh)
-                coloured = SplatViewer.ColouredMesh(positions: m.positions, colours: m.colours, triangles: m.triangles)
-            } catch { throw CommandFailure("\(error)") }
+            let m = try MeshPLY.decode(data, file: mesh)
+            coloured = SplatViewer.ColouredMesh(positions: m.positions, colours: m.colours, triangles: m.triangles)
         }
         let page = SplatViewer.page(g, mesh: coloured, camera: .framing(g, fov: fov), background: background.rgb)
         do { try AtomicFile.write(Data(page.utf8), to: path) } catch { throw CommandFailure("\(path): cannot write: \(error)") }

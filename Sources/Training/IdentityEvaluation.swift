@@ -25,7 +25,7 @@ public struct IdentityMetrics: Sendable {
 
 public enum IdentityEvaluation {
     public static func evaluate(_ model: SFace, train: IdentityFaceTable, heldOut: IdentityFaceTable, test: IdentityFaceTable,
-                                realPhoto: Image?) -> IdentityMetrics {
+                                realPhoto: Image?) throws -> IdentityMetrics {
         var m = IdentityMetrics()
         let trained = train.embeddings(model), held = heldOut.embeddings(model)
         m.heldOutClassAccuracy = nearestCentroidAccuracy(trained, labels: train.classOf, queries: held, truth: heldOut.classOf)
@@ -41,15 +41,15 @@ public enum IdentityEvaluation {
             }
         }
         (m.sameExpression, m.otherExpression, m.otherSubject) = (mean(sums[0], counts[0]), mean(sums[1], counts[1]), mean(sums[2], counts[2]))
-        if let realPhoto { m.realPhotoCopy = realPhotoCopySimilarity(model, photo: realPhoto) }
+        if let realPhoto { m.realPhotoCopy = try realPhotoCopySimilarity(model, photo: realPhoto) }
         return m
     }
 
     /// Cosine between the photo's embedding and that of a copy blurred (Gaussian, sigma 1.5 px) and
-    /// rotated by 10 degrees about the image centre; nil when a face is missing in either.
-    public static func realPhotoCopySimilarity(_ model: SFace, photo: Image) -> Float? {
-        let faces: FaceAnalysis
-        do { faces = try FaceAnalysis.pretrained() } catch { return nil }
+    /// rotated by 10 degrees about the image centre; nil when a face is missing in either or the face
+    /// detector is not installed (an unreadable detector file throws).
+    public static func realPhotoCopySimilarity(_ model: SFace, photo: Image) throws -> Float? {
+        guard let faces = try FaceAnalysis.pretrainedIfInstalled() else { return nil }
         let rgb = photo.compositedRGB()
         let sigma: Float = 1.5
         let taps = (-4...4).map { exp(-Float($0 * $0) / (2 * sigma * sigma)) }

@@ -54,8 +54,8 @@ public struct IdentityTrainingJob {
         schedule.validateEvery = 500
         let run = TrainingRun(schedule: schedule, startStep: start, history: history)
         let photo = try realPhoto.map { try ImageIO.read($0) }
-        func evaluate(_ model: SFace, realPhoto: Image?) -> IdentityMetrics {
-            IdentityEvaluation.evaluate(model, train: tables.train, heldOut: tables.heldOut, test: tables.test, realPhoto: realPhoto)
+        func evaluate(_ model: SFace, realPhoto: Image?) throws -> IdentityMetrics {
+            try IdentityEvaluation.evaluate(model, train: tables.train, heldOut: tables.heldOut, test: tables.test, realPhoto: realPhoto)
         }
         let ending = try run.run(trainStep: trainer.trainStep, checkpoint: { step, history in
             try TrainerCheckpoint.save(to: checkpointPath, step: step, fingerprint: config.fingerprint,
@@ -63,12 +63,12 @@ public struct IdentityTrainingJob {
             try ImageIO.write(LossCurves.plot(history, terms: ["accuracy"]), to: out + "/curves.png")
             try trainer.exportHead(to: headPath, provenance: "orbit train identity, step \(step)")
         }, validate: { step in
-            let m = evaluate(trainer.sface, realPhoto: nil)
+            let m = try evaluate(trainer.sface, realPhoto: nil)
             log(String(format: "identity: step %d held-out class accuracy %.3f, subject %.3f; test cosines %.3f / %.3f / %.3f",
                        step, m.heldOutClassAccuracy, m.heldOutSubjectAccuracy, m.sameExpression, m.otherExpression, m.otherSubject))
         }, progress: { step, detail in progress(step, steps, detail) })
-        let report: [String: Any] = ["step": run.step, "pretrained": evaluate(try SFace.pretrained(), realPhoto: photo).json,
-                                     "fine_tuned": evaluate(trainer.sface, realPhoto: photo).json, "config": config.fingerprint]
+        let report: [String: Any] = ["step": run.step, "pretrained": try evaluate(try SFace.pretrained(), realPhoto: photo).json,
+                                     "fine_tuned": try evaluate(trainer.sface, realPhoto: photo).json, "config": config.fingerprint]
         try ModelConfigFile.write(report, to: out + "/evaluation.json")
         log("identity: step \(run.step) (\(ending.rawValue)); wrote \(headPath) and \(out)/evaluation.json")
         return ending

@@ -94,4 +94,24 @@ extension OrbitCLITests {
             XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/" + name), name)
         }
     }
+
+    /// Face networks that are not installed are a note (the portrait is framed without them); a
+    /// face-model file that is there but corrupt is an error naming it, and nothing is written.
+    func testACorruptFaceModelIsAnErrorNotAMissingOne() throws {
+        let model = try tinyModel()
+        let root = Fixtures.temporaryDirectory(), weights = root + "/weights"
+        try FileManager.default.createDirectory(atPath: weights, withIntermediateDirectories: true)
+        let none = try orbit(["generate", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", root + "/b", "--steps", "3",
+                              "--elevation", "10", "--views", "5", "--stop-after", "1"], environment: ["ORBIT_WEIGHTS": weights])
+        XCTAssertEqual(none.status, 0, none.stderr)
+        XCTAssertTrue(none.stdout.contains("face networks not installed"), none.stdout)
+        let corrupt = weights + "/yunet.safetensors"
+        try Data("not a safetensors file".utf8).write(to: URL(fileURLWithPath: corrupt))
+        let broken = try orbit(["generate", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", root + "/c", "--steps", "3",
+                                "--elevation", "10", "--views", "5"], environment: ["ORBIT_WEIGHTS": weights])
+        XCTAssertNotEqual(broken.status, 0)
+        XCTAssertTrue(broken.stderr.hasPrefix("Error: " + corrupt), broken.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/c"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/c.partial"))
+    }
 }

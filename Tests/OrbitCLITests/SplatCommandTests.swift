@@ -46,6 +46,17 @@ extension OrbitCLITests {
         let quality = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
         XCTAssertEqual((quality["views"] as! [Any]).count, 5)
         XCTAssertNotNil(quality["psnr"] as? NSNumber)
+
+        // LPIPS that is not installed is left out; an LPIPS file that is there but corrupt is an error naming it.
+        let weights = root + "/weights"
+        try FileManager.default.createDirectory(atPath: weights, withIntermediateDirectories: true)
+        let without = try run(tool: "splat", ["eval", root + "/out/head.ply", root + "/views"], environment: ["ORBIT_WEIGHTS": weights])
+        XCTAssertEqual(without.status, 0, without.stderr)
+        XCTAssertTrue(without.stdout.contains("LPIPS n/a"), without.stdout)
+        try Data(count: 100).write(to: URL(fileURLWithPath: weights + "/lpips_alex.safetensors"))
+        let corrupt = try run(tool: "splat", ["eval", root + "/out/head.ply", root + "/views"], environment: ["ORBIT_WEIGHTS": weights])
+        XCTAssertNotEqual(corrupt.status, 0)
+        XCTAssertTrue(corrupt.stderr.contains(weights + "/lpips_alex.safetensors"), corrupt.stderr)
     }
 
     /// The seed paper's Eq. 6 preset trains with LPIPS on crops (AlexNet weights from `orbit setup`).

@@ -1,8 +1,11 @@
 import Foundation
 import Tensor
 
-/// Image-quality metrics with gradients, as scikit-image defines them (the splat trainer's loss
-/// and the evaluation tables use this one implementation).
+/// Image-quality metrics with gradients, as scikit-image defines them: what `orbit compare`, `orbit
+/// evaluate generator` and `orbit evaluate vae` report.
+/// The splat side (the trainer's loss, `splat eval`, `splat fit`'s held-out line, `orbit reconstruct`'s
+/// report) uses the INRIA 3DGS SSIM instead (Splat's `PhotometricLoss.inriaSSIM`: zero padding, the
+/// whole map averaged), which gives different numbers for the same images.
 public enum ImageMetrics {
     /// Normalised Gaussian taps exp(-x^2 / 2 sigma^2) for |x| <= int(truncate * sigma + 0.5)
     /// (scipy.ndimage.gaussian_filter's window; 11 taps for sigma 1.5).
@@ -13,12 +16,12 @@ public enum ImageMetrics {
         return raw.map { Float($0 / total) }
     }
 
-    /// Mean SSIM (Wang et al. 2004) of x and y, [C, H, W] or [N, C, H, W], as
+    /// scikit-image's mean SSIM (Wang et al. 2004) of x and y, [C, H, W] or [N, C, H, W], as
     /// skimage.metrics.structural_similarity(gaussian_weights=True, sigma=1.5,
     /// use_sample_covariance=False, data_range=dataRange, channel_axis=...): Gaussian-weighted local
     /// statistics, C1 = (0.01 R)^2, C2 = (0.03 R)^2, the map averaged away from a 5-pixel border,
     /// then over channels (and images). Differentiable in both inputs.
-    public static func ssim(_ x: Tensor, _ y: Tensor, dataRange: Float = 1) -> Tensor {
+    public static func scikitSSIM(_ x: Tensor, _ y: Tensor, dataRange: Float = 1) -> Tensor {
         precondition(x.shape == y.shape && (x.rank == 3 || x.rank == 4), "ssim needs equal [C, H, W] or [N, C, H, W] shapes, got \(x.shape) and \(y.shape)")
         let taps = gaussianTaps()
         let c1 = (0.01 * dataRange) * (0.01 * dataRange), c2 = (0.03 * dataRange) * (0.03 * dataRange)

@@ -6,11 +6,11 @@ import Models
 import Pipeline
 import Tensor
 
-/// `orbit compare a.png b.png`: PSNR, SSIM, LPIPS (AlexNet and VGG) and identity similarity
-/// (SFace cosine of the aligned faces; null when either image has no face).
+/// `orbit compare a.png b.png`: PSNR, SSIM (scikit-image's, `ImageMetrics.scikitSSIM`), LPIPS (AlexNet
+/// and VGG) and identity similarity (SFace cosine of the aligned faces; null when either image has no face).
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "compare", abstract: "Image quality and identity similarity of two images of the same size.")
+        commandName: "compare", abstract: "Image quality (PSNR, scikit-image's SSIM, LPIPS) and identity similarity of two images of the same size.")
 
     @Argument(help: "First image.")
     var first: String
@@ -28,7 +28,7 @@ struct CompareCommand: ParsableCommand {
         }
         let (ta, tb) = (a.tensor(), b.tensor())
         let psnr = ImageMetrics.psnr(ta, tb)
-        let ssim = noGrad { ImageMetrics.ssim(ta, tb) }.item()
+        let ssim = noGrad { ImageMetrics.scikitSSIM(ta, tb) }.item()
         let lpips = try LPIPS.Backbone.allCases.map { backbone -> Float in
             let model = try LPIPS.pretrained(backbone)
             return noGrad { model((ta * 2 - 1).unsqueezed(0), (tb * 2 - 1).unsqueezed(0)) }.item()

@@ -13,7 +13,13 @@ extension Optional where Wrapped == [Float] {
 }
 
 /// The 3DGS image loss, (1 - lambda) L1 + lambda (1 - SSIM) (Kerbl et al. 2023, lambda 0.2), or with
-/// MSE in place of L1 (the seed paper's Eq. 6), on [H, W, 3] images; SSIM by the fused kernel.
+/// MSE in place of L1 (the seed paper's Eq. 6), on [H, W, 3] images.
+///
+/// Its SSIM is the INRIA 3DGS training SSIM (`inriaSSIM`, the fused `gs_ssim` kernel): an 11x11
+/// Gaussian window (sigma 1.5) with zero padding, C1 = 0.01^2, C2 = 0.03^2, the map averaged over
+/// every pixel, borders included. It is not Imaging's `ImageMetrics.scikitSSIM` (scikit-image's, which
+/// averages away from a 5-pixel border): the two give different numbers for the same images.
+/// The splat trainer, `splat eval`, `splat fit`'s held-out line and `orbit reconstruct`'s report use this one.
 public struct PhotometricLoss: Sendable {
     public enum PixelTerm: String, CaseIterable, Sendable { case l1, mse }
     public var pixelTerm: PixelTerm = .l1
@@ -96,8 +102,9 @@ public struct PhotometricLoss: Sendable {
         }
     }
 
-    /// Mean SSIM of planar [3, H, W] images and d(scale x sum of the map)/dx.
-    public static func ssim(_ x: [Float], _ y: [Float], width: Int, height: Int, scale: Float) -> (Float, [Float]) {
+    /// The INRIA 3DGS SSIM (see the type's doc) of planar [3, H, W] images in [0, 1], and
+    /// d(scale x sum of the map)/dx.
+    public static func inriaSSIM(_ x: [Float], _ y: [Float], width: Int, height: Int, scale: Float) -> (Float, [Float]) {
         let (sum, dx) = ssimSum(x, y, width: width, height: height, weight: nil, scale: scale)
         return (Float(sum / Double(x.count)), dx)
     }

@@ -1,7 +1,9 @@
 import Foundation
 
-/// Image quality of splats against posed views: PSNR and SSIM (3DGS's window) per view and mean, and
-/// optionally a perceptual distance (LPIPS, computed outside this module) from the same renders.
+/// Image quality of splats against posed views: PSNR and SSIM per view and mean, and optionally a
+/// perceptual distance (LPIPS) from the same renders. The SSIM is the INRIA 3DGS one the trainer
+/// optimises (`PhotometricLoss.inriaSSIM`), not scikit-image's (`ImageMetrics.scikitSSIM`, what
+/// `orbit compare` and `orbit evaluate` report): compare SSIMs only within one of the two.
 public struct SplatEvaluation: Sendable {
     public struct View: Sendable { public let name: String, psnr: Float, ssim: Float, perceptual: Float? }
     public let views: [View]

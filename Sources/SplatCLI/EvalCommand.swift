@@ -5,10 +5,11 @@ import Models
 import NN
 import Splat
 
-/// `splat eval head.ply views/`: PSNR, SSIM and LPIPS (AlexNet, when its weights are installed) per view and mean.
+/// `splat eval head.ply views/`: PSNR, SSIM (the INRIA 3DGS training SSIM the fit optimises, not
+/// `orbit compare`'s scikit-image one) and LPIPS (AlexNet, when its weights are installed) per view and mean.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Image quality of splats against a views folder: PSNR, SSIM, LPIPS per view and mean.")
+        commandName: "eval", abstract: "Image quality of splats against a views folder: PSNR, SSIM (3DGS's), LPIPS per view and mean.")
 
     @Argument(help: "Splats (INRIA PLY, or .spz).")
     var input: String

@@ -49,7 +49,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Pixel loss: l1 (3DGS) or mse.")
     var loss = PhotometricLoss.PixelTerm.l1
 
-    @Option(help: "Weight of (1 - SSIM) in the loss.")
+    @Option(help: "Weight of (1 - SSIM) in the loss (3DGS's SSIM, which the held-out line reports too).")
     var ssimWeight: Float = 0.2
 
     @Option(help: "seed: the seed paper's Eq. 6 (MSE + SSIM + LPIPS; the paper gives no weights: 0.8 MSE + 0.2 (1 - SSIM) + 0.1 LPIPS).")

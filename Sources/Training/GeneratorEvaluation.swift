@@ -8,7 +8,7 @@ import Tensor
 
 /// `orbit evaluate generator`: held-out image sets, the front view at 0 degrees elevation as input,
 /// the other 95 views generated and compared with the ground truth (PSNR and SSIM on [0, 1] as
-/// scikit-image defines them, LPIPS AlexNet, identity = SFace cosine of the faces detected in both
+/// scikit-image defines them, `ImageMetrics.scikitSSIM`; LPIPS AlexNet; identity = SFace cosine of the faces detected in both
 /// views), averaged per elevation ring and overall. The same numbers for two baselines: the input
 /// copied to every view, and the per-view mean of the training orbits.
 public struct GeneratorEvaluation {
@@ -110,7 +110,7 @@ public struct GeneratorEvaluation {
                 var m = Metrics()
                 m.views = 1
                 m.psnr = ImageMetrics.psnr(images[v], truth[v])
-                m.ssim = Double(noGrad { ImageMetrics.ssim(images[v], truth[v]) }.item())
+                m.ssim = Double(noGrad { ImageMetrics.scikitSSIM(images[v], truth[v]) }.item())
                 m.lpips = Double(noGrad { lpips((images[v] * 2 - 1).unsqueezed(0), (truth[v] * 2 - 1).unsqueezed(0)) }.item())
                 if let reference = truthIdentity[v] {
                     // A face the ground truth shows but the candidate lacks counts as similarity 0.

@@ -6,7 +6,7 @@ import Tensor
 
 /// `orbit evaluate vae`: reconstruction quality of the generator's VAE on held-out orbits. Every view is
 /// encoded (latent mean) and decoded in clips of `chunk` consecutive views in orbit order, as
-/// `orbit generate` decodes; PSNR and SSIM on [0, 1] (scikit-image's definitions) and LPIPS (AlexNet).
+/// `orbit generate` decodes; PSNR and SSIM on [0, 1] (scikit-image's definitions; `ImageMetrics.scikitSSIM`) and LPIPS (AlexNet).
 public struct VAEEvaluation {
     public let vae: AutoencoderKLTemporalDecoder
     public var chunk = 8
@@ -27,7 +27,7 @@ public struct VAEEvaluation {
                 for k in 0..<x.shape[0] {
                     let (a, b) = ((r.slice(axis: 0, k..<(k + 1)) + 1) * 0.5, (x.slice(axis: 0, k..<(k + 1)) + 1) * 0.5)
                     psnr += ImageMetrics.psnr(a, b)
-                    ssim += Double(noGrad { ImageMetrics.ssim(a.reshaped([3, a.shape[2], a.shape[3]]), b.reshaped([3, b.shape[2], b.shape[3]])) }.item())
+                    ssim += Double(noGrad { ImageMetrics.scikitSSIM(a.reshaped([3, a.shape[2], a.shape[3]]), b.reshaped([3, b.shape[2], b.shape[3]])) }.item())
                     perceptual += Double(noGrad { lpips(a * 2 - 1, b * 2 - 1) }.item())
                     views += 1
                 }

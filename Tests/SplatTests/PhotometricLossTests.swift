@@ -1,3 +1,4 @@
+import Imaging
 import Splat
 import Tensor
 import TestSupport
@@ -8,11 +9,24 @@ final class PhotometricLossTests: XCTestCase {
     func testSSIMMatchesTheTorchReference() throws {
         let f = try Fixtures.file("splat/ssim.safetensors")
         let (x, y) = (try f.tensor("x").toArray(), try f.tensor("y").toArray())
-        let (value, dx) = PhotometricLoss.ssim(x, y, width: 31, height: 23, scale: 1 / Float(x.count))
+        let (value, dx) = PhotometricLoss.inriaSSIM(x, y, width: 31, height: 23, scale: 1 / Float(x.count))
         XCTAssertEqual(value, try f.tensor("ssim").toArray()[0], accuracy: 1e-5)
         let expected = try f.tensor("dx").toArray()
         let worst = zip(dx, expected).map { abs($0 - $1) }.max()!
         XCTAssertLessThan(worst, 1e-6 + 1e-4 * expected.map { abs($0) }.max()!)
+    }
+
+    /// One image pair, two SSIMs (Tools/golden/make_two_ssims_fixture.py): scikit-image's (what
+    /// `orbit compare` reports) and the INRIA 3DGS one (what `splat eval` reports) each match their
+    /// reference, and they differ by far more than either's error.
+    func testTheTwoSSIMsDifferOnOnePairAndEachMatchesItsReference() throws {
+        let f = try Fixtures.file("metrics/two_ssims.safetensors")
+        let (x, y) = (try f.tensor("x"), try f.tensor("y"))
+        let (h, w) = (x.shape[1], x.shape[2])
+        let scikit = ImageMetrics.scikitSSIM(x, y).item(), inria = PhotometricLoss.inriaSSIM(x.toArray(), y.toArray(), width: w, height: h, scale: 0).0
+        XCTAssertEqual(scikit, try f.tensor("scikit").item(), accuracy: 1e-5)
+        XCTAssertEqual(inria, try f.tensor("inria").item(), accuracy: 1e-5)
+        XCTAssertGreaterThan(abs(inria - scikit), 0.03)
     }
 
     /// SSIM by bands of rows (three bands a plane at 300 rows) against the same images transposed
@@ -30,8 +44,8 @@ final class PhotometricLossTests: XCTestCase {
             for c in 0..<3 { for r in 0..<h { for col in 0..<w { out[c * n + col * h + r] = a[c * n + r * w + col] } } }
             return out
         }
-        let (value, dx) = PhotometricLoss.ssim(x, y, width: w, height: h, scale: 1)
-        let (valueT, dxT) = PhotometricLoss.ssim(transposed(x), transposed(y), width: h, height: w, scale: 1)
+        let (value, dx) = PhotometricLoss.inriaSSIM(x, y, width: w, height: h, scale: 1)
+        let (valueT, dxT) = PhotometricLoss.inriaSSIM(transposed(x), transposed(y), width: h, height: w, scale: 1)
         XCTAssertEqual(value, valueT, accuracy: 1e-6)
         // dxT is [3, W, H]. The two blur orders round apart by ~2e-5 of the gradient's scale; the
         // outermost halo row alone carries a weight of 1e-3.

@@ -6,7 +6,7 @@ import Tensor
 /// nz f_dc_0..2 f_rest_0.. opacity scale_0..2 rot_0..3`; opacity a logit, scales logs, quaternion w
 /// first, f_rest channel-major: f_rest[c * (K - 1) + k - 1] is channel c of coefficient k), as plyfile,
 /// SuperSplat and the INRIA loader read it.
-public enum PLYFile {
+public enum PLYFile: GaussiansEncoding, GaussiansDecoding {
     static func propertyNames(shDegree: Int) -> [String] {
         let rest = 3 * ((shDegree + 1) * (shDegree + 1) - 1)
         return ["x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2"] + (0..<rest).map { "f_rest_\($0)" }
@@ -32,16 +32,6 @@ public enum PLYFile {
         values.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!)
                                                                            .assumingMemoryBound(to: UInt8.self), count: $0.count * 4)) }
         return data
-    }
-
-    /// Writes atomically (a temporary file renamed).
-    public static func write(_ g: Gaussians, to path: String) throws {
-        do { try AtomicFile.write(encode(g), to: path) } catch { throw SplatInputError(path, "cannot write: \(error)") }
-    }
-
-    public static func read(_ path: String) throws -> Gaussians {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SplatInputError(path, "no such file") }
-        return try decode(data, path: path)
     }
 
     public static func decode(_ data: Data, path: String) throws -> Gaussians {

@@ -1,11 +1,10 @@
 import Foundation
-import Tensor
 
 /// antimatter15's `.splat` (the web viewer's format): 32 bytes per Gaussian, position 3 x f32,
 /// scale 3 x f32 (linear), colour RGBA 4 x u8 (SH DC as 0.5 + C0 dc, opacity as alpha), rotation
 /// 4 x u8 (the normalised quaternion w, x, y, z mapped from [-1, 1] to 0..255); ordered by
 /// decreasing size x opacity, as its converter writes them. View-dependent colour is dropped.
-public enum SplatFile {
+public enum SplatFile: GaussiansEncoding {
     public static func encode(_ g: Gaussians) -> Data {
         func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
         let k = g.shCoefficients
@@ -26,9 +25,5 @@ public enum SplatFile {
             data.append(contentsOf: q.map { UInt8(max(0, min(255, ($0 / norm * 128 + 128).rounded()))) })
         }
         return data
-    }
-
-    public static func write(_ g: Gaussians, to path: String) throws {
-        do { try AtomicFile.write(encode(g), to: path) } catch { throw SplatInputError(path, "cannot write: \(error)") }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 
 /// Niantic's compact `.spz` (github.com/nianticlabs/spz, MIT licence; the layout and constants below
 /// were checked against its `src/cc/load-spz.cc`, whose arrays are written in this order, not the one
@@ -22,7 +21,7 @@ import Tensor
 /// Alphas of 0 and 255 read as half a step inside (0, 1), so that opacity logits stay finite.
 /// Coordinates are stored as they are: Orbit's heads are y up with +z out of the face, which is the
 /// format's RUB convention already (the reference converts INRIA PLYs of COLMAP scenes from RDF).
-public enum SpzFile {
+public enum SpzFile: GaussiansEncoding, GaussiansDecoding {
     static let magic: UInt32 = 0x5053_474e
     static let headerSize = 16
     static let colourScale: Float = 0.15
@@ -49,16 +48,6 @@ public enum SpzFile {
             for j in 1..<k { for c in 0..<3 { bytes.append(packSH(g.sh[(i * k + j) * 3 + c], bucket: j < 4 ? 8 : 16)) } }
         }
         return try Gzip.compress(Data(bytes))
-    }
-
-    /// Writes atomically (a temporary file renamed).
-    public static func write(_ g: Gaussians, to path: String) throws {
-        do { try AtomicFile.write(encode(g), to: path) } catch { throw SplatInputError(path, "cannot write: \(error)") }
-    }
-
-    public static func read(_ path: String) throws -> Gaussians {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SplatInputError(path, "no such file") }
-        return try decode(data, path: path)
     }
 
     /// Gaussians from `.spz` bytes; `path` names the file in errors. Inflates no more than the header's

@@ -42,6 +42,9 @@ struct VerifyModelCommand: ParsableCommand {
             throw CommandFailure("\(path): no such file")
         }
         let file = try SafeTensorsFile(path: io)
+        // NaN compares false with everything, so a NaN anywhere would otherwise read as "difference 0".
+        try requireFinite(file, "")
+        try requireFinite(try SafeTensorsFile(path: weightsPath), "weight ")
         let config = try ModelConfigFile(path: configPath)
         let comparisons: [Comparison]
         switch config.className {
@@ -66,6 +69,10 @@ struct VerifyModelCommand: ParsableCommand {
             guard c.produced.shape == c.expected.shape else {
                 throw CommandFailure("\(io): \(c.name) is \(c.expected.shape) but the model produced \(c.produced.shape)")
             }
+            let bad = c.produced.nonFiniteCount
+            guard bad == 0 else {
+                throw CommandFailure("\(io): the model produced \(bad) NaN or infinite values in \(c.name) from finite inputs and weights")
+            }
             diff = zip(c.produced.toArray(), c.expected.toArray()).reduce(diff) { Swift.max($0, abs($1.0 - $1.1)) }
             outputs += c.expected.count
         }
@@ -74,6 +81,16 @@ struct VerifyModelCommand: ParsableCommand {
         } else {
             print("\(io): max |difference| \(String(format: "%.3g", diff)) over \(outputs) outputs "
                   + "(\(comparisons.map(\.name).joined(separator: ", ")))")
+        }
+    }
+
+    /// Throws, naming the file and the tensor, when a tensor of `file` holds NaN or infinite values.
+    func requireFinite(_ file: SafeTensorsFile, _ kind: String) throws {
+        for name in file.names where [.f32, .f16, .bf16].contains(file.entries[name]!.dtype) {
+            let bad = try file.tensor(name).nonFiniteCount
+            guard bad == 0 else {
+                throw CommandFailure("\(file.path): \(kind)'\(name)' holds \(bad) NaN or infinite values; nothing can be compared with it")
+            }
         }
     }
 

@@ -75,10 +75,7 @@ public enum PLYFile: GaussiansEncoding, GaussiansDecoding {
                 for j in 1..<max(k, 1) { g.sh[(i * k + j) * 3 + c] = values[row + restColumns[c * (k - 1) + j - 1]] }
             }
         }
-        guard g.means.allSatisfy(\.isFinite), g.logScales.allSatisfy(\.isFinite), g.quaternions.allSatisfy(\.isFinite),
-              g.opacityLogits.allSatisfy(\.isFinite), g.sh.allSatisfy(\.isFinite) else {
-            throw SplatInputError(path, "holds non-finite values")
-        }
+        if let problem = g.firstProblem() { throw SplatInputError(path, problem) }
         return g
     }
 }

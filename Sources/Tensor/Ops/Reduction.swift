@@ -97,3 +97,11 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// How many elements are NaN or infinite (for checks on data read from files, not on the tape).
+    public var nonFiniteCount: Int {
+        let values = detached().contiguous()
+        return (0..<count).reduce(0) { $0 + (values.data[$1].isFinite ? 0 : 1) }
+    }
+}

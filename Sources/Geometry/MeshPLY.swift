@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A mesh as a binary little-endian PLY with per-vertex normals and 8-bit colours (what MeshLab,
 /// Blender, trimesh and plyfile read): `vertex` x, y, z, nx, ny, nz (float), red, green, blue
@@ -63,14 +64,17 @@ public enum MeshPLY {
             throw fail("vertex layout is not x y z nx ny nz red green blue with uchar/int faces")
         }
         func count(_ element: String) throws -> Int {
-            guard let line = lines.first(where: { $0.hasPrefix("element \(element) ") }), let n = Int(line.split(separator: " ")[2]) else {
-                throw fail("no element \(element) count")
-            }
+            guard let line = lines.first(where: { $0.hasPrefix("element \(element) ") }) else { throw fail("no element \(element) count") }
+            let words = line.split(separator: " ")
+            guard words.count == 3, let n = Int(words[2]), n >= 0 else { throw fail("'\(line)': the count is not a whole number >= 0") }
             return n
         }
         let (n, m) = (try count("vertex"), try count("face"))
         let body = data[end.upperBound...]
-        guard body.count == n * 27 + m * 13 else { throw fail("\(body.count) bytes of data for \(n) vertices and \(m) triangles") }
+        let needed = Int.checkedProduct([n, 27]).flatMap { v in Int.checkedProduct([m, 13]).map { v.addingReportingOverflow($0) } }
+        guard let needed, !needed.overflow, body.count == needed.partialValue else {
+            throw fail("\(body.count) bytes of data for \(n) vertices and \(m) triangles")
+        }
         var decoded = Decoded(positions: [Float](repeating: 0, count: 3 * n), normals: [Float](repeating: 0, count: 3 * n),
                               colours: [Float](repeating: 0, count: 3 * n), triangles: [Int32](repeating: 0, count: 3 * m))
         try body.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in

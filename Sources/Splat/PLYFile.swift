@@ -52,11 +52,11 @@ public enum PLYFile: GaussiansEncoding, GaussiansDecoding {
         let required = propertyNames(shDegree: degree).filter { !["nx", "ny", "nz"].contains($0) }
         if let missing = required.first(where: { index[$0] == nil }) { throw SplatInputError(path, "missing property \(missing)") }
         let stride = properties.count, body = header.bodyOffset
-        guard data.count - body >= count * stride * 4 else {
-            throw SplatInputError(path, "truncated: \(count) vertices need \(count * stride * 4) bytes, the file has \(data.count - body)")
+        guard let bytes = Int.checkedProduct([count, stride, 4]), data.count - body >= bytes else {
+            throw SplatInputError(path, "truncated: \(count) vertices of \(stride) floats need \(Int.checkedProduct([count, stride, 4]).map(String.init) ?? "over 2^63") bytes, the file has \(data.count - body)")
         }
         var values = [Float](repeating: 0, count: count * stride)
-        values.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: body..<(body + count * stride * 4)) }
+        values.withUnsafeMutableBytes { _ = data.copyBytes(to: $0, from: body..<(body + bytes)) }
         let k = (degree + 1) * (degree + 1)
         func column(_ name: String) -> Int { index[name]! }
         var g = Gaussians(means: [Float](repeating: 0, count: 3 * count), logScales: [Float](repeating: 0, count: 3 * count),

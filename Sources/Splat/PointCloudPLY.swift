@@ -23,11 +23,15 @@ public enum PointCloudPLY {
         }
         let colourIndex = ["red", "green", "blue"].compactMap { names.firstIndex(of: $0) }
         var rows: [[Double]] = []
-        rows.reserveCapacity(count)
         switch format {
         case "ascii":
+            // At least a digit and a separator per value: refuse a count the body cannot hold before splitting it.
+            guard let least = Int.checkedProduct([count, 2 * properties.count]), least <= body.count + 1 else {
+                throw SplatInputError(path, "truncated: \(count) vertices of \(properties.count) values cannot fit \(body.count) bytes")
+            }
             let lines = String(decoding: body, as: UTF8.self).split(separator: "\n")
             guard lines.count >= count else { throw SplatInputError(path, "truncated: \(count) vertices, \(lines.count) lines") }
+            rows.reserveCapacity(count)
             for line in lines.prefix(count) {
                 let values = line.split(separator: " ").compactMap { Double($0) }
                 guard values.count >= properties.count else { throw SplatInputError(path, "bad vertex line '\(line)'") }
@@ -35,9 +39,10 @@ public enum PointCloudPLY {
             }
         case "binary_little_endian":
             let stride = properties.reduce(0) { $0 + sizes[$1.type]! }
-            guard body.count >= count * stride else {
-                throw SplatInputError(path, "truncated: \(count) vertices need \(count * stride) bytes")
+            guard let bytes = Int.checkedProduct([count, stride]), body.count >= bytes else {
+                throw SplatInputError(path, "truncated: \(count) vertices of \(stride) bytes cannot fit \(body.count) bytes")
             }
+            rows.reserveCapacity(count)
             body.withUnsafeBytes { raw in
                 var offset = 0
                 for _ in 0..<count {

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Niantic's compact `.spz` (github.com/nianticlabs/spz, MIT licence; the layout and constants below
 /// were checked against its `src/cc/load-spz.cc`, whose arrays are written in this order, not the one
@@ -25,8 +26,6 @@ public enum SpzFile: GaussiansEncoding, GaussiansDecoding {
     static let magic: UInt32 = 0x5053_474e
     static let headerSize = 16
     static let colourScale: Float = 0.15
-    /// The most points a file may declare (the reference reader's limit).
-    public static let maxPoints = 10_000_000
 
     /// The `.spz` bytes (gzip) of `g`.
     public static func encode(_ g: Gaussians) throws -> Data {
@@ -51,7 +50,8 @@ public enum SpzFile: GaussiansEncoding, GaussiansDecoding {
     }
 
     /// Gaussians from `.spz` bytes; `path` names the file in errors. Inflates no more than the header's
-    /// point count implies, and refuses counts over `maxPoints`.
+    /// point count implies, and refuses counts over `InputLimit.gaussians` (ORBIT_MAX_GAUSSIANS; 10 million by
+    /// default, the reference reader's limit).
     public static func decode(_ data: Data, path: String) throws -> Gaussians {
         do {
             let reader = try GzipReader(data)
@@ -61,7 +61,7 @@ public enum SpzFile: GaussiansEncoding, GaussiansDecoding {
             guard word(0) == magic else { throw SplatInputError(path, "not an .spz file (magic 0x\(String(word(0), radix: 16)))") }
             let version = Int(word(4)), count = Int(word(8)), degree = Int(header[12]), fractionalBits = Int(header[13])
             guard version == 2 || version == 3 else { throw SplatInputError(path, "version \(version) is not supported (2 or 3)") }
-            guard count <= maxPoints else { throw SplatInputError(path, "\(count) points is over the limit of \(maxPoints)") }
+            try InputLimit.gaussians.check(count, claimed: "\(count) points", path: path)
             guard degree <= 3 else { throw SplatInputError(path, "SH degree \(degree) is not supported (0...3)") }
             guard fractionalBits <= 23 else { throw SplatInputError(path, "\(fractionalBits) fractional bits do not fit 24 bits") }
             guard header[14] & 2 == 0 else { throw SplatInputError(path, "extensions are not supported") }

@@ -67,10 +67,11 @@ public final class SafeTensorsFile {
         file = try MappedFile(path: path)
         self.path = path
         guard file.size >= 8 else { throw fail("truncated: \(file.size) bytes, no header length") }
-        let headerLength = Int(file.base.loadUnaligned(as: UInt64.self).littleEndian)
-        guard headerLength > 0, headerLength <= file.size - 8, headerLength < 100_000_000 else {
-            throw fail("header length \(headerLength) does not fit a file of \(file.size) bytes")
+        let claimedLength = file.base.loadUnaligned(as: UInt64.self).littleEndian
+        guard claimedLength > 0, claimedLength <= UInt64(file.size - 8), claimedLength < 100_000_000 else {
+            throw fail("header length \(claimedLength) does not fit a file of \(file.size) bytes (or the 100 MB header limit)")
         }
+        let headerLength = Int(claimedLength)
         let headerData = Data(bytes: file.base + 8, count: headerLength)
         guard let json = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
             throw fail("header is not a JSON object")
@@ -90,22 +91,37 @@ public final class SafeTensorsFile {
             guard let dtype = SafeTensorsDType(rawValue: dt) else {
                 throw fail("tensor '\(name)' has unsupported dtype \(dt) (F32, F16, BF16, I32, I64 are read)")
             }
-            let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
-            let begin = (offsets[0] as? NSNumber)?.intValue ?? -1, end = (offsets[1] as? NSNumber)?.intValue ?? -1
-            guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)' has a bad shape") }
-            guard begin >= 0, end >= begin, end <= dataSize else {
-                throw fail("tensor '\(name)' data [\(begin), \(end)) lies outside the \(dataSize)-byte data section (truncated file?)")
+            let shape = shapeAny.compactMap(Self.wholeNumber), offsetValues = offsets.compactMap(Self.wholeNumber)
+            guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }) else {
+                throw fail("tensor '\(name)' has a bad shape \(shapeAny) (whole numbers >= 0 expected)")
             }
-            guard end - begin == shape.reduce(1, *) * dtype.size else {
-                throw fail("tensor '\(name)' holds \(end - begin) bytes, shape \(shape) of \(dt) needs \(shape.reduce(1, *) * dtype.size)")
+            let bytes = Int.checkedProduct(shape + [dtype.size])
+            try InputLimit.tensorBytes.check(bytes, claimed: "tensor '\(name)' of shape \(shape) (\(bytes.map { "\($0) bytes" } ?? "over 2^63 bytes"))",
+                                             path: path)
+            guard offsetValues.count == 2, offsetValues[0] >= 0, offsetValues[1] >= offsetValues[0], offsetValues[1] <= dataSize else {
+                throw fail("tensor '\(name)' data \(offsets) lies outside the \(dataSize)-byte data section (truncated file?)")
+            }
+            let (begin, end) = (offsetValues[0], offsetValues[1])
+            guard end - begin == bytes else {
+                throw fail("tensor '\(name)' holds \(end - begin) bytes, shape \(shape) of \(dt) needs \(bytes!)")
             }
             found[name] = Entry(dtype: dtype, shape: shape, begin: begin, end: end)
+        }
+        // Tensors may not share bytes: a crafted header could otherwise alias one tensor's data as another's.
+        let byStart = found.filter { $0.value.end > $0.value.begin }.sorted { ($0.value.begin, $0.key) < ($1.value.begin, $1.key) }
+        for (a, b) in zip(byStart, byStart.dropFirst()) where b.value.begin < a.value.end {
+            throw fail("tensors '\(a.key)' [\(a.value.begin), \(a.value.end)) and '\(b.key)' [\(b.value.begin), \(b.value.end)) overlap")
         }
         metadata = meta
         entries = found
     }
 
     public var names: [String] { entries.keys.sorted() }
+
+    /// A JSON number that is a whole number within Int's range (not 1.5, not 2^63).
+    static func wholeNumber(_ value: Any) -> Int? {
+        (value as? NSNumber).flatMap { Int(exactly: $0.doubleValue) }
+    }
 
     /// The named tensor as Float32 (F16, BF16 and integers converted).
     public func tensor(_ name: String) throws -> Tensor {

@@ -64,5 +64,14 @@ final class ImplicitSurfaceTests: XCTestCase {
         XCTAssertTrue(header.contains("element vertex 3\n") && header.contains("element face 1\n"))
         XCTAssertEqual(data.count - end, 3 * (6 * 4 + 3) + (1 + 3 * 4))
         XCTAssertEqual(data[end + 24], 255, "the first vertex is red")
+        // Counts that overflowed the body size (a trap) or were negative are named errors.
+        let text = String(decoding: data, as: UTF8.self)
+        for (from, to, problem) in [("element vertex 3", "element vertex 400000000000000000", "94 bytes of data for 400000000000000000 vertices"),
+                                    ("element vertex 3", "element vertex -13", "'element vertex -13': the count is not a whole number >= 0"),
+                                    ("element face 1", "element face ", "'element face ': the count is not a whole number")] {
+            var crafted = Data(text.prefix(end).replacingOccurrences(of: from, with: to).utf8)
+            crafted.append(data[end...])
+            XCTAssertThrowsError(try MeshPLY.decode(crafted, file: "m.ply")) { XCTAssertTrue("\($0)".contains("m.ply: " + problem), "\($0)") }
+        }
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 /// being culled or rendered into garbage.
 final class GaussiansValidationTests: XCTestCase {
     /// Four small Gaussians on a line, degree 0.
-    func line() -> Gaussians {
+    static func line() -> Gaussians {
         Gaussians(means: (0..<4).flatMap { [Float($0) * 0.1, 0, 0] }, logScales: [Float](repeating: -3, count: 12),
                   quaternions: (0..<4).flatMap { _ in [Float(1), 0, 0, 0] }, opacityLogits: [2, 2, 2, 2], shDegree: 0,
                   sh: [Float](repeating: 0.5, count: 12))
@@ -22,26 +22,26 @@ final class GaussiansValidationTests: XCTestCase {
     }
 
     func testNonFiniteAndHugeGaussiansAreReportedByIndex() throws {
-        XCTAssertNil(line().firstProblem())
-        var g = line()
+        XCTAssertNil(Self.line().firstProblem())
+        var g = Self.line()
         g.means[7] = .nan
         try assertRefused(g, "Gaussian 2 of 4 has a non-finite position (0.2, nan, 0.0)")
-        g = line()
+        g = Self.line()
         g.logScales[4] = 1e30
         try assertRefused(g, "Gaussian 1 of 4 has log scale 1e+30 (the limit is 30.0")
-        g = line()
+        g = Self.line()
         g.logScales[0] = -.infinity
         try assertRefused(g, "Gaussian 0 of 4 has a non-finite log scale")
-        g = line()
+        g = Self.line()
         g.quaternions[15] = .infinity
         try assertRefused(g, "Gaussian 3 of 4 has a non-finite rotation")
-        g = line()
+        g = Self.line()
         g.opacityLogits[1] = .nan
         try assertRefused(g, "Gaussian 1 of 4 has a non-finite opacity logit")
-        g = line()
+        g = Self.line()
         g.sh[11] = .infinity
         try assertRefused(g, "Gaussian 3 of 4 has non-finite colour")
-        g = line()
+        g = Self.line()
         g.logScales[5] = 29
         XCTAssertNil(g.firstProblem(), "large but drawable")
     }

@@ -68,3 +68,50 @@ extension PLYFileTests {
         }
     }
 }
+
+extension PLYFileTests {
+    /// A PLY header of `properties` float vertex properties claiming `count` vertices, then `body`.
+    func header(count: String, properties: [String], format: String = "binary_little_endian") -> String {
+        "ply\nformat \(format) 1.0\nelement vertex \(count)\n" + properties.map { "property float \($0)\n" }.joined() + "end_header\n"
+    }
+
+    /// Vertex counts that overflowed `count * stride * 4` (a trap), asked for terabytes (a point cloud
+    /// reserved 10^12 rows) or were not numbers are refused from the header, naming the file, the value
+    /// and the limit (ORBIT_MAX_GAUSSIANS).
+    func testHeaderCountsAreRefusedBeforeAllocating() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let degree3 = ["x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2"] + (0..<45).map { "f_rest_\($0)" }
+            + ["opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"]
+        let cases: [(String, String, String)] = [
+            ("overflow.ply", header(count: "100000000000000000", properties: degree3),
+             "element vertex 100000000000000000 is over the limit of 10000000 Gaussians (set ORBIT_MAX_GAUSSIANS to raise it)"),
+            ("beyond_int.ply", header(count: "100000000000000000000", properties: degree3), "element vertex count '100000000000000000000' is not a whole number"),
+            ("negative.ply", header(count: "-5", properties: ["x", "y", "z"]), "element vertex count '-5' is not a whole number"),
+            ("text.ply", header(count: "many", properties: ["x", "y", "z"]), "element vertex count 'many' is not a whole number"),
+            ("short.ply", header(count: "9000000", properties: degree3), "truncated: 9000000 vertices of 62 floats need 2232000000 bytes, the file has 0"),
+        ]
+        for (name, text, problem) in cases {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
+            XCTAssertThrowsError(try PLYFile.read(dir + "/" + name), name) { XCTAssertTrue("\($0)".contains(name + ": " + problem), "\($0)") }
+        }
+        let clouds: [(String, String, String)] = [
+            ("cloud_binary.ply", header(count: "1000000000000", properties: ["x", "y", "z"]), "element vertex 1000000000000 is over the limit"),
+            ("cloud_ascii.ply", header(count: "5000000", properties: ["x", "y", "z"], format: "ascii") + "0 0 0\n",
+             "truncated: 5000000 vertices of 3 values cannot fit 6 bytes"),
+            ("cloud_short.ply", header(count: "5000000", properties: ["x", "y", "z"]), "truncated: 5000000 vertices of 12 bytes cannot fit 0 bytes"),
+        ]
+        for (name, text, problem) in clouds {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/" + name))
+            XCTAssertThrowsError(try PointCloudPLY.read(dir + "/" + name), name) { XCTAssertTrue("\($0)".contains(name + ": " + problem), "\($0)") }
+        }
+        // The limit is the variable's when set.
+        let small = dir + "/small.ply"
+        try PLYFile.write(GaussiansValidationTests.line(), to: small)
+        XCTAssertEqual(try PLYFile.read(small).count, 4)
+        setenv("ORBIT_MAX_GAUSSIANS", "3", 1)
+        defer { unsetenv("ORBIT_MAX_GAUSSIANS") }
+        XCTAssertThrowsError(try PLYFile.read(small)) {
+            XCTAssertTrue("\($0)".contains("small.ply: element vertex 4 is over the limit of 3 Gaussians"), "\($0)")
+        }
+    }
+}

@@ -83,3 +83,60 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(bfloat16ToFloat(0xC020), -2.5)
     }
 }
+
+extension SafeTensorsTests {
+    /// A file of `header` (JSON) then `data` zero bytes.
+    func crafted(_ header: String, data: Int, lengthField: UInt64? = nil) -> Data {
+        var file = Data()
+        withUnsafeBytes(of: (lengthField ?? UInt64(header.utf8.count)).littleEndian) { file.append(contentsOf: $0) }
+        return file + Data(header.utf8) + Data(count: data)
+    }
+
+    /// Header integers that overflowed (trapped) or were accepted: a 2^63 header length, a shape whose
+    /// product overflows, offsets outside the file or shared by two tensors, fractional or negative
+    /// sizes, a byte count that disagrees with dtype and shape, a tensor over ORBIT_MAX_TENSOR_BYTES.
+    func testCraftedHeaderIntegersAreRefusedBeforeAllocating() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let cases: [(String, Data, String)] = [
+            ("length_2_63", crafted("{}", data: 8, lengthField: 1 << 63), "header length 9223372036854775808 does not fit a file of"),
+            ("length_max", crafted("{}", data: 8, lengthField: .max), "header length 18446744073709551615"),
+            ("shape_overflow", crafted(#"{"x":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}}"#, data: 8),
+             "tensor 'x' of shape [4294967296, 4294967296, 4294967296] (over 2^63 bytes) is over the limit of 4294967296 bytes (set ORBIT_MAX_TENSOR_BYTES to raise it)"),
+            ("shape_huge", crafted(#"{"x":{"dtype":"F16","shape":[65536,65536],"data_offsets":[0,8]}}"#, data: 8),
+             "tensor 'x' of shape [65536, 65536] (8589934592 bytes) is over the limit of 4294967296 bytes"),
+            ("shape_2_63", crafted(#"{"x":{"dtype":"F32","shape":[9223372036854775808],"data_offsets":[0,8]}}"#, data: 8), "tensor 'x' has a bad shape [9223372036854775808]"),
+            ("shape_fraction", crafted(#"{"x":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: 8), "tensor 'x' has a bad shape [1.5] (whole numbers >= 0 expected)"),
+            ("shape_negative", crafted(#"{"x":{"dtype":"F32","shape":[-2,-2],"data_offsets":[0,16]}}"#, data: 16), "tensor 'x' has a bad shape [-2, -2]"),
+            ("outside", crafted(#"{"x":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}}"#, data: 16), "tensor 'x' data [8, 24] lies outside the 16-byte data section"),
+            ("offset_huge", crafted(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[9223372036854775800,9223372036854775804]}}"#, data: 8),
+             "tensor 'x' data [9223372036854775800, 9223372036854775804] lies outside the 8-byte data section"),
+            ("bytes_mismatch", crafted(#"{"x":{"dtype":"F16","shape":[4],"data_offsets":[0,16]}}"#, data: 16),
+             "tensor 'x' holds 16 bytes, shape [4] of F16 needs 8"),
+            ("overlap", crafted(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#, data: 16),
+             "tensors 'a' [0, 16) and 'b' [8, 16) overlap"),
+        ]
+        for (name, data, problem) in cases {
+            let path = "\(dir)/\(name).safetensors"
+            try data.write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try SafeTensorsFile(path: path), name) {
+                XCTAssertTrue("\($0)".contains("\(name).safetensors: " + problem), "\(name): \($0)")
+            }
+        }
+        // Adjacent tensors and empty ones at the same offset are fine; the limit is the variable's when set.
+        let adjacent = "\(dir)/adjacent.safetensors"
+        try crafted(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},"e":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}}"#,
+                    data: 16).write(to: URL(fileURLWithPath: adjacent))
+        XCTAssertEqual(try SafeTensorsFile(path: adjacent).names, ["a", "b", "e"])
+        let single = "\(dir)/single.safetensors"
+        try crafted(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: 8).write(to: URL(fileURLWithPath: single))
+        setenv("ORBIT_MAX_TENSOR_BYTES", "4", 1)
+        defer { unsetenv("ORBIT_MAX_TENSOR_BYTES") }
+        XCTAssertThrowsError(try SafeTensorsFile(path: single)) {
+            XCTAssertTrue("\($0)".contains("single.safetensors: tensor 'a' of shape [2] (8 bytes) is over the limit of 4 bytes"), "\($0)")
+        }
+        setenv("ORBIT_MAX_TENSOR_BYTES", "lots", 1)
+        XCTAssertThrowsError(try SafeTensorsFile(path: single)) {
+            XCTAssertEqual("\($0)", "ORBIT_MAX_TENSOR_BYTES: 'lots' is not a positive whole number (the limit on bytes)")
+        }
+    }
+}

@@ -76,7 +76,7 @@ public struct ImageError: Error, CustomStringConvertible {
 }
 
 public enum ImageIO {
-    /// Largest accepted side, against decompression bombs and corrupt headers.
+    /// Largest side written.
     public static let maxSide = 16384
 
     static func checkSize(_ width: Int, _ height: Int, _ path: String) throws {
@@ -84,6 +84,14 @@ public enum ImageIO {
         guard width <= maxSide, height <= maxSide else {
             throw ImageError(path, "image size \(width)x\(height) exceeds the \(maxSide)-pixel limit per side")
         }
+    }
+
+    /// The size a PNG or JPEG header declares, checked before decoding against decompression bombs (a
+    /// 261 KB all-zero 16384x16384 PNG decoded to 4.4 GB): at most `InputLimit.imagePixels` pixels
+    /// (ORBIT_MAX_IMAGE_PIXELS, 64 megapixels by default).
+    static func checkDeclaredSize(_ width: Int, _ height: Int, _ path: String) throws {
+        guard width > 0, height > 0 else { throw ImageError(path, "image has zero size (\(width)x\(height))") }
+        try InputLimit.imagePixels.check(width * height, claimed: "image size \(width)x\(height) (\(width * height) pixels)", path: path)
     }
 
     /// Reads a PNG or JPEG, chosen by the file's signature (not its name).

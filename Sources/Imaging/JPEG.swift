@@ -16,7 +16,7 @@ enum JPEGCodec {
         }
         guard headerOK == 0 else { throw ImageError(path, "corrupt JPEG header: \(lastError(handle))") }
         guard w > 0, h > 0 else { throw ImageError(path, "corrupt or truncated JPEG: no frame header") }
-        try ImageIO.checkSize(Int(w), Int(h), path)
+        try ImageIO.checkDeclaredSize(Int(w), Int(h), path)
         guard colorspace != Int32(TJCS_CMYK.rawValue), colorspace != Int32(TJCS_YCCK.rawValue) else {
             throw ImageError(path, "CMYK JPEG is not supported; convert it to RGB first")
         }

@@ -16,6 +16,9 @@ public enum ImageMetrics {
         return raw.map { Float($0 / total) }
     }
 
+    /// The smallest side scikit-image's SSIM is defined on (its 11-tap window; skimage raises below it).
+    public static var scikitSSIMMinimumSide: Int { gaussianTaps().count }
+
     /// scikit-image's mean SSIM (Wang et al. 2004) of x and y, [C, H, W] or [N, C, H, W], as
     /// skimage.metrics.structural_similarity(gaussian_weights=True, sigma=1.5,
     /// use_sample_covariance=False, data_range=dataRange, channel_axis=...): Gaussian-weighted local

@@ -18,7 +18,7 @@ enum PNGCodec {
         guard ok != 0 else { throw ImageError(path, "corrupt PNG: \(message(img))") }
         defer { png_image_free(&img) }
         let (w, h) = (Int(img.width), Int(img.height))
-        try ImageIO.checkSize(w, h, path)
+        try ImageIO.checkDeclaredSize(w, h, path)
         let fileFormat = img.format
         let sixteen = fileFormat & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
         let color = fileFormat & UInt32(PNG_FORMAT_FLAG_COLOR) != 0

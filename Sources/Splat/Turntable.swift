@@ -1,6 +1,7 @@
 import Foundation
 import Geometry
 import Imaging
+import Tensor
 
 /// A turntable around splats: frames on a circle at one elevation, looking at the opaque part's
 /// centre, written as PNG frames, a GIF and (through ffmpeg, when it is on PATH) an MP4.
@@ -12,6 +13,20 @@ public struct Turntable {
     public var distance: Float?
 
     public init() {}
+
+    /// The largest frame side, and the most pixels over all frames: every frame is held in memory
+    /// (Float RGB, 12 bytes a pixel) until the GIF is written, so this caps that at 1.5 GB.
+    public static let maximumSize = 4096, maximumPixels = 1 << 27
+
+    /// Why `frames` frames of `size` px cannot be rendered, or nil.
+    public static func problem(frames: Int, size: Int) -> String? {
+        guard frames >= 1, size >= 16, size <= maximumSize else { return "--frames >= 1 and 16 <= --size <= \(maximumSize)" }
+        guard let pixels = Int.checkedProduct([frames, size, size]), pixels <= maximumPixels else {
+            return "\(frames) frames of \(size)x\(size) exceed \(maximumPixels) pixels in all (every frame is kept for the GIF); "
+                + "lower --frames or --size"
+        }
+        return nil
+    }
 
     /// The frames, `progress(done, frames)` after each.
     public func render(_ g: Gaussians, settings: RenderSettings, progress: (Int, Int) -> Void = { _, _ in }) -> [Image] {

@@ -27,8 +27,11 @@ struct EvalCommand: ParsableCommand {
         let list = try ViewsDataset.read(folder: views, background: background.tuple)
         var settings = RenderSettings()
         settings.background = background.rgb
-        // LPIPS when its weights are installed; weights that are there but unreadable are an error.
-        let lpips = try WeightStore.ifInstalled { try LPIPS.pretrained(.alex) }
+        // LPIPS when its weights are installed and the views are large enough for AlexNet; weights
+        // that are there but unreadable are an error.
+        let smallest = list.map { min($0.camera.width, $0.camera.height) }.min() ?? 0
+        let lpips = smallest >= LPIPS.minimumSide ? try WeightStore.ifInstalled { try LPIPS.pretrained(.alex) } : nil
+        let lpipsMissing = smallest >= LPIPS.minimumSide ? "run `orbit setup`" : "views under \(LPIPS.minimumSide) px"
         let quality = SplatEvaluation.evaluate(g, views: list, settings: settings, perceptual: lpips.map(SplatEvaluation.lpipsDistance))
         if json {
             let perView = quality.views.map { v -> [String: Any] in
@@ -42,6 +45,6 @@ struct EvalCommand: ParsableCommand {
             print(String(format: "%@  PSNR %.2f dB  SSIM %.4f", v.name, v.psnr, v.ssim) + (v.perceptual.map { String(format: "  LPIPS %.4f", $0) } ?? ""))
         }
         print(String(format: "mean  PSNR %.2f dB  SSIM %.4f", quality.psnr, quality.ssim)
-              + (quality.perceptual.map { String(format: "  LPIPS %.4f", $0) } ?? "  LPIPS n/a (run `orbit setup`)"))
+              + (quality.perceptual.map { String(format: "  LPIPS %.4f", $0) } ?? "  LPIPS n/a (\(lpipsMissing))"))
     }
 }

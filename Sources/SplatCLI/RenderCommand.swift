@@ -42,7 +42,9 @@ struct RenderCommand: ParsableCommand {
 
     func validate() throws {
         guard (cameras != nil) != turntable else { throw ValidationError("pass either --cameras FILE or --turntable") }
-        guard frames >= 1, size >= 16, fov > 1, fov < 170 else { throw ValidationError("--frames >= 1, --size >= 16, 1 < --fov < 170") }
+        guard fov > 1, fov < 170 else { throw ValidationError("1 < --fov < 170") }
+        if turntable, let problem = Turntable.problem(frames: frames, size: size) { throw ValidationError(problem) }
+        if let distance, !(distance > 0 && distance.isFinite) { throw ValidationError("--distance must be a positive number") }
     }
 
     func run() throws {

@@ -62,6 +62,7 @@ final class ImageIOTests: XCTestCase {
         var hugeJPEG = jpg
         if let sof = (0..<(jpg.count - 9)).first(where: { jpg[$0] == 0xFF && jpg[$0 + 1] == 0xC0 }) {
             hugeJPEG[sof + 5] = 0x4E; hugeJPEG[sof + 6] = 0x20  // height 20000
+            hugeJPEG[sof + 7] = 0x4E; hugeJPEG[sof + 8] = 0x20  // width 20000
         }
         let cases: [(String, Data, String)] = [
             ("empty.png", Data(), "empty"),
@@ -70,8 +71,8 @@ final class ImageIOTests: XCTestCase {
             ("corrupt.png", corruptPNG, "PNG"),
             ("truncated.jpg", jpg.prefix(jpg.count / 2), "JPEG"),
             ("header_only.jpg", jpg.prefix(20), "JPEG"),
-            ("huge.jpg", hugeJPEG, "16384"),
-            ("huge.png", Self.pngHeader(width: 20000, height: 10), "16384"),
+            ("huge.jpg", hugeJPEG, "image size 20000x20000 (400000000 pixels) is over the limit of 67108864 pixels"),
+            ("huge.png", Self.pngHeader(width: 20000, height: 20000), "image size 20000x20000 (400000000 pixels) is over the limit"),
             ("zero.png", Self.pngHeader(width: 0, height: 10), "PNG"),
         ]
         for (name, data, problem) in cases {
@@ -88,6 +89,28 @@ final class ImageIOTests: XCTestCase {
         }
         XCTAssertThrowsError(try ImageIO.write(Image(width: 2, height: 2, channels: 3), to: "\(dir)/missing_dir/x.png"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/missing_dir/x.png"))
+    }
+
+    /// Decompression bombs are refused from the header before anything is allocated: a 16384x16384
+    /// PNG (4.4 GB decoded) and a 100000x100000 one, under the default 64-megapixel limit; the limit
+    /// is ORBIT_MAX_IMAGE_PIXELS's when set.
+    func testPixelLimitIsCheckedFromTheHeader() throws {
+        let dir = Fixtures.temporaryDirectory()
+        for (side, pixels) in [(16384, "268435456"), (100_000, "10000000000")] {
+            let path = "\(dir)/bomb\(side).png"
+            try Self.pngHeader(width: UInt32(side), height: UInt32(side)).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try ImageIO.read(path)) {
+                XCTAssertEqual("\($0)", "\(path): image size \(side)x\(side) (\(pixels) pixels) is over the limit of 67108864 pixels "
+                               + "(set ORBIT_MAX_IMAGE_PIXELS to raise it)")
+            }
+        }
+        let small = Fixtures.path("core/rgb8.png")
+        let image = try ImageIO.read(small)
+        setenv("ORBIT_MAX_IMAGE_PIXELS", "\(image.width * image.height - 1)", 1)
+        defer { unsetenv("ORBIT_MAX_IMAGE_PIXELS") }
+        XCTAssertThrowsError(try ImageIO.read(small)) { XCTAssertTrue("\($0)".contains("is over the limit of \(image.width * image.height - 1) pixels"), "\($0)") }
+        setenv("ORBIT_MAX_IMAGE_PIXELS", "\(image.width * image.height)", 1)
+        XCTAssertEqual(try ImageIO.read(small).width, image.width)
     }
 
     /// A PNG signature, an IHDR chunk for the given size, an empty IDAT and IEND (valid CRCs).

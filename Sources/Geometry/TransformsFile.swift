@@ -133,7 +133,13 @@ public struct TransformsFile: Codable, Equatable, Sendable {
             throw ViewsFolderError(path, FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder)
                                    ? "no such file (a views folder needs transforms.json)" : "no such folder")
         }
-        do { return try JSONDecoder().decode(TransformsFile.self, from: data) } catch { throw ViewsFolderError(path, "not a JSON object") }
+        do { return try JSONDecoder().decode(TransformsFile.self, from: data) } catch {
+            // Python's json module writes NaN and Infinity, which JSON does not have.
+            let text = String(decoding: data, as: UTF8.self)
+            let nonNumber = ["NaN", "Infinity"].first { text.range(of: "[:,\\[\\s-]\($0)\\b", options: .regularExpression) != nil }
+            throw ViewsFolderError(path, nonNumber.map { "not valid JSON: \($0) is not a JSON number (a camera value is not finite)" }
+                                   ?? "not a JSON object")
+        }
     }
 
     /// Writes pretty-printed with sorted keys, atomically.

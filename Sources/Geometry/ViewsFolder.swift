@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Tensor
 
 /// A views folder as DESIGN.md defines it (what `orbit generate` and `orbit synth` write and `splat
 /// fit` reads): 000.png ... plus transforms.json (`TransformsFile`). Orbit writes square RGBA views
@@ -43,10 +44,11 @@ public enum ViewsFolder {
         public let name: String, imagePath: String, camera: Camera
     }
 
-    /// The frames of `path` (a transforms.json), checked: each needs a file_path, a 4x4 (or 3x4)
-    /// numeric transform_matrix and intrinsics (fl_x, else camera_angle_x; cx, cy default to the image
-    /// centre). Image files are only opened when the file gives no size (`w`, `h`), to learn it from
-    /// the first one.
+    /// The frames of `path` (a transforms.json), checked: each needs a file_path inside the folder, a
+    /// 4x4 (or 3x4) finite rigid transform_matrix (`Camera.poseProblem`) and intrinsics (fl_x, else
+    /// camera_angle_x; cx, cy default to the image centre); sizes are whole numbers within
+    /// `InputLimit.imagePixels`. Image files are only opened when the file gives no size (`w`, `h`),
+    /// to learn it from the first one.
     public static func frames(transforms path: String) throws -> [Frame] {
         let folder = (path as NSString).deletingLastPathComponent, file = try TransformsFile.read(path)
         guard !file.frames.isEmpty else { throw ViewsFolderError(path, "no frames") }
@@ -54,9 +56,16 @@ public enum ViewsFolder {
         return try file.frames.enumerated().map { index, frame in
             let k = frame.intrinsics.over(file.intrinsics)
             guard let name = frame.filePath else { throw ViewsFolderError(path, "frame \(index) has no file_path") }
+            guard staysInside(name) else {
+                throw ViewsFolderError(path, "frame \(index) has file_path '\(name)', which leaves the views folder")
+            }
             let imagePath = resolveImage(name, folder: folder)
             if let w = k.w, let h = k.h {
-                guard w >= 1, h >= 1, w <= 1e6, h <= 1e6 else { throw ViewsFolderError(path, "frame \(index) has an invalid size (w \(w), h \(h))") }
+                guard w >= 1, h >= 1, w <= 1e9, h <= 1e9, w.rounded() == w, h.rounded() == h else {
+                    throw ViewsFolderError(path, "frame \(index) has an invalid size (w \(w), h \(h); whole numbers of pixels >= 1 expected)")
+                }
+                try InputLimit.imagePixels.check(Int(w) * Int(h), claimed: "frame \(index)'s size \(Int(w))x\(Int(h)) (\(Int(w) * Int(h)) pixels)",
+                                                 path: path)
                 size = (Int(w), Int(h))
             } else if size == nil {
                 guard let imagePath else { throw ViewsFolderError((folder as NSString).appendingPathComponent(name), "no such image (listed in \(path))") }
@@ -69,6 +78,9 @@ public enum ViewsFolder {
             let m = matrix.map { $0.map(Float.init) }
             guard m.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
                 throw ViewsFolderError(path, "frame \(index) (\(name)) has a non-finite or non-numeric transform_matrix entry")
+            }
+            if let problem = Camera.poseProblem(cameraToWorld: m) {
+                throw ViewsFolderError(path, "frame \(index) (\(name)): the transform_matrix \(problem)")
             }
             let (w, h) = (Float(size!.0), Float(size!.1))
             let fx: Float, fy: Float
@@ -89,6 +101,18 @@ public enum ViewsFolder {
             return Frame(name: (name as NSString).lastPathComponent,
                          imagePath: imagePath ?? (folder as NSString).appendingPathComponent(name), camera: camera)
         }
+    }
+
+    /// Whether the relative path `relative` stays inside the folder it is relative to (not absolute,
+    /// never above it through `..`).
+    public static func staysInside(_ relative: String) -> Bool {
+        guard !relative.hasPrefix("/") else { return false }
+        var depth = 0
+        for part in relative.split(separator: "/") {
+            if part == ".." { depth -= 1 } else if part != "." { depth += 1 }
+            if depth < 0 { return false }
+        }
+        return true
     }
 
     /// file_path relative to the folder; NeRF-synthetic paths come without an extension.

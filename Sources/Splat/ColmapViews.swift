@@ -67,6 +67,9 @@ extension ViewsDataset {
         let model = try ColmapModel.read(sparse: (folder as NSString).appendingPathComponent("sparse/0"))
         guard !model.images.isEmpty else { throw SplatInputError(folder + "/sparse/0", "no registered images") }
         return try model.images.sorted { $0.name < $1.name }.map { pose in
+            guard ViewsFolder.staysInside(pose.name) else {
+                throw SplatInputError(folder + "/sparse/0", "image name '\(pose.name)' leaves the images folder")
+            }
             let path = (folder as NSString).appendingPathComponent("images/" + pose.name)
             guard FileManager.default.fileExists(atPath: path) else { throw SplatInputError(path, "no such image (listed in the COLMAP model)") }
             let c = model.cameras[pose.cameraID]!
@@ -75,7 +78,7 @@ extension ViewsDataset {
                 throw SplatInputError(path, "is \(image.width)x\(image.height), but its COLMAP camera \(c.id) is \(c.width)x\(c.height)")
             }
             image = ColmapModel.undistorted(image, c)
-            if downscale > 1 { image = image.resized(width: image.width / downscale, height: image.height / downscale, filter: .area) }
+            image = try downscaled(image, by: downscale, path: path)
             return DatasetView(name: pose.name, camera: model.camera(pose).downscaled(by: downscale),
                                image: image.compositedRGB(background: background), alpha: alphaChannel(image))
         }

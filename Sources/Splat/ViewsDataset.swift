@@ -42,13 +42,28 @@ public enum ViewsDataset {
             }
             var image = try ImageIO.read(frame.imagePath)
             guard image.width == frame.camera.width && image.height == frame.camera.height else {
-                throw SplatInputError(frame.imagePath, "is \(image.width)x\(image.height), but the views are "
-                                      + "\(frame.camera.width)x\(frame.camera.height) (all views must share one size)")
+                throw SplatInputError(frame.imagePath, "is \(image.width)x\(image.height), but \(path) gives its camera "
+                                      + "\(frame.camera.width)x\(frame.camera.height)")
             }
-            if downscale > 1 { image = image.resized(width: image.width / downscale, height: image.height / downscale, filter: .area) }
+            image = try downscaled(image, by: downscale, path: frame.imagePath)
             return DatasetView(name: frame.name, camera: frame.camera.downscaled(by: downscale),
                                image: image.compositedRGB(background: background), alpha: alphaChannel(image))
         }
+    }
+
+    /// The smallest side a view may be downscaled to.
+    public static let minimumSide = 8
+
+    /// `image` shrunk by `factor` (area filter); throws, naming `path`, when that leaves less than
+    /// `minimumSide` pixels a side.
+    static func downscaled(_ image: Image, by factor: Int, path: String) throws -> Image {
+        guard factor > 1 else { return image }
+        let (w, h) = (image.width / factor, image.height / factor)
+        guard w >= minimumSide, h >= minimumSide else {
+            throw SplatInputError(path, "is \(image.width)x\(image.height); --downscale \(factor) would leave \(w)x\(h) "
+                                  + "(views need at least \(minimumSide) px a side)")
+        }
+        return image.resized(width: w, height: h, filter: .area)
     }
 
     static func alphaChannel(_ image: Image) -> [Float] {

@@ -87,6 +87,7 @@ struct FitCommand: ParsableCommand {
         guard testEvery >= 0, downscale >= 1, gaussians > 0, maxGaussians >= gaussians else {
             throw ValidationError("--test-every >= 0, --downscale >= 1, 0 < --gaussians <= --max-gaussians")
         }
+        guard testEvery != 1 else { throw ValidationError("--test-every 1 would hold out every view; use 0 (train on all) or 2 or more") }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
         guard lpipsEvery >= 1, lpipsCrop >= 0, (lpipsWeight ?? 0) >= 0 else {
             throw ValidationError("--lpips-every >= 1, --lpips-crop >= 0, --lpips-weight >= 0")

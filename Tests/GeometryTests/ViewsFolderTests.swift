@@ -68,3 +68,46 @@ final class ViewsFolderTests: XCTestCase {
         }
     }
 }
+
+extension ViewsFolderTests {
+    /// Sizes that crashed or asked for 10^10 pixels, non-finite or non-rigid poses (which `Camera`
+    /// would have inverted wrongly) and file paths leaving the folder are named errors.
+    func testHostileTransformsAreRefused() throws {
+        let dir = Fixtures.temporaryDirectory()
+        try ImageIO.write(Image(width: 16, height: 12, channels: 3, filling: 0.2), to: dir + "/a.png")
+        let pose = "[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 3], [0, 0, 0, 1]]"
+        func frames(_ top: String, path: String = "a.png", matrix: String = pose) throws -> [ViewsFolder.Frame] {
+            let json = #"{"fl_x": 40, \#(top) "frames": [{"file_path": "\#(path)", "transform_matrix": \#(matrix)}]}"#
+            try json.write(toFile: dir + "/transforms.json", atomically: true, encoding: .utf8)
+            return try ViewsFolder.frames(transforms: dir + "/transforms.json")
+        }
+        XCTAssertEqual(try frames(#""w": 16, "h": 12,"#).count, 1)
+        let rotated = "[[0.6, 0, 0.8, 0], [0, 1, 0, 0], [-0.8, 0, 0.6, 3], [0, 0, 0, 1]]"
+        XCTAssertEqual(try frames("", matrix: rotated).count, 1, "a rotation is a rigid pose")
+        let bad: [(String, String, String, String)] = [
+            (#""w": 1e30, "h": 12,"#, "a.png", pose, "frame 0 has an invalid size (w 1e+30, h 12.0; whole numbers of pixels >= 1 expected)"),
+            (#""w": -64, "h": -64,"#, "a.png", pose, "frame 0 has an invalid size (w -64.0"),
+            (#""w": 16.5, "h": 12,"#, "a.png", pose, "frame 0 has an invalid size (w 16.5"),
+            (#""w": 100000, "h": 100000,"#, "a.png", pose,
+             "frame 0's size 100000x100000 (10000000000 pixels) is over the limit of 67108864 pixels (set ORBIT_MAX_IMAGE_PIXELS to raise it)"),
+            (#""cx": NaN,"#, "a.png", pose, "not valid JSON: NaN is not a JSON number"),
+            ("", "a.png", "[[1, 0, 0, Infinity], [0, 1, 0, 0], [0, 0, 1, 3]]", "not valid JSON: Infinity is not a JSON number"),
+            ("", "a.png", #"[[1, 0, 0, "nan"], [0, 1, 0, 0], [0, 0, 1, 3]]"#, "frame 0 (a.png) has a non-finite or non-numeric transform_matrix entry"),
+            ("", "a.png", "[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 3], [0, 0, 0, 1]]",
+             "frame 0 (a.png): the transform_matrix is singular (its rotation part has determinant 0.0), not an invertible pose"),
+            ("", "a.png", "[[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 3], [0, 0, 0, 1]]", "frame 0 (a.png): the transform_matrix is not a rigid pose"),
+            ("", "a.png", "[[-1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 3], [0, 0, 0, 1]]", "frame 0 (a.png): the transform_matrix is not a rigid pose (its rotation part has determinant -1.0"),
+            ("", "a.png", "[[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 3], [0, 0, 5, 1]]", "frame 0 (a.png): the transform_matrix has the last row [0.0, 0.0, 5.0, 1.0] instead of [0, 0, 0, 1]"),
+            ("", "../../../../etc/passwd", pose, "frame 0 has file_path '../../../../etc/passwd', which leaves the views folder"),
+            ("", "/etc/passwd", pose, "frame 0 has file_path '/etc/passwd', which leaves the views folder"),
+            ("", "images/../../a.png", pose, "frame 0 has file_path 'images/../../a.png', which leaves the views folder"),
+        ]
+        for (top, path, matrix, problem) in bad {
+            XCTAssertThrowsError(try frames(top, path: path, matrix: matrix)) {
+                XCTAssertTrue("\($0)".contains("transforms.json: " + problem), "\($0) (want \(problem))")
+            }
+        }
+        XCTAssertTrue(ViewsFolder.staysInside("./images/../a.png"))
+        XCTAssertFalse(ViewsFolder.staysInside("./.."))
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Splat
 import TestSupport
 import XCTest
 
@@ -96,5 +97,19 @@ extension OrbitCLITests {
         XCTAssertNotEqual(export.status, 0)
         XCTAssertTrue(export.stderr.contains("broken.ply"), export.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/broken.splat"))
+
+        // --test-every 1 held out every view (a trap); cameras of 100000x100000 pixels aborted the renderer.
+        let everyView = try splat(["fit", root + "/empty", "--out", root + "/x.ply", "--test-every", "1"])
+        XCTAssertNotEqual(everyView.status, 0)
+        XCTAssertTrue(everyView.stderr.contains("--test-every 1 would hold out every view"), everyView.stderr)
+        let pose = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 3], [0, 0, 0, 1]]
+        let cameras: [String: Any] = ["fl_x": 40, "w": 100_000, "h": 100_000, "frames": [["file_path": "a.png", "transform_matrix": pose]]]
+        try JSONSerialization.data(withJSONObject: cameras).write(to: URL(fileURLWithPath: root + "/transforms.json"))
+        try PLYFile.write(Gaussians(means: [0, 0, 0], logScales: [-3, -3, -3], quaternions: [1, 0, 0, 0], opacityLogits: [2], shDegree: 0,
+                                     sh: [0.5, 0.5, 0.5]), to: root + "/g.ply")
+        let render = try splat(["render", root + "/g.ply", "--cameras", root + "/transforms.json", "--out", root + "/renders"])
+        XCTAssertNotEqual(render.status, 0)
+        XCTAssertTrue(render.stderr.contains("transforms.json: frame 0's size 100000x100000 (10000000000 pixels) is over the limit"), render.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/renders"))
     }
 }

@@ -41,7 +41,7 @@ final class ViewsDatasetTests: XCTestCase {
     func testBadInputNamesTheFile() throws {
         let cases: [(String, [[String: Any]], [String: Any], [String: (Int, Int)])] = [
             ("002.png: no such image", [["file_path": "002.png", "transform_matrix": pose]], ["fl_x": 40.0], ["000.png": (16, 12)]),
-            ("001.png: is 8x12, but the views are 16x12", [["file_path": "000.png", "transform_matrix": pose],
+            ("transforms.json gives its camera 16x12", [["file_path": "000.png", "transform_matrix": pose],
                                                                ["file_path": "001.png", "transform_matrix": pose]],
              ["fl_x": 40.0], ["000.png": (16, 12), "001.png": (8, 12)]),
             ("transforms.json: no intrinsics for frame 0", [["file_path": "000.png", "transform_matrix": pose]], [:], ["000.png": (16, 12)]),
@@ -52,5 +52,14 @@ final class ViewsDatasetTests: XCTestCase {
             let dir = try folder(frames: frames, top: top, images: images)
             XCTAssertThrowsError(try ViewsDataset.read(folder: dir)) { XCTAssertTrue("\($0)".contains(problem), "\($0) (want \(problem))") }
         }
+        // --downscale 100 resized 16x12 views to nothing (a trap); 8 px a side is the least left.
+        let dir = try folder(frames: [["file_path": "000.png", "transform_matrix": pose]])
+        XCTAssertThrowsError(try ViewsDataset.read(folder: dir, downscale: 100)) {
+            XCTAssertTrue("\($0)".contains("000.png: is 16x12; --downscale 100 would leave 0x0 (views need at least 8 px a side)"), "\($0)")
+        }
+        XCTAssertThrowsError(try ViewsDataset.read(folder: dir, downscale: 2))
+        let views = try ViewsDataset.read(folder: try folder(frames: [["file_path": "000.png", "transform_matrix": pose]], images: ["000.png": (16, 16)]),
+                                          downscale: 2)
+        XCTAssertEqual(views[0].camera.width, 8)
     }
 }

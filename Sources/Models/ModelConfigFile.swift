@@ -21,7 +21,7 @@ public struct ModelConfigFile {
     /// `_class_name`, the diffusers class the file configures.
     public var className: String? { json["_class_name"] as? String }
 
-    func fail(_ message: String) -> Problem { Problem(description: "\(path): \(message)") }
+    public func fail(_ message: String) -> Problem { Problem(description: "\(path): \(message)") }
 
     func require(className expected: String) throws {
         if let name = className, name != expected { throw fail("is a \(name), not a \(expected)") }
@@ -77,6 +77,21 @@ public struct ModelConfigFile {
     public static func write(_ object: [String: Any], to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Throws, naming the key and its value, unless every value of each key is at least 1: sizes of zero
+    /// or below divided by zero or built negative ranges deep inside the layers.
+    public func requirePositive(_ sizes: KeyValuePairs<String, [Int]>) throws {
+        for (key, values) in sizes where values.contains(where: { $0 < 1 }) {
+            throw fail("\(key) must be at least 1, got \(values.count == 1 ? "\(values[0])" : "\(values)")")
+        }
+    }
+
+    /// Throws unless `divisor` (the value of `divisorKey`) divides every value of `key`.
+    public func require(_ divisorKey: String, _ divisor: Int, divides key: String, _ values: [Int]) throws {
+        if let value = values.first(where: { $0 % divisor != 0 }) {
+            throw fail("\(divisorKey) \(divisor) does not divide \(key) \(value)")
+        }
     }
 
     func strings(_ key: String, mustEqual expected: [String]) throws {

@@ -52,8 +52,8 @@ struct VerifyModelCommand: ParsableCommand {
             let clipConfig = try CLIPVision.Config(transformersConfigAt: configPath)
             let clip = try WeightLoader.load(path: weightsPath) { try CLIPVision($0, config: clipConfig) }
             let pixels = try file.tensor("pixel_values"), size = clipConfig.imageSize
-            guard pixels.rank == 4, Array(pixels.shape[1...]) == [3, size, size] else {
-                throw CommandFailure("\(io): pixel_values is \(pixels.shape), want [N, 3, \(size), \(size)]")
+            guard pixels.rank == 4, pixels.shape[0] > 0, Array(pixels.shape[1...]) == [3, size, size] else {
+                throw CommandFailure("\(io): pixel_values is \(pixels.shape), want [N, 3, \(size), \(size)] with N >= 1")
             }
             comparisons = [("image_embeds", noGrad { clip(pixels) }, try file.tensor("image_embeds"))]
         case "UNetSpatioTemporalConditionModel", nil:
@@ -113,15 +113,16 @@ struct VerifyModelCommand: ParsableCommand {
         var comparisons: [Comparison] = []
         if file.entries["image"] != nil {
             let image = try file.tensor("image")
-            guard image.rank == 4, image.shape[1] == config.inChannels, image.shape[2] % factor == 0, image.shape[3] % factor == 0 else {
-                throw CommandFailure("\(io): image is \(image.shape), want [N, \(config.inChannels), H, W] with H and W multiples of \(factor)")
+            guard image.rank == 4, image.shape.allSatisfy({ $0 > 0 }), image.shape[1] == config.inChannels, image.shape[2] % factor == 0,
+                  image.shape[3] % factor == 0 else {
+                throw CommandFailure("\(io): image is \(image.shape), want [N, \(config.inChannels), H, W] with N >= 1 and H and W positive multiples of \(factor)")
             }
             comparisons.append(("mean", noGrad { vae.encoder(image).mean }, try file.tensor("mean")))
         }
         if file.entries["z_frames"] != nil {
             let z = try file.tensor("z_frames")
-            guard z.rank == 5, z.shape[2] == config.latentChannels else {
-                throw CommandFailure("\(io): z_frames is \(z.shape), want [B, F, \(config.latentChannels), h, w]")
+            guard z.rank == 5, z.shape.allSatisfy({ $0 > 0 }), z.shape[2] == config.latentChannels else {
+                throw CommandFailure("\(io): z_frames is \(z.shape), want [B, F, \(config.latentChannels), h, w] with every size at least 1")
             }
             let frames = z.reshaped([z.shape[0] * z.shape[1]] + Array(z.shape[2...]))
             comparisons.append(("decoded", noGrad { vae.decode(frames, frames: z.shape[1]) }, try file.tensor("decoded")))

@@ -63,9 +63,12 @@ public final class GeneratorModel {
 
         public static let named: [String: Configuration] = ["small": .small, "small256": .small256, "svd": .svd, "tiny": .tiny]
 
+        /// What the resolution must be a multiple of: the VAE's 8x and the UNet's downsampling.
+        public var resolutionFactor: Int { 8 << (unet.blockChannels.count - 1) }
+
         /// Why the parts do not fit together, or nil.
         public var problem: String? {
-            let factor = 8 << (unet.blockChannels.count - 1)
+            let factor = resolutionFactor
             if imageEncoder.projectionDim != unet.contextDim {
                 return "the image encoder projects to \(imageEncoder.projectionDim) but the UNet's context is \(unet.contextDim) wide"
             }
@@ -73,7 +76,7 @@ public final class GeneratorModel {
                 return "the UNet maps \(unet.inChannels) -> \(unet.outChannels) channels; the VAE's latents need "
                     + "\(2 * vae.latentChannels) -> \(vae.latentChannels)"
             }
-            if resolution % factor != 0 { return "resolution \(resolution) is not a multiple of \(factor)" }
+            if resolution < factor || resolution % factor != 0 { return "resolution \(resolution) is not a positive multiple of \(factor)" }
             return nil
         }
     }
@@ -145,6 +148,7 @@ public final class GeneratorModel {
         if hasIdentity {
             let identityConfig = try ModelConfigFile(path: path("identity_proj", "config.json"))
             configuration.identityDim = try identityConfig.requiredInt("identity_dim")
+            try identityConfig.requirePositive(["identity_dim": [configuration.identityDim!]])
             configuration.identityEncoder = try IdentityEncoder.named(try identityConfig.string("identity_encoder"),
                                                                       in: path("identity_proj", "config.json"))
         } else {
@@ -152,6 +156,12 @@ public final class GeneratorModel {
         }
         configuration.resolution = try index.requiredInt("resolution")
         configuration.sigmaMax = try index.double("sigma_max").map(Float.init) ?? 700
+        try index.requirePositive(["resolution": [configuration.resolution]])
+        guard configuration.sigmaMax.isFinite, configuration.sigmaMax > 0 else { throw index.fail("sigma_max must be a positive number") }
+        let factor = configuration.resolutionFactor
+        guard configuration.resolution % factor == 0 else {
+            throw index.fail("resolution \(configuration.resolution) is not a multiple of \(factor) (the VAE's and the UNet's downsampling)")
+        }
         var loaders: [WeightLoader] = []
         let model = try GeneratorModel(configuration, provenance: try index.string("weights") ?? "unknown") { component in
             let file = path(component, weightFiles[component]!)

@@ -36,4 +36,18 @@ extension OrbitCLITests {
         XCTAssertTrue(run.stderr.contains("diffusion_pytorch_model.safetensors: weight 'conv_in.weight' holds"), run.stderr)
         XCTAssertEqual(run.stdout, "")
     }
+
+    /// An IO `sample` with 0 frames trapped inside the UNet; it is an error naming the file.
+    func testVerifyModelRefusesEmptyInputs() throws {
+        let dir = Fixtures.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: Fixtures.path("unet/unet_config/config.json"), toPath: dir + "/config.json")
+        try FileManager.default.copyItem(atPath: Fixtures.path("unet/unet.safetensors"), toPath: dir + "/diffusion_pytorch_model.safetensors")
+        let io = try SafeTensorsFile(path: Fixtures.path("unet/unet_io.safetensors"))
+        let tensors = try ["timestep", "encoder_hidden_states", "added_time_ids"].map { ($0, try io.tensor($0)) }
+            + [("sample", Tensor(zeros: [2, 0, 8, 8, 8])), ("out", Tensor(zeros: [2, 0, 4, 8, 8]))]
+        try SafeTensors.write(tensors, to: dir + "/empty.safetensors")
+        let run = try orbit(["verify-model", "--model", dir, "--io", dir + "/empty.safetensors"])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("empty.safetensors: empty input: sample [2, 0, 8, 8, 8]"), run.stderr)
+    }
 }

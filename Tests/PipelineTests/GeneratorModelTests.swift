@@ -78,3 +78,29 @@ final class GeneratorModelTests: XCTestCase {
         }
     }
 }
+
+extension GeneratorModelTests {
+    /// model_index.json sizes that crashed generation are named errors (resolution 0, -32, or not a
+    /// multiple of the downsampling; identity_dim 0; sigma_max 0).
+    func testBadModelIndexSizesAreNamed() throws {
+        let dir = Fixtures.temporaryDirectory() + "/model"
+        try GeneratorModel.randomlyInitialised(.tiny, seed: 0).save(to: dir)
+        let cases: [(String, String, Any, String)] = [
+            ("model_index.json", "resolution", 0, "model_index.json: resolution must be at least 1, got 0"),
+            ("model_index.json", "resolution", -32, "model_index.json: resolution must be at least 1, got -32"),
+            ("model_index.json", "resolution", 40, "model_index.json: resolution 40 is not a multiple of 16"),
+            ("model_index.json", "sigma_max", 0, "model_index.json: sigma_max must be a positive number"),
+            ("identity_proj/config.json", "identity_dim", 0, "identity_proj/config.json: identity_dim must be at least 1, got 0"),
+        ]
+        for (file, key, value, problem) in cases {
+            let path = dir + "/" + file
+            let original = try Data(contentsOf: URL(fileURLWithPath: path))
+            var object = try JSONSerialization.jsonObject(with: original) as! [String: Any]
+            object[key] = value
+            try ModelConfigFile.write(object, to: path)
+            XCTAssertThrowsError(try GeneratorModel.load(from: dir)) { XCTAssertTrue("\($0)".contains(problem), "\($0) (want \(problem))") }
+            try original.write(to: URL(fileURLWithPath: path))
+        }
+        XCTAssertNoThrow(try GeneratorModel.load(from: dir))
+    }
+}

@@ -22,5 +22,11 @@ extension CLIPVision.Config {
                   heads: try required("num_attention_heads"), imageSize: try required("image_size"),
                   patchSize: try required("patch_size"), quickGELU: act == "quick_gelu",
                   layerNormEps: Float(try file.double("layer_norm_eps") ?? 1e-5))
+        try file.requirePositive(["hidden_size": [hiddenSize], "intermediate_size": [intermediateSize], "projection_dim": [projectionDim],
+                                  "num_hidden_layers": [layers], "num_attention_heads": [heads], "image_size": [imageSize],
+                                  "patch_size": [patchSize]])
+        try file.require("num_attention_heads", heads, divides: "hidden_size", [hiddenSize])
+        try file.require("patch_size", patchSize, divides: "image_size", [imageSize])
+        guard layerNormEps.isFinite, layerNormEps > 0 else { throw file.fail("layer_norm_eps must be a positive number, got \(layerNormEps)") }
     }
 }

@@ -58,6 +58,11 @@ extension UNetSpatioTemporalConfig {
         } else {
             addedTimeIdWidths = Array(repeating: width, count: total / width)
         }
+        try file.requirePositive(["in_channels": [inChannels], "out_channels": [outChannels], "block_out_channels": blockChannels,
+                                  "num_attention_heads": heads, "layers_per_block": [layersPerBlock],
+                                  "transformer_layers_per_block": [transformerLayers], "cross_attention_dim": [contextDim]])
+        try file.require("the group norms' group count", 32, divides: "block_out_channels", blockChannels)
+        for (channels, h) in zip(blockChannels, heads) { try file.require("num_attention_heads", h, divides: "block_out_channels", [channels]) }
         if let positions = try file.string("orbit_frame_positions") {
             guard positions == "view_index" else { throw file.fail("orbit_frame_positions must be \"view_index\", got \"\(positions)\"") }
             explicitFramePositions = true

@@ -89,6 +89,9 @@ public final class UNetSpatioTemporal: Module {
         let ids = config.addedTimeIdWidths.count, factor = 1 << (config.blockChannels.count - 1)
         guard sample.rank == 5 else { return "sample is \(sample.shape), want [B, F, \(config.inChannels), H, W]" }
         let (b, f) = (sample.shape[0], sample.shape[1])
+        guard sample.shape.allSatisfy({ $0 > 0 }), context.shape.allSatisfy({ $0 > 0 }) else {
+            return "empty input: sample \(sample.shape) and encoder_hidden_states \(context.shape) need every size at least 1"
+        }
         guard sample.shape[2] == config.inChannels, sample.shape[3] % factor == 0, sample.shape[4] % factor == 0,
               timestep.shape == [b], context.rank == 3, context.shape[0] == b, context.shape[2] == config.contextDim,
               addedTimeIds.shape == [b, ids] || addedTimeIds.shape == [b, f, ids]

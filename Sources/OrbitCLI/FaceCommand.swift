@@ -18,16 +18,25 @@ struct FaceCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Flag(help: "Replace existing <name>_aligned.png and <name>_annotated.png.")
+    var force = false
+
     func run() throws {
+        let base = URL(fileURLWithPath: image).deletingPathExtension().lastPathComponent
+        let dir = out ?? OutputPaths.folder(of: image)
+        let (alignedPath, annotatedPath) = dir.isEmpty ? ("\(base)_aligned.png", "\(base)_annotated.png")
+            : ((dir as NSString).appendingPathComponent("\(base)_aligned.png"), (dir as NSString).appendingPathComponent("\(base)_annotated.png"))
+        if !dir.isEmpty { try OutputPaths.checkFolder(dir) }
+        try OutputPaths.checkFiles([alignedPath, annotatedPath], force: force, inputs: [image])
         let img = try ImageIO.read(image)
         guard let result = try FaceAnalysis.pretrained().analyse(img) else {
             throw CommandFailure("\(image): no face found")
         }
-        let base = ((image as NSString).lastPathComponent as NSString).deletingPathExtension
-        let dir = out ?? (image as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        let alignedPath = (dir as NSString).appendingPathComponent("\(base)_aligned.png")
-        let annotatedPath = (dir as NSString).appendingPathComponent("\(base)_annotated.png")
+        try OutputPaths.create(dir.isEmpty ? "." : dir).cleaningUpOnFailure { try write(result, img, alignedPath, annotatedPath) }
+        try report(result, alignedPath, annotatedPath)
+    }
+
+    func write(_ result: FaceAnalysis.Result, _ img: Image, _ alignedPath: String, _ annotatedPath: String) throws {
         try ImageIO.write(Image(tensor: result.aligned), to: alignedPath)
         var annotated = img.compositedRGB()
         for face in result.faces {
@@ -36,7 +45,9 @@ struct FaceCommand: ParsableCommand {
             for (x, y) in face.landmarks { annotated.drawDot(x: x, y: y, color: (1, 0, 0)) }
         }
         try ImageIO.write(annotated, to: annotatedPath)
+    }
 
+    func report(_ result: FaceAnalysis.Result, _ alignedPath: String, _ annotatedPath: String) throws {
         if json {
             let faces = result.faces.map { f -> [String: Any] in
                 ["box": [f.x, f.y, f.width, f.height], "landmarks": f.landmarks.map { [$0.0, $0.1] }, "score": f.score]

@@ -61,6 +61,8 @@ struct GenerateCommand: ParsableCommand {
         }
         let fm = FileManager.default
         if fm.fileExists(atPath: out) && !force { throw CommandFailure("\(out): already exists (pass --force to replace it)") }
+        try OutputPaths.checkFolder(out)
+        try OutputPaths.checkFolder(out + ".partial")
         let input = try ImageIO.read(portrait)
         let generator = try GeneratorModel.load(from: model)
         let orbit = elevation.map { OrbitView.ring(elevation: $0, count: views) } ?? OrbitView.standard

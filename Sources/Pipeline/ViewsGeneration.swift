@@ -39,7 +39,7 @@ public struct ViewsGeneration {
     /// asked after each sampling step (checkpointed) whether to stop there.
     public func run(portrait: Image, faces: FaceAnalysis?, out: String, restart: Bool = false,
                     shouldStop: @escaping (Int) -> Bool = { _ in false }, event: @escaping (Event) -> Void = { _ in }) throws -> Outcome {
-        let fm = FileManager.default, started = Date(), steps = settings.steps
+        let fm = FileManager.default, started = Date()
         let identityEncoder = generator.configuration.identityDim == nil ? nil
             : try WeightStore.ifInstalled { try generator.configuration.identityEncoder.load() }
         let prepared = PreparedPortrait(portrait, resolution: generator.configuration.resolution, faces: faces)
@@ -53,6 +53,25 @@ public struct ViewsGeneration {
         try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
         let checkpoint = GenerationCheckpoint(path: staging + "/checkpoint.safetensors", fingerprint: fingerprint(prepared))
         let resume = restart ? nil : checkpoint.load()
+        // Only this job's checkpoint stays: anything else in OUT.partial (another job's images, a user's
+        // files) would otherwise be renamed into the output with it.
+        for name in try fm.contentsOfDirectory(atPath: staging) where !(resume != nil && staging + "/" + name == checkpoint.path) {
+            try fm.removeItem(atPath: staging + "/" + name)
+        }
+        do {
+            return try sampleAndWrite(prepared, conditions: conditions, checkpoint: checkpoint, resume: resume, staging: staging, out: out,
+                                      started: started, shouldStop: shouldStop, event: event)
+        } catch {
+            if (try? fm.contentsOfDirectory(atPath: staging))?.isEmpty == true { try? fm.removeItem(atPath: staging) }
+            throw error
+        }
+    }
+
+    /// Samples (from `resume` when given), decodes and writes the views folder through `staging`.
+    func sampleAndWrite(_ prepared: PreparedPortrait, conditions: GeneratorConditions, checkpoint: GenerationCheckpoint,
+                        resume: EDMSampler.State?, staging: String, out: String, started: Date,
+                        shouldStop: @escaping (Int) -> Bool, event: @escaping (Event) -> Void) throws -> Outcome {
+        let fm = FileManager.default, steps = settings.steps
         if let resume { event(.resumed(checkpoint: checkpoint.path, afterStep: resume.done)) }
         event(.sampling(description: "generating \(views.count) views at \(generator.configuration.resolution) px, \(steps) steps, "
                         + "weights: \(generator.provenance)"))

@@ -33,7 +33,9 @@ public protocol GaussiansDecoding {
 extension GaussiansEncoding {
     /// Writes atomically (a temporary file renamed); errors name the file.
     public static func write(_ g: Gaussians, to path: String) throws {
-        do { try AtomicFile.write(encode(g), to: path) } catch { throw SplatInputError(path, "cannot write: \(error)") }
+        do { try AtomicFile.write(encode(g), to: path) } catch let error as SafeTensorsError {
+            throw SplatInputError(path, error.problem)
+        } catch { throw SplatInputError(path, "cannot write: \(error)") }
     }
 }
 

@@ -9,6 +9,12 @@ public enum SplatInitialisation: Equatable, Sendable {
     /// One Gaussian per point of a PLY point cloud.
     case pointCloud(path: String)
 
+    /// The point cloud read, if any (an input no output may replace).
+    public var pointCloudPath: String? {
+        if case .pointCloud(let path) = self { return path }
+        return nil
+    }
+
     /// The Gaussians to start from for the views in `folder`; nil for `random` (the trainer draws them).
     public func gaussians(viewsFolder folder: String, config: TrainingConfig) throws -> Gaussians? {
         switch self {

@@ -44,11 +44,14 @@ public struct Turntable {
             .map { "\($0)/ffmpeg" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// Frame `i`'s file name: frame_0000.png ...
+    public static func frameName(_ i: Int) -> String { String(format: "frame_%04d.png", i) }
+
     /// Frames as frame_0000.png ... in `folder`.
     public static func writeFrames(_ images: [Image], to folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for (i, frame) in images.enumerated() {
-            try ImageIO.write(frame, to: (folder as NSString).appendingPathComponent(String(format: "frame_%04d.png", i)))
+            try ImageIO.write(frame, to: (folder as NSString).appendingPathComponent(frameName(i)))
         }
     }
 

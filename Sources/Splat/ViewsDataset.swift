@@ -51,6 +51,17 @@ public enum ViewsDataset {
         }
     }
 
+    /// The files `read(folder:)` reads (transforms.json and its images, or a COLMAP project's model and
+    /// images), which no output may replace; empty when the folder cannot be read (`read` says why).
+    public static func inputFiles(folder: String) -> [String] {
+        let transforms = (folder as NSString).appendingPathComponent("transforms.json")
+        if let frames = try? ViewsFolder.frames(transforms: transforms) { return [transforms] + frames.map(\.imagePath) }
+        return ["sparse/0", "images"].flatMap { sub -> [String] in
+            let dir = (folder as NSString).appendingPathComponent(sub)
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).map { (dir as NSString).appendingPathComponent($0) }
+        }
+    }
+
     /// The smallest side a view may be downscaled to.
     public static let minimumSide = 8
 

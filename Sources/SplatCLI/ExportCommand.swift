@@ -18,10 +18,13 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output file (default: the input with the format's extension).")
     var out: String?
 
+    @Flag(help: "Replace an existing output file (never the input).")
+    var force = false
+
     func run() throws {
-        let g = try SplatFormat.read(input)
         let path = out ?? ((input as NSString).deletingPathExtension + "." + format.rawValue)
-        if path == input { throw CommandFailure("\(path): refusing to overwrite the input; pass --out") }
+        try OutputPaths.checkFiles([path], force: force, inputs: [input])
+        let g = try SplatFormat.read(input)
         try format.write(g, to: path)
         print("wrote \(path): \(g.count) Gaussians")
     }

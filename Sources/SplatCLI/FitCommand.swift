@@ -79,6 +79,9 @@ struct FitCommand: ParsableCommand {
     @Flag(help: "Continue from OUT.checkpoint.safetensors.")
     var resume = false
 
+    @Flag(help: "Replace an existing output PLY and curves (and start over from an interrupted run's checkpoint).")
+    var force = false
+
     @Flag(help: "Print the final evaluation as one JSON object.")
     var json = false
 
@@ -96,12 +99,21 @@ struct FitCommand: ParsableCommand {
 
     func run() throws {
         if let threads { Parallel.threads = threads }
-        let outDirectory = (out as NSString).deletingLastPathComponent
-        if !outDirectory.isEmpty {
-            do { try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true) } catch {
-                throw CommandFailure("\(outDirectory): cannot create the output folder: \(error.localizedDescription)")
-            }
+        var job = SplatFitJob(out: out)
+        job.checkpointEvery = checkpointEvery
+        // The outputs are checked before any work: found only after training, a bad --out lost the result.
+        let inputs = ViewsDataset.inputFiles(folder: views) + (initialisation.pointCloudPath.map { [$0] } ?? [])
+        try OutputPaths.checkFiles([out, job.curvesPath], force: force, inputs: inputs)
+        try OutputPaths.checkFiles([job.checkpointPath], force: true, inputs: inputs)
+        if FileManager.default.fileExists(atPath: job.checkpointPath) && !resume && !force {
+            throw CommandFailure("\(job.checkpointPath): an interrupted run's checkpoint; pass --resume to continue it or --force to start over")
         }
+        let outDirectory = OutputPaths.folder(of: out)
+        let created = try OutputPaths.create(outDirectory.isEmpty ? "." : outDirectory)
+        try created.cleaningUpOnFailure { try fit(job) }
+    }
+
+    func fit(_ job: SplatFitJob) throws {
         let all = try ViewsDataset.read(folder: views, background: background.tuple, downscale: downscale)
         let (train, heldOut) = SplatFitJob.split(all, testEvery: testEvery)
 
@@ -117,8 +129,6 @@ struct FitCommand: ParsableCommand {
             trainer.perceptual = try .lpips(lpipsNet, weight: perceptualWeight, every: lpipsEvery, crop: lpipsCrop,
                                             width: train[0].camera.width, height: train[0].camera.height)
         }
-        var job = SplatFitJob(out: out)
-        job.checkpointEvery = checkpointEvery
         if resume {
             try job.resume(trainer)
             print("resuming from \(job.checkpointPath) at step \(trainer.step)")

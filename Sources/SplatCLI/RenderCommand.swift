@@ -40,6 +40,9 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Output: a folder, or for --turntable also name.gif or name.mp4.")
     var out: String
 
+    @Flag(help: "Replace existing renders (never the inputs: the splats, the cameras file or its images).")
+    var force = false
+
     func validate() throws {
         guard (cameras != nil) != turntable else { throw ValidationError("pass either --cameras FILE or --turntable") }
         guard fov > 1, fov < 170 else { throw ValidationError("1 < --fov < 170") }
@@ -48,47 +51,53 @@ struct RenderCommand: ParsableCommand {
     }
 
     func run() throws {
-        let g = try SplatFormat.read(input)
         var settings = RenderSettings()
         settings.background = background.rgb
         if let cameras {
             let list = try ViewsFolder.frames(transforms: cameras)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let progress = ProgressLine(total: list.count, label: "render")
-            for (i, frame) in list.enumerated() {
-                try ImageIO.write(image(Rasterizer.render(g, camera: frame.camera, settings: settings)),
-                                  to: (out as NSString).appendingPathComponent(frame.name))
-                progress.update(i + 1)
+            let outputs = list.map { (out as NSString).appendingPathComponent($0.name) }
+            // Rendering into the views folder would replace its ground-truth images.
+            try OutputPaths.checkFolder(out)
+            try OutputPaths.checkFiles(outputs, force: force, inputs: [input, cameras] + list.map(\.imagePath))
+            let g = try SplatFormat.read(input)
+            try OutputPaths.create(out).cleaningUpOnFailure {
+                let progress = ProgressLine(total: list.count, label: "render")
+                for (i, (frame, path)) in zip(list, outputs).enumerated() {
+                    try ImageIO.write(image(Rasterizer.render(g, camera: frame.camera, settings: settings)), to: path)
+                    progress.update(i + 1)
+                }
+                progress.finish()
             }
-            progress.finish()
             print("wrote \(list.count) views to \(out)")
             return
         }
-        try renderTurntable(g, settings: settings)
+        try renderTurntable(settings: settings)
     }
 
     func image(_ r: RenderedView) -> Image { Image(width: r.width, height: r.height, channels: 3, pixels: r.rgb) }
 
-    func renderTurntable(_ g: Gaussians, settings: RenderSettings) throws {
+    func renderTurntable(settings: RenderSettings) throws {
         let ext = (out as NSString).pathExtension.lowercased()
         let base = ext == "gif" || ext == "mp4" ? (out as NSString).deletingPathExtension : nil
         let framesFolder = base.map { $0 + "_frames" } ?? out
         if ext == "mp4" && Turntable.ffmpeg() == nil {
             throw CommandFailure("\(out): ffmpeg is not on PATH; write name.gif or a folder of PNG frames instead")
         }
+        let gif = (base ?? (out as NSString).appendingPathComponent("turntable")) + ".gif"
+        let framePaths = (0..<frames).map { (framesFolder as NSString).appendingPathComponent(Turntable.frameName($0)) }
+        try OutputPaths.checkFolder(framesFolder)
+        try OutputPaths.checkFiles([gif] + (ext == "mp4" ? [out] : []) + framePaths, force: force, inputs: [input])
+        let g = try SplatFormat.read(input)
         var turntable = Turntable()
         (turntable.frames, turntable.size, turntable.elevation, turntable.fov, turntable.distance) = (frames, size, elevation, fov, distance)
         let progress = ProgressLine(total: frames, label: "turntable")
         let images = turntable.render(g, settings: settings) { done, _ in progress.update(done) }
         progress.finish()
-        try Turntable.writeFrames(images, to: framesFolder)
-        let gif = (base ?? (out as NSString).appendingPathComponent("turntable")) + ".gif"
-        try GIFWriter.write(images, to: gif, delayCentiseconds: 4)
-        var written = ["\(frames) PNG frames in \(framesFolder)", gif]
-        if ext == "mp4" {
-            try Turntable.writeMP4(framesIn: framesFolder, to: out)
-            written.append(out)
+        try OutputPaths.create(framesFolder).cleaningUpOnFailure {
+            try Turntable.writeFrames(images, to: framesFolder)
+            try GIFWriter.write(images, to: gif, delayCentiseconds: 4)
+            if ext == "mp4" { try Turntable.writeMP4(framesIn: framesFolder, to: out) }
         }
-        print("wrote " + written.joined(separator: ", "))
+        print("wrote " + (["\(frames) PNG frames in \(framesFolder)", gif] + (ext == "mp4" ? [out] : [])).joined(separator: ", "))
     }
 }

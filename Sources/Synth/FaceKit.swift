@@ -32,10 +32,18 @@ public final class FaceKit: @unchecked Sendable {
         return FileManager.default.fileExists(atPath: here) ? here : checkout.appendingPathComponent(relative).path
     }
 
-    public init(path: String = FaceKit.defaultPath) throws {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw SafeTensorsError(path: path, problem: "no such file (the ICT-FaceKit model; set ORBIT_FACEKIT to its safetensors)")
+    public init(path given: String = FaceKit.defaultPath) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: given, isDirectory: &isFolder) else {
+            throw SafeTensorsError(path: given, problem: "no such file (the ICT-FaceKit model; set ORBIT_FACEKIT to its safetensors)")
         }
+        // ORBIT_FACEKIT naming the folder (Data/ict-facekit) instead of the file in it.
+        let inFolder = (given as NSString).appendingPathComponent("ict_facekit.safetensors")
+        guard !isFolder.boolValue || FileManager.default.fileExists(atPath: inFolder) else {
+            throw SafeTensorsError(path: given, problem: "is a folder without ict_facekit.safetensors; ORBIT_FACEKIT names the "
+                                   + "ICT-FaceKit model file (Data/ict-facekit/ict_facekit.safetensors)")
+        }
+        let path = isFolder.boolValue ? inFolder : given
         let file = try SafeTensorsFile(path: path)
         neutral = try file.tensor("neutral_vertices").toArray()
         let n = neutral.count / 3

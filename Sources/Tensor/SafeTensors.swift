@@ -34,6 +34,7 @@ final class MappedFile {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SafeTensorsError(path: path, problem: "cannot stat") }
+        guard st.st_mode & S_IFMT != S_IFDIR else { throw SafeTensorsError(path: path, problem: "is a folder, not a safetensors file") }
         size = Int(st.st_size)
         guard size > 0 else { throw SafeTensorsError(path: path, problem: "file is empty") }
         // Private and writable: tensors served from the mapping may be updated in place (a trainer's
@@ -196,7 +197,9 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
-            try data.write(to: tmp)
+            do { try data.write(to: tmp) } catch {
+                throw SafeTensorsError(path: path, problem: "cannot write (\((error as NSError).localizedDescription))")
+            }
             if rename(tmp.path, url.path) != 0 {
                 throw SafeTensorsError(path: path, problem: "cannot rename into place (\(String(cString: strerror(errno))))")
             }

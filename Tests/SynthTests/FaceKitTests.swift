@@ -30,6 +30,18 @@ final class FaceKitTests: XCTestCase {
         XCTAssertLessThan(shift, 10)
     }
 
+    /// ORBIT_FACEKIT naming the model's folder instead of its file loads the file in it; a folder
+    /// without it says so (it said "cannot map file").
+    func testAFolderInsteadOfTheModelFile() throws {
+        let folder = (FaceKit.defaultPath as NSString).deletingLastPathComponent
+        XCTAssertEqual(try FaceKit(path: folder).vertexCount, try faceKit().vertexCount)
+        let empty = Fixtures.temporaryDirectory()
+        XCTAssertThrowsError(try FaceKit(path: empty)) {
+            XCTAssertEqual("\($0)", "\(empty): is a folder without ict_facekit.safetensors; ORBIT_FACEKIT names the ICT-FaceKit model file "
+                           + "(Data/ict-facekit/ict_facekit.safetensors)")
+        }
+    }
+
     /// The neutral head seen from the front by the orbit camera: covered in the middle, empty in the
     /// corners, left-right symmetric like the model, and its 68 landmarks project onto the head.
     func testNeutralHeadRendersFromTheFront() throws {

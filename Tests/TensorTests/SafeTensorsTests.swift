@@ -66,6 +66,7 @@ final class SafeTensorsTests: XCTestCase {
             }
         }
         XCTAssertThrowsError(try SafeTensorsFile(path: "\(dir)/missing.safetensors")) { XCTAssertTrue("\($0)".contains("missing.safetensors")) }
+        XCTAssertThrowsError(try SafeTensorsFile(path: dir)) { XCTAssertEqual("\($0)", "\(dir): is a folder, not a safetensors file") }
         let header = #"{"x":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#
         var bad = Data()
         withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bad.append(contentsOf: $0) }

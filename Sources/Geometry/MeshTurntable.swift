@@ -34,11 +34,11 @@ public struct MeshTurntable {
             let towardsCamera = SIMD3(pose[0][2], pose[1][2], pose[2][2])
             var image = Image(width: size, height: size, channels: 3)
             for p in 0..<(size * size) {
-                let a = view.attributes[(6 * p)..<(6 * p + 6)].map { $0 }
-                var n = SIMD3(a[3], a[4], a[5])
+                let a = 6 * p  // albedo at a ..< a + 3, normal at a + 3 ..< a + 6
+                var n = SIMD3(view.attributes[a + 3], view.attributes[a + 4], view.attributes[a + 5])
                 n /= max((n * n).sum().squareRoot(), 1e-6)
                 let light = 0.3 + 0.7 * abs((n * towardsCamera).sum()), cover = view.coverage[p]
-                for c in 0..<3 { image.pixels[3 * p + c] = cover * min(1, a[c] * light) + (1 - cover) * background[c] }
+                for c in 0..<3 { image.pixels[3 * p + c] = cover * min(1, view.attributes[a + c] * light) + (1 - cover) * background[c] }
             }
             progress(k + 1, frames)
             return image

@@ -117,8 +117,8 @@ struct MeshCommand: ParsableCommand {
                     .write(to: URL(fileURLWithPath: objPath), options: .atomic)
             }
             if k == 0, let turntable {
-                let frames = ProgressLine(total: MeshTurntable().frames, label: "turntable")
-                let images = MeshTurntable().render(positions: mesh.positions, colours: mesh.colours, triangles: mesh.triangles) { done, _ in
+                let maker = MeshTurntable(), frames = ProgressLine(total: maker.frames, label: "turntable")
+                let images = maker.render(positions: mesh.positions, colours: mesh.colours, triangles: mesh.triangles) { done, _ in
                     frames.update(done)
                 }
                 frames.finish()

@@ -116,8 +116,7 @@ public struct PortraitReconstruction {
     }
 
     func report(_ state: State) -> [String: Any] {
-        let settingsObject = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(state.settings))) ?? [:]
-        var report: [String: Any] = ["settings": settingsObject, "seconds": state.seconds,
+        var report: [String: Any] = ["settings": state.settings.jsonObject, "seconds": state.seconds,
                                      "total_seconds": state.seconds.values.reduce(0, +), "generator": generator.provenance]
         for (stage, metrics) in state.results { report[stage] = metrics }
         if !state.skipped.isEmpty { report["skipped"] = state.skipped }
@@ -209,12 +208,8 @@ public struct PortraitReconstruction {
     /// index.html: the splats, and the mesh when there is one.
     func viewer(in staging: String) throws {
         let g = try PLYFile.read(staging + "/splats.ply")
-        var mesh: SplatViewer.ColouredMesh?
         let meshPath = staging + "/mesh.ply"
-        if let data = FileManager.default.contents(atPath: meshPath) {
-            let m = try MeshPLY.decode(data, file: meshPath)
-            mesh = SplatViewer.ColouredMesh(positions: m.positions, colours: m.colours, triangles: m.triangles)
-        }
+        let mesh = FileManager.default.fileExists(atPath: meshPath) ? try SplatViewer.ColouredMesh.read(meshPath) : nil
         let page = SplatViewer.page(g, mesh: mesh, camera: .framing(g), background: RenderSettings().background)
         try AtomicFile.write(Data(page.utf8), to: staging + "/index.html")
     }

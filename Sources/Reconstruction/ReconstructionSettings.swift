@@ -28,13 +28,14 @@ public struct ReconstructionSettings: Codable, Equatable, Sendable {
         }
     }
 
+    /// The settings as a JSON object (what report.json and reconstruct.json hold).
+    public var jsonObject: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(self))) as? [String: Any] ?? [:]
+    }
+
     /// Keys whose values differ from `other`'s, sorted.
     public func differences(from other: ReconstructionSettings) -> [String] {
-        func flat(_ s: ReconstructionSettings) -> [String: String] {
-            let object = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(s))) as? [String: Any] ?? [:]
-            return object.mapValues { "\($0)" }
-        }
-        let (a, b) = (flat(self), flat(other))
+        let (a, b) = (jsonObject.mapValues { "\($0)" }, other.jsonObject.mapValues { "\($0)" })
         return Set(a.keys).union(b.keys).filter { a[$0] != b[$0] }.sorted()
     }
 }

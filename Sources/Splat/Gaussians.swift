@@ -45,7 +45,10 @@ extension Gaussians {
         return (centre, max(distances[min(distances.count - 1, distances.count * 9 / 10)], 1e-3))
     }
 
-    /// Distance at which a camera with vertical field of view `fov` (degrees) sees the opaque part
-    /// whole with a margin.
-    public func framingDistance(fov: Float) -> Float { 1.15 * opaqueBounds().radius / sin(0.5 * fov * .pi / 180) }
+    /// Where a camera with vertical field of view `fov` (degrees) looks to see the opaque part whole
+    /// with a margin: its centre, and the distance from it.
+    public func framing(fov: Float) -> (centre: SIMD3<Float>, distance: Float) {
+        let bounds = opaqueBounds()
+        return (bounds.centre, 1.15 * bounds.radius / sin(0.5 * fov * .pi / 180))
+    }
 }

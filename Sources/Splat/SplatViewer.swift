@@ -16,7 +16,8 @@ public enum SplatViewer {
 
         /// Facing the splats' opaque part from the front (+z), framed whole.
         public static func framing(_ g: Gaussians, fov: Float = OrbitRig.standard.fieldOfView) -> OrbitCamera {
-            OrbitCamera(target: g.opaqueBounds().centre, distance: g.framingDistance(fov: fov), fov: fov)
+            let framing = g.framing(fov: fov)
+            return OrbitCamera(target: framing.centre, distance: framing.distance, fov: fov)
         }
     }
 
@@ -25,6 +26,13 @@ public enum SplatViewer {
     public struct ColouredMesh: Sendable {
         public var positions: [Float], colours: [Float], triangles: [Int32]
         public init(positions: [Float], colours: [Float], triangles: [Int32]) { (self.positions, self.colours, self.triangles) = (positions, colours, triangles) }
+
+        /// A mesh PLY (MeshPLY's layout; vertex colours optional); errors name the file.
+        public static func read(_ path: String) throws -> ColouredMesh {
+            guard let data = FileManager.default.contents(atPath: path) else { throw SplatInputError(path, "cannot read the file") }
+            let m = try MeshPLY.decode(data, file: path)
+            return ColouredMesh(positions: m.positions, colours: m.colours, triangles: m.triangles)
+        }
     }
 
     /// The page's mesh bytes (little-endian): u32 V, u32 T, V x 3 f32 positions, V x 3 u8 colours, T x 3 u32 indices.

@@ -30,7 +30,8 @@ public struct Turntable {
 
     /// The frames, `progress(done, frames)` after each.
     public func render(_ g: Gaussians, settings: RenderSettings, progress: (Int, Int) -> Void = { _, _ in }) -> [Image] {
-        let rig = OrbitRig(distance: distance ?? g.framingDistance(fov: fov), fieldOfView: fov, centre: g.opaqueBounds().centre)
+        let framing = g.framing(fov: fov)
+        let rig = OrbitRig(distance: distance ?? framing.distance, fieldOfView: fov, centre: framing.centre)
         return OrbitView.ring(elevation: elevation, count: frames).enumerated().map { i, view in
             let r = Rasterizer.render(g, camera: rig.camera(view, size: size), settings: settings)
             progress(i + 1, frames)
@@ -44,8 +45,11 @@ public struct Turntable {
             .map { "\($0)/ffmpeg" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Frame `i`'s file name: frame_0000.png ...
-    public static func frameName(_ i: Int) -> String { String(format: "frame_%04d.png", i) }
+    /// The frames' file names (frame_0000.png ...) as a printf pattern, which ffmpeg reads too.
+    static let framePattern = "frame_%04d.png"
+
+    /// Frame `i`'s file name.
+    public static func frameName(_ i: Int) -> String { String(format: framePattern, i) }
 
     /// Frames as frame_0000.png ... in `folder`.
     public static func writeFrames(_ images: [Image], to folder: String) throws {
@@ -61,7 +65,7 @@ public struct Turntable {
         let partial = (path as NSString).deletingPathExtension + ".partial.mp4"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpeg)
-        process.arguments = ["-y", "-loglevel", "error", "-framerate", "30", "-i", (folder as NSString).appendingPathComponent("frame_%04d.png"),
+        process.arguments = ["-y", "-loglevel", "error", "-framerate", "30", "-i", (folder as NSString).appendingPathComponent(framePattern),
                              "-c:v", "libx264", "-pix_fmt", "yuv420p", partial]
         try process.run()
         process.waitUntilExit()

@@ -41,12 +41,7 @@ struct ViewCommand: ParsableCommand {
         if path == input || path == mesh { throw CommandFailure("\(path): refusing to overwrite an input; pass --out") }
         if !force && FileManager.default.fileExists(atPath: path) { throw CommandFailure("\(path): already exists (pass --force to replace it)") }
         let g = try SplatFormat.read(input)
-        var coloured: SplatViewer.ColouredMesh?
-        if let mesh {
-            guard let data = FileManager.default.contents(atPath: mesh) else { throw CommandFailure("\(mesh): cannot read the file") }
-            let m = try MeshPLY.decode(data, file: mesh)
-            coloured = SplatViewer.ColouredMesh(positions: m.positions, colours: m.colours, triangles: m.triangles)
-        }
+        let coloured = try mesh.map(SplatViewer.ColouredMesh.read)
         let page = SplatViewer.page(g, mesh: coloured, camera: .framing(g, fov: fov), background: background.rgb)
         do { try AtomicFile.write(Data(page.utf8), to: path) } catch { throw CommandFailure("\(path): cannot write: \(error)") }
         print("wrote \(path): \(g.count) Gaussians\(coloured.map { ", a mesh of \($0.triangles.count / 3) triangles" } ?? ""), "

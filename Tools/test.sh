@@ -7,7 +7,14 @@ ORBIT_SETUP_BROWSER=1 bash Tools/setup.sh
 swift build -c release --build-tests
 mkdir -p .build
 status=0
-swift test -c release --skip-build --disable-swift-testing 2>&1 | tee .build/test.log || status=$?
+# The log is a file that `tail --pid` follows, not a pipe into tee: a pipe stays open, and the
+# run with it, for as long as any descendant of the tests lives. The watchdog (30 minutes, about
+# six times a whole run here) turns a hang into a failure that says so.
+timeout --kill-after=30 1800 swift test -c release --skip-build --disable-swift-testing > .build/test.log 2>&1 &
+tests=$!
+tail -n +1 -f --pid=$tests .build/test.log
+wait $tests || status=$?
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then echo "tests: stopped by the 30-minute watchdog (status $status)"; fi
 # The last "Executed" line is the whole run's ("with K tests skipped and" appears when tests skip).
 summary=$(grep -E "^\s*Executed [0-9]+ tests?, with " .build/test.log | tail -1 || true)
 if [ -z "$summary" ]; then

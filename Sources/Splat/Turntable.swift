@@ -65,7 +65,7 @@ public struct Turntable {
         let partial = (path as NSString).deletingPathExtension + ".partial.mp4"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ffmpeg)
-        process.arguments = ["-y", "-loglevel", "error", "-framerate", "30", "-i", (folder as NSString).appendingPathComponent(framePattern),
+        process.arguments = ["-nostdin", "-y", "-loglevel", "error", "-framerate", "30", "-i", (folder as NSString).appendingPathComponent(framePattern),
                              "-c:v", "libx264", "-pix_fmt", "yuv420p", partial]
         try process.run()
         process.waitUntilExit()

@@ -45,21 +45,16 @@ extension OrbitCLITests {
     func testReconstructResumesAfterAnInterruptAndRefusesOtherSettings() throws {
         let model = try tinyModel(), out = Fixtures.temporaryDirectory() + "/head"
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = root.appendingPathComponent(".build/release/orbit")
-        process.arguments = ["reconstruct", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", out, "--quality", "fast",
-                             "--steps", "2", "--mesh-resolution", "24", "--splat-iterations", "400"]
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        try process.run()
+        let process = try ChildProcess(root.appendingPathComponent(".build/release/orbit").path,
+                                       ["reconstruct", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", out, "--quality", "fast",
+                                        "--steps", "2", "--mesh-resolution", "24", "--splat-iterations", "400"])
         let state = out + ".partial/reconstruct.json", deadline = Date().addingTimeInterval(120)
         while Date() < deadline, !((try? String(contentsOfFile: state, encoding: .utf8))?.contains("\"views\"") ?? false) {
             Thread.sleep(forTimeInterval: 0.05)
         }
         Thread.sleep(forTimeInterval: 0.5)  // into the splat fit
         process.interrupt()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130)
+        XCTAssertEqual(try process.wait(timeout: 120).status, 130)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".partial/splats.ply.checkpoint.safetensors"))
 

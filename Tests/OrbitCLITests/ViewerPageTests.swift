@@ -29,20 +29,14 @@ extension OrbitCLITests {
     func screenshot(page: String, hash: String, width: Int, height: Int, in root: String) throws -> (image: Image?, console: [String]) {
         guard let chromium = Self.chromium() else { throw XCTSkip("chromium not found (Tools/test.sh installs it with apt-get)") }
         let shot = root + "/shot-\(UUID().uuidString).png"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = ["--headless=new", "--no-sandbox", "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                             "--hide-scrollbars", "--force-device-scale-factor=1", "--window-size=\(width),\(height)",
-                             "--run-all-compositor-stages-before-draw",  // else the screenshot can precede the WebGL frame
-                             "--virtual-time-budget=10000", "--enable-logging=stderr", "--v=0", "--no-first-run",
-                             "--user-data-dir=\(root)/chromium-profile", "--screenshot=\(shot)",
-                             URL(fileURLWithPath: page).absoluteString + hash]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let arguments = ["--headless=new", "--no-sandbox", "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                         "--hide-scrollbars", "--force-device-scale-factor=1", "--window-size=\(width),\(height)",
+                         "--run-all-compositor-stages-before-draw",  // else the screenshot can precede the WebGL frame
+                         "--virtual-time-budget=10000", "--enable-logging=stderr", "--v=0", "--no-first-run",
+                         "--disable-crash-reporter", "--disable-breakpad", "--disable-dev-shm-usage", "--no-default-browser-check",
+                         "--user-data-dir=\(root)/chromium-profile", "--screenshot=\(shot)",
+                         URL(fileURLWithPath: page).absoluteString + hash]
+        let log = try ChildProcess.run(chromium, arguments, timeout: 180).stderr
         let console = log.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
         return (try? ImageIO.read(shot), console)
     }

@@ -12,7 +12,10 @@ public struct CoarseToFineGrid {
     /// Fine grid points along the longest side of the box.
     public let resolution: Int
     public var coarseStep = 4
-    public var margin: Float = 1.5
+    /// Every point of a cell lies within half its diagonal of a corner, so 0.5 suffices for a field
+    /// of slope at most 1; 0.75 leaves room for a learned SDF's slope up to 1.5. (1.5 before: twice
+    /// the fine points, and on the committed head model at 256 the very same mesh, 80 s against 55 s.)
+    public var margin: Float = 0.75
     /// Points per call of the field.
     public var batch = 65_536
 

@@ -70,3 +70,39 @@ extension OrbitCLITests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".partial"))
     }
 }
+
+extension OrbitCLITests {
+    /// kill -9, once early and once after the splat fit's first checkpoint: no handler runs, yet the
+    /// same command then finishes from what was on disk (the views kept, the fit continued from
+    /// iteration 500), and the output folder appears only whole.
+    func testReconstructResumesAfterKillNine() throws {
+        let model = try tinyModel(), out = Fixtures.temporaryDirectory() + "/head"
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let arguments = ["reconstruct", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", out, "--quality", "fast",
+                         "--steps", "2", "--mesh-resolution", "24", "--splat-iterations", "600"]
+        func start() throws -> ChildProcess { try ChildProcess(root.appendingPathComponent(".build/release/orbit").path, arguments) }
+        func waitFor(_ path: String) {
+            let deadline = Date().addingTimeInterval(180)
+            while Date() < deadline, !FileManager.default.fileExists(atPath: path) { Thread.sleep(forTimeInterval: 0.02) }
+        }
+
+        let early = try start()
+        waitFor(out + ".partial/reconstruct.json")
+        kill(early.pid, SIGKILL)
+        XCTAssertEqual(try early.wait(timeout: 60).status, 128 + SIGKILL)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+
+        let later = try start()
+        waitFor(out + ".partial/splats.ply.checkpoint.safetensors")
+        kill(later.pid, SIGKILL)
+        XCTAssertEqual(try later.wait(timeout: 60).status, 128 + SIGKILL)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+
+        let resumed = try start().wait(timeout: 600)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("views: done in an earlier run"), resumed.stdout)
+        XCTAssertTrue(resumed.stdout.contains("resuming the splat fit at iteration 500"), resumed.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.json"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".partial"))
+    }
+}

@@ -14,17 +14,6 @@ extension OrbitCLITests {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first(where: FileManager.default.isExecutableFile)
     }
 
-    /// A head-sized blob of 3,000 opaque, coloured Gaussians (SH degree 0: `.splat` has no view-dependent colour).
-    static func viewerScene() -> Gaussians {
-        let n = 3000
-        var means = Tensor.normal([3 * n], seed: 11).toArray().map { $0 * 0.35 }
-        for i in 0..<n { means[3 * i + 1] *= 1.3 }
-        return Gaussians(means: means, logScales: Tensor.uniform([3 * n], low: -4.2, high: -2.8, seed: 12).toArray(),
-                         quaternions: Tensor.normal([4 * n], seed: 13).toArray(),
-                         opacityLogits: Tensor.uniform([n], low: 0, high: 4, seed: 14).toArray(), shDegree: 0,
-                         sh: Tensor.uniform([3 * n], low: -1.6, high: 1.6, seed: 15).toArray())
-    }
-
     /// Screenshot of `page` at W x H through chromium; returns the image and the browser's console lines.
     func screenshot(page: String, hash: String, width: Int, height: Int, in root: String) throws -> (image: Image?, console: [String]) {
         guard let chromium = Self.chromium() else { throw XCTSkip("chromium not found (Tools/test.sh installs it with apt-get)") }
@@ -53,10 +42,12 @@ extension OrbitCLITests {
         return (try? ImageIO.read(shot), console)
     }
 
+    /// The fixture head: the committed generator's views of the committed portrait, fitted
+    /// (Tools/fixtures/viewer_head.sh; 11,934 Gaussians, SH degree 0).
     func testViewerPageMatchesTheCPURendererInABrowser() throws {
         guard Self.chromium() != nil else { throw XCTSkip("chromium not found (Tools/test.sh installs it with apt-get)") }
         let root = Fixtures.temporaryDirectory()
-        try PLYFile.write(Self.viewerScene(), to: root + "/head.ply")
+        try FileManager.default.copyItem(atPath: Fixtures.path("viewer/head.ply"), toPath: root + "/head.ply")
         let view = try splat(["view", root + "/head.ply", "--out", root + "/head.html"])
         XCTAssertEqual(view.status, 0, view.stderr)
 
@@ -80,6 +71,7 @@ extension OrbitCLITests {
         XCTAssertEqual([browser.width, browser.height], [size, size])
         let psnr = ImageMetrics.psnr(browser.tensor(), cpu.tensor())
         XCTAssertGreaterThan(psnr, 25, "browser vs CPU renderer")
+        print("viewer: browser vs splat render PSNR \(psnr) dB")
         // The render is not just the background: the scene covers a good part of the view.
         let covered = cpu.pixels.enumerated().filter { $0.offset % 3 == 0 && $0.element < 0.9 }.count
         XCTAssertGreaterThan(covered, size * size / 20)
@@ -88,7 +80,7 @@ extension OrbitCLITests {
     func testViewerPageWithAMeshLoadsWithoutErrors() throws {
         guard Self.chromium() != nil else { throw XCTSkip("chromium not found (Tools/test.sh installs it with apt-get)") }
         let root = Fixtures.temporaryDirectory()
-        try PLYFile.write(Self.viewerScene(), to: root + "/head.ply")
+        try FileManager.default.copyItem(atPath: Fixtures.path("viewer/head.ply"), toPath: root + "/head.ply")
         let box = MeshPLY.encode(positions: [-0.3, -0.3, 0, 0.3, -0.3, 0, 0, 0.4, 0, 0, 0, 0.3], normals: [Float](repeating: 0, count: 12),
                                      colours: [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1], triangles: [0, 1, 2, 0, 1, 3, 1, 2, 3, 2, 0, 3])
         try box.write(to: URL(fileURLWithPath: root + "/mesh.ply"))

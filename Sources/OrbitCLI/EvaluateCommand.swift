@@ -194,6 +194,9 @@ struct EvaluateMeshCommand: ParsableCommand {
     @Option(help: "Also write every mesh there as NAME_METHOD.ply.")
     var meshes: String?
 
+    @Option(help: "Comma-separated methods to run, of \(HeadEvaluation.methods.joined(separator: ",")) (default: all).")
+    var methods: String?
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
@@ -203,6 +206,13 @@ struct EvaluateMeshCommand: ParsableCommand {
         }
         var evaluation = HeadEvaluation(data: data, model: try HeadModel.load(from: directory), encoder: try HeadConditionEncoder.committed())
         (evaluation.subjects, evaluation.resolution, evaluation.fitting.steps, evaluation.draws) = (subjects, resolution, fitSteps, draws)
+        if let methods {
+            let names = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if let unknown = names.first(where: { !HeadEvaluation.methods.contains($0) }) {
+                throw ValidationError("--methods: unknown method '\(unknown)' (known: \(HeadEvaluation.methods.joined(separator: ", ")))")
+            }
+            evaluation.selected = names
+        }
         if let meshes {
             do { try FileManager.default.createDirectory(atPath: meshes, withIntermediateDirectories: true) } catch {
                 throw CommandFailure("\(meshes): cannot create the folder: \(error.localizedDescription)")

@@ -67,6 +67,28 @@ public final class HeadPrior {
         }
     }
 
+    /// The network's own estimate of E[latent | condition], [B, L]: its clean-latent prediction
+    /// x0 = sqrt(a) x - sqrt(1 - a) v at the last training timestep, where the noisy input x says
+    /// next to nothing about the latent, so the MSE-trained denoiser can only answer with the mean
+    /// it learned for the condition; averaged over `draws` noise inputs (seeded), with guidance.
+    /// One network evaluation per draw instead of a whole DDIM chain.
+    public func posteriorMean(conditions: Tensor, draws: Int = 8, guidance: Float = 1, seed: UInt64) -> Tensor {
+        noGrad {
+            let (b, length) = (conditions.shape[0], unet.config.length)
+            let repeated = Tensor.concat(Array(repeating: conditions.unsqueezed(1), count: draws), axis: 1).reshaped([b * draws, -1])
+            let x = Tensor.normal([b * draws, length], seed: seed)
+            let t = scheduler.trainSteps - 1, alpha = scheduler.alphasCumprod[t]
+            let time = Tensor([Float](repeating: Float(t), count: b * draws), shape: [b * draws])
+            var v = unet(x, timesteps: time, condition: repeated)
+            if guidance != 1 {
+                let unconditional = unet(x, timesteps: time, condition: Tensor(zeros: repeated.shape))
+                v = unconditional + (v - unconditional) * guidance
+            }
+            let x0 = x * alpha.squareRoot() - v * (1 - alpha).squareRoot()
+            return denormalised(x0.reshaped([b, draws, length]).mean(axes: [1]).clamped(-1.5, 1.5))
+        }
+    }
+
     /// prior/: config.json (the UNet's sizes), model.safetensors, normalisation.safetensors.
     public static func load(from directory: String) throws -> HeadPrior {
         let config = try CodableConfigFile.read(UNet1DConfiguration.self, from: directory + "/config.json", what: "a UNet1D configuration")

@@ -60,8 +60,9 @@ public struct NPHMFitting {
 /// `orbit evaluate mesh`: head meshes of held-out test subjects against their ground-truth face
 /// region (the FaceKit "face" vertices of mesh.ply), neutral (appearance 0) and expressive apart.
 /// Methods: one prior draw from the front view, the mean of `draws` prior draws (what `orbit mesh`
-/// does by default), the mean training latent, and codes fitted to the sample's own signed distances
-/// (the head model's ceiling).
+/// does by default), the prior's one-step estimate of the condition's mean latent (`posteriorMean`),
+/// the mean training latent, and codes fitted to the sample's own signed distances (the head model's
+/// ceiling).
 public struct HeadEvaluation {
     /// FaceKit's "face" region is its first 9,409 vertices (research/nphm.md section 5).
     public static let faceVertices = 9409
@@ -82,7 +83,9 @@ public struct HeadEvaluation {
 
     public init(data: String, model: HeadModel, encoder: HeadConditionEncoder) { (self.data, self.model, self.encoder) = (data, model, encoder) }
 
-    public static let methods = ["prior", "prior_average", "mean_code", "fitted"]
+    public static let methods = ["prior", "prior_average", "prior_mean", "mean_code", "fitted"]
+    /// The methods to run (a subset of `methods`, in its order).
+    public var selected = HeadEvaluation.methods
 
     /// Means per method and group ("neutral", "expressive", "all"), in centimetres.
     public func run(log: (String) -> Void) throws -> [String: Any] {
@@ -103,16 +106,21 @@ public struct HeadEvaluation {
             let sample = try NPHMData.load(set, mesh: truthMesh)
             let truth = try visibleFace(of: set, mesh: truthMesh, builder: builder)
             let (condition, _) = reconstruction.condition(of: try set.viewImage(Self.portraitView))
-            let predicted = reconstruction.latents(for: condition, seed: seed &+ UInt64(i))
-            let averaged = reconstruction.latents(for: condition, draws: draws, seed: seed &+ UInt64(i))
-            let start = model.layout.split(mean)
-            let fitted = fitting.fit(model.head, sample: sample, start: start)
-            let latents = ["prior": predicted, "prior_average": averaged, "mean_code": mean,
-                           "fitted": model.layout.join(geometry: fitted.geometry, appearance: fitted.appearance, expression: fitted.expression)]
+            func latent(_ method: String) -> Tensor {
+                switch method {
+                case "prior": return reconstruction.latents(for: condition, seed: seed &+ UInt64(i))
+                case "prior_average": return reconstruction.latents(for: condition, draws: draws, seed: seed &+ UInt64(i))
+                case "prior_mean": return model.prior.posteriorMean(conditions: condition, draws: draws, seed: seed &+ UInt64(i))
+                case "mean_code": return mean
+                default:
+                    let fitted = fitting.fit(model.head, sample: sample, start: model.layout.split(mean))
+                    return model.layout.join(geometry: fitted.geometry, appearance: fitted.appearance, expression: fitted.expression)
+                }
+            }
             let group = set.appearance == 0 ? "neutral" : "expressive"
             var line = "\(set.name):"
-            for method in Self.methods {
-                let mesh = method == "mean_code" ? meanMesh : reconstruction.mesh(latents[method]!, resolution: resolution)
+            for method in Self.methods where selected.contains(method) {
+                let mesh = method == "mean_code" ? meanMesh : reconstruction.mesh(latent(method), resolution: resolution)
                 guard !mesh.triangles.isEmpty else { log("\(set.name) \(method): empty mesh"); continue }
                 if let meshFolder {
                     try MeshPLY.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours, triangles: mesh.triangles)

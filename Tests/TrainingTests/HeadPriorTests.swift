@@ -55,5 +55,14 @@ final class HeadPriorTests: XCTestCase {
             if step >= 280 { last += loss / 20 }
         }
         XCTAssertLessThan(last, 0.6 * first, "\(first) -> \(last)")
+
+        // The one-step posterior mean of each sample's condition lies nearer its own latent than the
+        // mean latent does (four samples: the network has learned which condition goes with which).
+        let prior = trainer.prior, latents = data().latents, conditions = data().conditions.slice(axis: 1, 0..<1).reshaped([4, -1])
+        let estimate = prior.posteriorMean(conditions: conditions, draws: 16, seed: 3)
+        XCTAssertEqual(estimate.shape, [4, 16])
+        let meanError = noGrad { (latents - prior.latentMean.unsqueezed(0)).pow(2).mean().item() }
+        let estimateError = noGrad { (latents - estimate).pow(2).mean().item() }
+        XCTAssertLessThan(estimateError, 0.5 * meanError, "posterior mean \(estimateError) vs mean latent \(meanError)")
     }
 }

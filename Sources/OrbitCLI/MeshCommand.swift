@@ -72,13 +72,21 @@ struct MeshCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let fm = FileManager.default
         let files = (0..<samples).flatMap { k in [outputs(k).ply] + (obj ? [outputs(k).obj] : []) } + (turntable.map { [$0] } ?? [])
-        if !force, let existing = files.first(where: fm.fileExists) { throw CommandFailure("\(existing): already exists (pass --force to replace it)") }
+        try OutputPaths.checkFiles(files, force: force, inputs: [portrait] + (expressionFrom.map { [$0] } ?? []))
         guard let directory = model ?? HeadModel.defaultDirectory() else {
             throw CommandFailure("no head model: the trained default (Weights/\(HeadModel.defaultName)) was not found beside this binary "
                                  + "or in the current folder; pass --model DIR or set ORBIT_HEAD")
         }
+        let folders = try Set(files.map(OutputPaths.folder)).map { try OutputPaths.create($0.isEmpty ? "." : $0) }
+        do { try mesh(started: started, headModel: directory) } catch {
+            folders.forEach { $0.removeIfEmpty() }
+            throw error
+        }
+    }
+
+    /// The work of `run` once the outputs are checked and their folders made.
+    func mesh(started: Date, headModel directory: String) throws {
         let image = try ImageIO.read(portrait)
         let other = try expressionFrom.map { try ImageIO.read($0) }
         var reconstruction = HeadReconstruction(model: try HeadModel.load(from: directory), encoder: try HeadConditionEncoder.committed(),
@@ -110,11 +118,11 @@ struct MeshCommand: ParsableCommand {
                 throw CommandFailure("\(portrait): the head model's surface for this latent does not cross its box (no mesh written)")
             }
             let (ply, objPath) = outputs(k)
-            try MeshPLY.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours, triangles: mesh.triangles)
-                .write(to: URL(fileURLWithPath: ply), options: .atomic)
+            try AtomicFile.write(MeshPLY.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours,
+                                                triangles: mesh.triangles), to: ply)
             if obj {
-                try MeshOBJ.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours, triangles: mesh.triangles)
-                    .write(to: URL(fileURLWithPath: objPath), options: .atomic)
+                try AtomicFile.write(MeshOBJ.encode(positions: mesh.positions, normals: mesh.normals, colours: mesh.colours,
+                                                    triangles: mesh.triangles), to: objPath)
             }
             if k == 0, let turntable {
                 let maker = MeshTurntable(), frames = ProgressLine(total: maker.frames, label: "turntable")

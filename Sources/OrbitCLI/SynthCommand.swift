@@ -38,6 +38,9 @@ struct SynthCommand: ParsableCommand {
     @Flag(help: "Write a contact sheet of 16 random subjects at 4 azimuths to --out instead of a dataset.")
     var preview = false
 
+    @Flag(help: "With --preview: replace an existing contact sheet. (A dataset folder is resumed, never replaced.)")
+    var force = false
+
     func validate() throws {
         guard subjects >= 1, appearances >= 1, appearances <= 100 else { throw ValidationError("--subjects >= 1 and --appearances in 1...100") }
         guard (16...4096).contains(resolution) else { throw ValidationError("--resolution must be in 16...4096") }
@@ -45,15 +48,22 @@ struct SynthCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The output is checked before any work.
+        let sheetPath = out.hasSuffix(".png") ? out : out + ".png"
+        if preview { try OutputPaths.checkFiles([sheetPath], force: force) } else { try OutputPaths.checkFolder(out) }
         let kit = try FaceKit(path: facekit ?? FaceKit.defaultPath)
         var dataset = SynthDataset(kit: kit, subjects: subjects, appearances: appearances, resolution: resolution, seed: seed)
         dataset.surfaceSamples = sdfSamples
         dataset.volumeSamples = max(1, sdfSamples / 4)
         if preview {
-            let sheet = dataset.contactSheet()
-            let path = out.hasSuffix(".png") ? out : out + ".png"
-            try ImageIO.write(sheet, to: path)
-            print("contact sheet: \(path) (\(sheet.width)x\(sheet.height))")
+            let folder = OutputPaths.folder(of: sheetPath)
+            let created = try OutputPaths.create(folder.isEmpty ? "." : folder)
+            let sheet = try created.cleaningUpOnFailure {
+                let sheet = dataset.contactSheet()
+                try ImageIO.write(sheet, to: sheetPath)
+                return sheet
+            }
+            print("contact sheet: \(sheetPath) (\(sheet.width)x\(sheet.height))")
             return
         }
         let files = FileManager.default

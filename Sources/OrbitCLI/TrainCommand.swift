@@ -31,15 +31,23 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
 
+    @Option(help: "Steps between checkpoints, a multiple of 10 (default: a checkpoint every five minutes).")
+    var checkpointEvery: Int?
+
     func validate() throws {
         if let minutes, minutes <= 0 { throw ValidationError("--minutes must be positive") }
+        if let checkpointEvery, checkpointEvery < 10 || checkpointEvery % 10 != 0 {
+            throw ValidationError("--checkpoint-every must be a positive multiple of 10 (checkpoints fall on the loss records)")
+        }
     }
 }
 
 /// Runs a training job with a progress line, log lines flushed as they come (a job's output is often
-/// a file), Ctrl-C turned into a checkpoint, and its errors as command failures.
-func runTrainingJob(label: String, steps: Int,
+/// a file), Ctrl-C turned into a checkpoint, and its errors as command failures. The run's folder is
+/// checked before any work.
+func runTrainingJob(label: String, options: TrainingOptions, steps: Int,
                     _ run: (_ progress: (Int, Int, String) -> Void, _ log: @escaping (String) -> Void) throws -> TrainingRun.Ending) throws {
+    try OutputPaths.checkFolder(options.out)
     TrainingRun.installInterruptHandler()
     let line = ProgressLine(total: steps, label: label, alreadyDone: nil)
     let ending = try run({ done, _, detail in line.update(done, detail: detail) }, { message in
@@ -80,7 +88,8 @@ struct TrainVAECommand: ParsableCommand {
         (job.steps, job.minutes, job.resume) = (steps, options.minutes, options.resume)
         (job.config.seed, job.config.batch, job.config.crop) = (options.seed, batch, crop)
         (job.config.clipFrames, job.config.learningRate, job.config.initialWeights) = (clipFrames, learningRate, initFrom)
-        try runTrainingJob(label: "vae", steps: steps, job.run)
+        job.checkpointEvery = options.checkpointEvery
+        try runTrainingJob(label: "vae", options: options, steps: steps, job.run)
     }
 }
 
@@ -105,6 +114,7 @@ struct TrainCacheCommand: ParsableCommand {
     var reembedIdentity = false
 
     func run() throws {
+        try OutputPaths.checkFolder(out)
         let dataset = try SynthImageSets(root: data)
         // Validation and test first: training can start on a cache whose training part is still growing.
         let sets = try ["val", "test", "train"].flatMap { try dataset.imageSets(split: $0) }
@@ -165,7 +175,8 @@ struct TrainGeneratorCommand: ParsableCommand {
         (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
         job.config.seed = options.seed
         (job.config.perceptualWeight, job.config.identityWeight) = (perceptualWeight, identityWeight)
-        try runTrainingJob(label: "generator", steps: steps, job.run)
+        job.checkpointEvery = options.checkpointEvery
+        try runTrainingJob(label: "generator", options: options, steps: steps, job.run)
     }
 }
 
@@ -200,7 +211,8 @@ struct TrainIdentityCommand: ParsableCommand {
         (job.config.seed, job.config.batch, job.config.learningRate) = (options.seed, batch, learningRate)
         (job.config.scale, job.config.margin) = (scale, margin)
         job.realPhoto = FileManager.default.fileExists(atPath: realPhoto) ? realPhoto : nil
-        try runTrainingJob(label: "identity", steps: steps, job.run)
+        job.checkpointEvery = options.checkpointEvery
+        try runTrainingJob(label: "identity", options: options, steps: steps, job.run)
     }
 }
 
@@ -231,7 +243,8 @@ struct TrainNPHMCommand: ParsableCommand {
         (job.steps, job.minutes, job.resume, job.validateEvery) = (steps, options.minutes, options.resume, validateEvery)
         (job.config.seed, job.config.samplesPerStep, job.config.nearPoints) = (options.seed, samples, nearPoints)
         job.config.codeLearningRate = codeLearningRate
-        try runTrainingJob(label: "nphm", steps: steps, job.run)
+        job.checkpointEvery = options.checkpointEvery
+        try runTrainingJob(label: "nphm", options: options, steps: steps, job.run)
     }
 }
 
@@ -255,6 +268,7 @@ struct TrainNPHMPriorCommand: ParsableCommand {
         var job = HeadPriorTrainingJob(data: options.data, nphm: nphm, out: options.out)
         (job.steps, job.minutes, job.resume) = (steps, options.minutes, options.resume)
         (job.config.seed, job.config.batch) = (options.seed, batch)
-        try runTrainingJob(label: "nphm-prior", steps: steps, job.run)
+        job.checkpointEvery = options.checkpointEvery
+        try runTrainingJob(label: "nphm-prior", options: options, steps: steps, job.run)
     }
 }

@@ -175,41 +175,38 @@ public final class GeneratorModel {
         return model
     }
 
-    /// Writes the directory atomically: built beside `directory` under a temporary name, then renamed
-    /// (an existing directory is replaced only when `replace` is set). `dtype` F16 halves the files
+    /// Writes the directory atomically (`AtomicFolder`: built beside `directory` under a temporary name,
+    /// then renamed; an existing directory is replaced only when `replace` is set). `dtype` F16 halves the files
     /// (the committed default); loading converts back to Float32.
     public func save(to directory: String, replace: Bool = false, dtype: SafeTensorsDType = .f32) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: directory) && !replace {
             throw WeightError("\(directory): already exists (pass --force to replace it)")
         }
-        let staging = directory + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
-        try? fm.removeItem(atPath: staging)
-        defer { try? fm.removeItem(atPath: staging) }
-        func component(_ name: String, config: [String: Any], module: Module) throws {
-            try fm.createDirectory(atPath: staging + "/" + name, withIntermediateDirectories: true)
-            try ModelConfigFile.write(config, to: "\(staging)/\(name)/config.json")
-            try module.save(to: "\(staging)/\(name)/\(Self.weightFiles[name]!)", metadata: ["format": "pt"], dtype: dtype)
+        try AtomicFolder.write(directory, replace: replace) { staging in
+            func component(_ name: String, config: [String: Any], module: Module) throws {
+                try fm.createDirectory(atPath: staging + "/" + name, withIntermediateDirectories: true)
+                try ModelConfigFile.write(config, to: "\(staging)/\(name)/config.json")
+                try module.save(to: "\(staging)/\(name)/\(Self.weightFiles[name]!)", metadata: ["format": "pt"], dtype: dtype)
+            }
+            try component("unet", config: configuration.unet.diffusersConfig, module: unet)
+            try component("vae", config: configuration.vae.diffusersConfig, module: vae)
+            try component("image_encoder", config: configuration.imageEncoder.transformersConfig, module: imageEncoder)
+            var index: [String: Any] = [
+                "_class_name": "OrbitGeneratorPipeline", "unet": ["diffusers", "UNetSpatioTemporalConditionModel"],
+                "vae": ["diffusers", "AutoencoderKLTemporalDecoder"], "image_encoder": ["transformers", "CLIPVisionModelWithProjection"],
+                "resolution": configuration.resolution, "weights": provenance, "sigma_max": configuration.sigmaMax,
+                "camera_ids": ["cond_aug", "polar_rad", "azimuth_rad"],
+            ]
+            if let identityDim = configuration.identityDim {
+                try component("identity_proj", config: ["_class_name": "OrbitIdentityProjection", "identity_dim": identityDim,
+                                                        "context_dim": configuration.unet.contextDim,
+                                                        "identity_encoder": configuration.identityEncoder.rawValue],
+                              module: context)
+                index["identity_proj"] = ["orbit", "OrbitIdentityProjection"]
+            }
+            try ModelConfigFile.write(index, to: staging + "/model_index.json")
         }
-        try component("unet", config: configuration.unet.diffusersConfig, module: unet)
-        try component("vae", config: configuration.vae.diffusersConfig, module: vae)
-        try component("image_encoder", config: configuration.imageEncoder.transformersConfig, module: imageEncoder)
-        var index: [String: Any] = [
-            "_class_name": "OrbitGeneratorPipeline", "unet": ["diffusers", "UNetSpatioTemporalConditionModel"],
-            "vae": ["diffusers", "AutoencoderKLTemporalDecoder"], "image_encoder": ["transformers", "CLIPVisionModelWithProjection"],
-            "resolution": configuration.resolution, "weights": provenance, "sigma_max": configuration.sigmaMax,
-            "camera_ids": ["cond_aug", "polar_rad", "azimuth_rad"],
-        ]
-        if let identityDim = configuration.identityDim {
-            try component("identity_proj", config: ["_class_name": "OrbitIdentityProjection", "identity_dim": identityDim,
-                                                    "context_dim": configuration.unet.contextDim,
-                                                    "identity_encoder": configuration.identityEncoder.rawValue],
-                          module: context)
-            index["identity_proj"] = ["orbit", "OrbitIdentityProjection"]
-        }
-        try ModelConfigFile.write(index, to: staging + "/model_index.json")
-        if fm.fileExists(atPath: directory) { try fm.removeItem(atPath: directory) }
-        try fm.moveItem(atPath: staging, toPath: directory)
     }
 
     public var parameterCount: Int {

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Tensor
 
 /// One fit of splats to views up to the trainer's `config.iterations`, with what a long job needs:
 /// a checkpoint every `checkpointEvery` steps and whenever `shouldStop` says so (the run then ends
@@ -63,6 +64,7 @@ public struct SplatFitJob {
         try PLYFile.write(trainer.gaussians, to: out)
         try ImageIO.write(TrainingCurves.plot(reports), to: curvesPath)
         try? FileManager.default.removeItem(atPath: checkpointPath)
+        AtomicFile.removeStaleTemporaries(of: checkpointPath)  // a killed run's half-written checkpoint
         let evaluation = SplatEvaluation.evaluate(trainer.gaussians, views: heldOut.isEmpty ? trainer.views : heldOut,
                                                   settings: trainer.config.render)
         return .finished(Result(gaussians: trainer.gaussians.count, seconds: seconds, evaluation: evaluation, heldOut: heldOut.count))

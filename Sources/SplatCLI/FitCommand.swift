@@ -76,7 +76,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Write a checkpoint every N iterations (and on Ctrl-C).")
     var checkpointEvery = 1000
 
-    @Flag(help: "Continue from OUT.checkpoint.safetensors.")
+    @Flag(help: "Continue from OUT.checkpoint.safetensors (without one: start at step 0).")
     var resume = false
 
     @Flag(help: "Replace an existing output PLY and curves (and start over from an interrupted run's checkpoint).")
@@ -129,9 +129,12 @@ struct FitCommand: ParsableCommand {
             trainer.perceptual = try .lpips(lpipsNet, weight: perceptualWeight, every: lpipsEvery, crop: lpipsCrop,
                                             width: train[0].camera.width, height: train[0].camera.height)
         }
-        if resume {
+        if resume && FileManager.default.fileExists(atPath: job.checkpointPath) {
             try job.resume(trainer)
             print("resuming from \(job.checkpointPath) at step \(trainer.step)")
+        } else if resume {
+            // A run killed before its first checkpoint: resuming it is starting it.
+            print("note: no checkpoint at \(job.checkpointPath) (the run stopped before its first one); starting at step 0")
         }
         let interrupted = Atomic<Bool>(false)
         signal(SIGINT, SIG_IGN)

@@ -191,25 +191,6 @@ public enum SafeTensors {
     }
 }
 
-/// Writes data to `path` through a temporary sibling and a rename: readers never see a partial file.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            do { try data.write(to: tmp) } catch {
-                throw SafeTensorsError(path: path, problem: "cannot write (\((error as NSError).localizedDescription))")
-            }
-            if rename(tmp.path, url.path) != 0 {
-                throw SafeTensorsError(path: path, problem: "cannot rename into place (\(String(cString: strerror(errno))))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
-        }
-    }
-}
-
 // IEEE half and bfloat16 conversions (round to nearest even on the way down).
 public func halfToFloat(_ h: UInt16) -> Float { Float(Float16(bitPattern: h)) }
 public func floatToHalf(_ f: Float) -> UInt16 { Float16(f).bitPattern }

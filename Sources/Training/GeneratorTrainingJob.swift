@@ -18,6 +18,8 @@ public struct GeneratorTrainingJob {
     public var config = GeneratorTrainingConfig()
     public var steps = 200_000
     public var minutes: Double?
+    /// Steps between checkpoints (nil: every five minutes); see `TrainingRun.Schedule.checkpointEvery`.
+    public var checkpointEvery: Int?
     public var resume = false
     public var validateEvery = 500
 
@@ -45,6 +47,7 @@ public struct GeneratorTrainingJob {
                                                            parameters: trainer.trainedParameters, optimizer: trainer.optimizer, ema: trainer.ema)
         if start > 0 { log("generator: resumed at step \(start)") }
         var schedule = TrainingRun.Schedule(totalSteps: steps, minutes: minutes)
+        schedule.checkpointEvery = checkpointEvery
         schedule.validateEvery = validateEvery
         let run = TrainingRun(schedule: schedule, startStep: start, history: history)
         func validate(_ step: Int) throws {

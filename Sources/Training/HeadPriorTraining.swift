@@ -142,9 +142,11 @@ public final class HeadPriorTrainer {
         return ["loss": loss.item(), "grad_norm": norm]
     }
 
-    /// Writes the prior with the EMA weights.
+    /// Writes the prior with the EMA weights, the folder as a whole.
     public func export(to directory: String, provenance: String) throws {
-        try ema.withAveragedWeights(prior.unet.namedParameters) { try prior.save(to: directory, provenance: provenance) }
+        try ema.withAveragedWeights(prior.unet.namedParameters) {
+            try AtomicFolder.write(directory) { try prior.save(to: $0, provenance: provenance) }
+        }
     }
 }
 
@@ -156,6 +158,8 @@ public struct HeadPriorTrainingJob {
     public var config = HeadPriorTrainingConfig()
     public var steps = 10_000
     public var minutes: Double?
+    /// Steps between checkpoints (nil: every five minutes); see `TrainingRun.Schedule.checkpointEvery`.
+    public var checkpointEvery: Int?
     public var resume = false
 
     public init(data: String, nphm: String, out: String) { (self.data, self.nphm, self.out) = (data, nphm, out) }
@@ -171,7 +175,9 @@ public struct HeadPriorTrainingJob {
         let (start, history) = try TrainerCheckpoint.start(from: checkpointPath, resume: resume, fingerprint: fingerprint,
                                                            parameters: trainer.trainedParameters, optimizer: trainer.optimizer, ema: trainer.ema)
         if start > 0 { log("nphm-prior: resumed at step \(start)") }
-        let run = TrainingRun(schedule: TrainingRun.Schedule(totalSteps: steps, minutes: minutes), startStep: start, history: history)
+        var schedule = TrainingRun.Schedule(totalSteps: steps, minutes: minutes)
+        schedule.checkpointEvery = checkpointEvery
+        let run = TrainingRun(schedule: schedule, startStep: start, history: history)
         let ending = try run.run(trainStep: trainer.trainStep, checkpoint: { step, history in
             try TrainerCheckpoint.save(to: checkpointPath, step: step, fingerprint: fingerprint, parameters: trainer.trainedParameters,
                                        optimizer: trainer.optimizer, ema: trainer.ema, history: history)

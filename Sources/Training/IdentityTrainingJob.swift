@@ -15,6 +15,8 @@ public struct IdentityTrainingJob {
     public var config = IdentityTrainingConfig()
     public var steps = 3000
     public var minutes: Double?
+    /// Steps between checkpoints (nil: every five minutes); see `TrainingRun.Schedule.checkpointEvery`.
+    public var checkpointEvery: Int?
     public var resume = false
     /// The real photo of the evaluation (the astronaut), when given.
     public var realPhoto: String?
@@ -51,6 +53,7 @@ public struct IdentityTrainingJob {
                                                            parameters: trainer.trainedParameters, optimizer: trainer.optimizer, ema: nil)
         if start > 0 { log("identity: resumed at step \(start)") }
         var schedule = TrainingRun.Schedule(totalSteps: steps, minutes: minutes)
+        schedule.checkpointEvery = checkpointEvery
         schedule.validateEvery = 500
         let run = TrainingRun(schedule: schedule, startStep: start, history: history)
         let photo = try realPhoto.map { try ImageIO.read($0) }

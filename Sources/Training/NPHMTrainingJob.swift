@@ -17,6 +17,8 @@ public struct NPHMTrainingJob {
     public var config = NPHMTrainingConfig()
     public var steps = 20_000
     public var minutes: Double?
+    /// Steps between checkpoints (nil: every five minutes); see `TrainingRun.Schedule.checkpointEvery`.
+    public var checkpointEvery: Int?
     public var resume = false
     public var validateEvery = 1000
 
@@ -33,6 +35,7 @@ public struct NPHMTrainingJob {
                                                            parameters: trainer.trainedParameters, optimizer: trainer.optimizer, ema: nil)
         if start > 0 { log("nphm: resumed at step \(start)") }
         var schedule = TrainingRun.Schedule(totalSteps: steps, minutes: minutes)
+        schedule.checkpointEvery = checkpointEvery
         schedule.validateEvery = validateEvery
         let run = TrainingRun(schedule: schedule, startStep: start, history: history)
         let ending = try run.run(trainStep: trainer.trainStep, checkpoint: { step, history in
@@ -66,13 +69,16 @@ extension NPHMTrainer {
     }
 
     /// The model folder: config.json, model.safetensors (F16) and codes.safetensors (F32 code tables
-    /// with the subjects' dataset ids and each sample's (subject, appearance)), each written atomically.
+    /// with the subjects' dataset ids and each sample's (subject, appearance)), the folder written as a
+    /// whole (a kill never leaves codes of one step beside weights of another).
     public func export(to directory: String, provenance: String) throws {
-        try HeadModel.saveHead(head, to: directory, provenance: provenance)
         let sampleIds = samples.flatMap { [Float($0.subject), Float($0.appearance)] }
-        try SafeTensors.write([("geometry", geometryCodes), ("appearance", appearanceCodes), ("expression", expressionCodes),
-                               ("subjects", Tensor(subjects.map(Float.init), shape: [subjects.count])),
-                               ("samples", Tensor(sampleIds, shape: [samples.count, 2]))],
-                              metadata: ["provenance": provenance], to: directory + "/codes.safetensors")
+        try AtomicFolder.write(directory) { staging in
+            try HeadModel.saveHead(head, to: staging, provenance: provenance)
+            try SafeTensors.write([("geometry", geometryCodes), ("appearance", appearanceCodes), ("expression", expressionCodes),
+                                   ("subjects", Tensor(subjects.map(Float.init), shape: [subjects.count])),
+                                   ("samples", Tensor(sampleIds, shape: [samples.count, 2]))],
+                                  metadata: ["provenance": provenance], to: staging + "/codes.safetensors")
+        }
     }
 }

@@ -23,7 +23,9 @@ public enum TrainerCheckpoint {
             }
         }
         if let ema { tensors += ema.shadows.map { ("ema." + $0.0, $0.1) } }
-        let historyJSON = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // the same state, the same bytes (dictionaries hash in a per-process order)
+        let historyJSON = String(decoding: try encoder.encode(history), as: UTF8.self)
         var meta = metadata
         meta["step"] = "\(step)"
         meta["adam_step"] = "\(optimizer.step)"

@@ -3,7 +3,7 @@ import Tensor
 
 /// The loop every training command shares: steps until the step budget or the time budget is spent
 /// or Ctrl-C arrives, the loss history (means of the terms over `recordEvery` steps), an atomic
-/// checkpoint every `checkpointSeconds` and at the end, and a validation hook every
+/// checkpoint every `checkpointSeconds` (or every `checkpointEvery` steps) and at the end, and a validation hook every
 /// `validateEvery` steps. The step closure must be a function of the step number alone (its
 /// randomness seeded by it), so that a resumed run repeats an uninterrupted one exactly.
 public final class TrainingRun {
@@ -11,6 +11,9 @@ public final class TrainingRun {
         public var totalSteps: Int
         public var minutes: Double?
         public var checkpointSeconds: Double = 300
+        /// Steps between checkpoints instead of `checkpointSeconds` (a multiple of `recordEvery`: a
+        /// checkpoint falls on a loss record, so a resumed run's history is an uninterrupted one's).
+        public var checkpointEvery: Int?
         public var recordEvery = 10
         public var validateEvery = 500
         public init(totalSteps: Int, minutes: Double? = nil) { (self.totalSteps, self.minutes) = (totalSteps, minutes) }
@@ -64,7 +67,8 @@ public final class TrainingRun {
             } ?? ""
             progress(step, detail)
             if let validate, step % schedule.validateEvery == 0 { try validate(step) }
-            if step % schedule.recordEvery == 0, Date().timeIntervalSince(lastCheckpoint) >= schedule.checkpointSeconds {
+            let due = schedule.checkpointEvery.map { step % $0 == 0 } ?? (Date().timeIntervalSince(lastCheckpoint) >= schedule.checkpointSeconds)
+            if step % schedule.recordEvery == 0, due, step < schedule.totalSteps {
                 try checkpoint(step, history)
                 lastCheckpoint = Date()
             }

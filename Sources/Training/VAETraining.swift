@@ -46,8 +46,9 @@ public final class VAETrainer {
     /// crops) instead of the seeded initialisation.
     public init(config: VAETrainingConfig, train: [ImageSetReference], resolution: Int, initialWeights: String? = nil) throws {
         guard !train.isEmpty else { throw TrainingError("no training image sets (is the dataset written yet?)") }
-        guard config.crop <= resolution, config.crop % 8 == 0 else {
-            throw TrainingError("crop \(config.crop) must be a multiple of 8 and at most the views' \(resolution) px")
+        guard config.crop <= resolution, config.crop % 8 == 0, config.crop >= LPIPS.minimumSide else {
+            throw TrainingError("crop \(config.crop) must be a multiple of 8, at least \(LPIPS.minimumSide) px (LPIPS's smallest image) "
+                                + "and at most the views' \(resolution) px")
         }
         self.config = config
         sets = train

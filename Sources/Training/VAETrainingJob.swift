@@ -16,6 +16,8 @@ public struct VAETrainingJob {
     public var config = VAETrainingConfig()
     public var steps = 20_000
     public var minutes: Double?
+    /// Steps between checkpoints (nil: every five minutes); see `TrainingRun.Schedule.checkpointEvery`.
+    public var checkpointEvery: Int?
     public var resume = false
 
     public init(data: String, out: String) { (self.data, self.out) = (data, out) }
@@ -34,6 +36,7 @@ public struct VAETrainingJob {
                                                            parameters: trainer.vae.namedParameters, optimizer: trainer.optimizer, ema: nil)
         if start > 0 { log("vae: resumed at step \(start)") }
         var schedule = TrainingRun.Schedule(totalSteps: steps, minutes: minutes)
+        schedule.checkpointEvery = checkpointEvery
         schedule.validateEvery = 250
         let run = TrainingRun(schedule: schedule, startStep: start, history: history)
         func validate(_ step: Int) throws {
@@ -58,14 +61,10 @@ public struct VAETrainingJob {
     /// Writes the VAE as a diffusers component folder (config.json, diffusion_pytorch_model.safetensors),
     /// atomically.
     public static func export(_ vae: AutoencoderKLTemporalDecoder, config: VAEEncoder.Config, to directory: String) throws {
-        let fm = FileManager.default
-        let staging = directory + ".partial"
-        try? fm.removeItem(atPath: staging)
-        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        try ModelConfigFile.write(config.diffusersConfig, to: staging + "/config.json")
-        try vae.save(to: staging + "/diffusion_pytorch_model.safetensors", metadata: ["format": "pt"])
-        if fm.fileExists(atPath: directory) { try fm.removeItem(atPath: directory) }
-        try fm.moveItem(atPath: staging, toPath: directory)
+        try AtomicFolder.write(directory) { staging in
+            try ModelConfigFile.write(config.diffusersConfig, to: staging + "/config.json")
+            try vae.save(to: staging + "/diffusion_pytorch_model.safetensors", metadata: ["format": "pt"])
+        }
     }
 }
 

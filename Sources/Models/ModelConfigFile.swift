@@ -27,7 +27,7 @@ public struct ModelConfigFile {
         if let name = className, name != expected { throw fail("is a \(name), not a \(expected)") }
     }
 
-    func int(_ key: String) throws -> Int? {
+    public func int(_ key: String) throws -> Int? {
         guard let value = json[key] else { return nil }
         guard let number = value as? Int else { throw fail("\(key) must be an integer") }
         return number

@@ -40,7 +40,8 @@ public struct UNetSpatioTemporalConfig: Sendable, Equatable {
 }
 
 /// diffusers' UNetSpatioTemporalConditionModel. sample [B, F, Cin, H, W], timestep [B] (SVD feeds
-/// EDM's c_noise), context [B, L, contextDim] (shared by a video's frames), addedTimeIds [B, ids]
+/// EDM's c_noise; [1] or [] for the whole batch, as diffusers takes it), context [B, L, contextDim]
+/// (shared by a video's frames), addedTimeIds [B, ids]
 /// -> [B, F, Cout, H, W]. H and W must be divisible by 2^(levels-1) (see `inputProblem`).
 public final class UNetSpatioTemporal: Module {
     public let config: UNetSpatioTemporalConfig
@@ -93,11 +94,12 @@ public final class UNetSpatioTemporal: Module {
             return "empty input: sample \(sample.shape) and encoder_hidden_states \(context.shape) need every size at least 1"
         }
         guard sample.shape[2] == config.inChannels, sample.shape[3] % factor == 0, sample.shape[4] % factor == 0,
-              timestep.shape == [b], context.rank == 3, context.shape[0] == b, context.shape[2] == config.contextDim,
+              timestep.shape == [b] || (timestep.rank <= 1 && timestep.count == 1),
+              context.rank == 3, context.shape[0] == b, context.shape[2] == config.contextDim,
               addedTimeIds.shape == [b, ids] || addedTimeIds.shape == [b, f, ids]
         else {
             return "inputs do not fit the model: sample \(sample.shape) (want [B, F, \(config.inChannels), H, W] with H and W "
-                + "multiples of \(factor)), timestep \(timestep.shape) (want [\(b)]), encoder_hidden_states \(context.shape) "
+                + "multiples of \(factor)), timestep \(timestep.shape) (want [\(b)], or [1] or [] for the whole batch), encoder_hidden_states \(context.shape) "
                 + "(want [\(b), L, \(config.contextDim)]), added time ids \(addedTimeIds.shape) (want [\(b), \(ids)] or [\(b), \(f), \(ids)])"
         }
         return nil
@@ -112,6 +114,8 @@ public final class UNetSpatioTemporal: Module {
             preconditionFailure("UNetSpatioTemporal: \(problem)")
         }
         let (b, f) = (sample.shape[0], sample.shape[1])
+        // One timestep (0-dim or [1]) serves the whole batch, as diffusers broadcasts it: [B].
+        let timestep = timestep.shape == [b] ? timestep : timestep.reshaped([1]).expanded(to: [b]).contiguous()
         let t = timeEmbedding(Tensor.timestepEmbedding(timestep, dim: config.blockChannels[0], flipSinToCos: true,
                                                        downscaleFreqShift: 0))
         // [B*F, T]: the time embedding plus the added-time embedding, per video (then repeated over its

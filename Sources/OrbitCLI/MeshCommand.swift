@@ -31,10 +31,13 @@ struct MeshCommand: ParsableCommand {
     @Option(help: "Random seed of the prior's sampling.")
     var seed: UInt64 = 0
 
-    @Option(help: "Meshes to draw from the prior.")
+    @Option(help: "How the latent comes out of the prior: posterior-mean (the denoiser's one-step estimate of the portrait's mean latent, the most accurate on held-out heads) or sampled (DDIM samples, the prior's variety).")
+    var estimate = HeadReconstruction.defaultEstimate
+
+    @Option(help: "Meshes to draw from the prior (more than one with --estimate sampled).")
     var samples = 1
 
-    @Option(help: "Prior draws averaged into each mesh's latent (1: a single draw; more: closer to the portrait's mean latent).")
+    @Option(help: "Noise inputs (posterior-mean) or DDIM samples (sampled) averaged into each mesh's latent (sampled with 1: a single draw).")
     var draws = HeadReconstruction.defaultDraws
 
     @Option(help: "Keep this portrait's identity and take the expression of another portrait.")
@@ -59,6 +62,9 @@ struct MeshCommand: ParsableCommand {
         guard (16...1024).contains(resolution) else { throw ValidationError("--resolution must be in 16...1024") }
         guard (1...64).contains(samples) else { throw ValidationError("--samples must be in 1...64") }
         guard (1...64).contains(draws) else { throw ValidationError("--draws must be in 1...64") }
+        guard samples == 1 || estimate == .sampled else {
+            throw ValidationError("--samples \(samples) needs --estimate sampled (the posterior mean is one latent per portrait)")
+        }
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1...1000") }
         guard out.lowercased().hasSuffix(".ply") else { throw ValidationError("--out must name a .ply file") }
         if let turntable, !turntable.lowercased().hasSuffix(".gif") { throw ValidationError("--turntable must name a .gif file") }
@@ -95,13 +101,15 @@ struct MeshCommand: ParsableCommand {
 
         let (condition, notes) = reconstruction.condition(of: image)
         for note in notes { print("note: \(note)") }
-        let sampling = ProgressLine(total: steps, label: "prior")
-        var latents = reconstruction.latents(for: condition, count: samples, draws: draws, seed: seed) { done, _ in sampling.update(done) }
+        let sampling = ProgressLine(total: estimate == .sampled ? steps : samples, label: "prior")
+        var latents = reconstruction.latents(for: condition, estimate: estimate, count: samples, draws: draws, seed: seed) { done, _ in
+            sampling.update(done)
+        }
         sampling.finish()
         if let other, let expressionFrom {
             let (otherCondition, otherNotes) = reconstruction.condition(of: other)
             for note in otherNotes { print("note (\(expressionFrom)): \(note)") }
-            let theirs = reconstruction.latents(for: otherCondition, draws: draws, seed: seed)
+            let theirs = reconstruction.latents(for: otherCondition, estimate: estimate, draws: draws, seed: seed)
             latents = Tensor.concat((0..<samples).map { k in
                 reconstruction.transferringExpression(from: theirs, to: latents.slice(axis: 0, k..<(k + 1)))
             }, axis: 0)

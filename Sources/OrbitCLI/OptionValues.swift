@@ -8,6 +8,7 @@ import Reconstruction
 extension EDMSampler.Method: ExpressibleByArgument {}
 extension ReconstructionSettings.Quality: ExpressibleByArgument {}
 extension IdentityEncoder: ExpressibleByArgument {}
+extension HeadReconstruction.LatentEstimate: ExpressibleByArgument {}
 
 /// `--split`: a part of an `orbit synth` dataset (dataset.json's splits).
 enum DatasetSplit: String, CaseIterable, ExpressibleByArgument {

@@ -176,8 +176,9 @@ public struct PortraitReconstruction {
         var reconstruction = HeadReconstruction(model: head, encoder: try HeadConditionEncoder.committed(), faces: faces)
         reconstruction.guidance = 2
         let (condition, _) = reconstruction.condition(of: portrait)
-        let latent = reconstruction.latents(for: condition, draws: settings.meshDraws, seed: settings.seed) { done, total in
-            event(.progress(phase: "prior", done: done, total: total, detail: "DDIM steps"))
+        let latent = reconstruction.latents(for: condition, estimate: settings.meshEstimate, draws: settings.meshDraws,
+                                            seed: settings.seed) { done, total in
+            event(.progress(phase: "prior", done: done, total: total, detail: settings.meshEstimate == .sampled ? "DDIM steps" : "estimates"))
         }
         let mesh = reconstruction.mesh(latent, resolution: settings.meshResolution) { done, total in
             event(.progress(phase: "mesh", done: done, total: total, detail: "fine points"))

@@ -11,8 +11,8 @@ public struct ReconstructionSettings: Codable, Equatable, Sendable {
     public var sampler = "dpm++2m", steps: Int, seed: UInt64 = 0
     /// Splat fitting: iterations, every K-th generated view held out for the report's metrics.
     public var splatIterations: Int, testEvery = 8
-    /// The mesh branch: marching-cubes resolution and prior draws averaged.
-    public var meshResolution: Int, meshDraws = HeadReconstruction.defaultDraws
+    /// The mesh branch: marching-cubes resolution, how the latent is estimated and from how many draws.
+    public var meshResolution: Int, meshEstimate = HeadReconstruction.defaultEstimate, meshDraws = HeadReconstruction.defaultDraws
     /// The turntable: frames and image side.
     public var turntableFrames: Int, turntableSize: Int
     /// Identity of the inputs: the portrait's pixels and the models used.

@@ -110,7 +110,7 @@ public struct HeadEvaluation {
                 switch method {
                 case "prior": return reconstruction.latents(for: condition, seed: seed &+ UInt64(i))
                 case "prior_average": return reconstruction.latents(for: condition, draws: draws, seed: seed &+ UInt64(i))
-                case "prior_mean": return model.prior.posteriorMean(conditions: condition, draws: draws, seed: seed &+ UInt64(i))
+                case "prior_mean": return reconstruction.latents(for: condition, estimate: .posteriorMean, draws: draws, seed: seed &+ UInt64(i))
                 case "mean_code": return mean
                 default:
                     let fitted = fitting.fit(model.head, sample: sample, start: model.layout.split(mean))

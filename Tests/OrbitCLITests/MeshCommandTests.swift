@@ -37,12 +37,13 @@ extension OrbitCLITests {
     }
 
     /// Two samples as closed PLY meshes with OBJ twins; an existing output is not replaced without
-    /// --force; a missing portrait is named and writes nothing.
+    /// --force; the default posterior-mean latent gives a closed mesh too, and refuses --samples 2; a
+    /// missing portrait is named and writes nothing.
     func testMeshWritesClosedMeshes() throws {
         let model = try tinyHeadModel()
         let out = Fixtures.temporaryDirectory() + "/head.ply"
         let args = ["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", out, "--obj", "--resolution", "24",
-                    "--steps", "2", "--samples", "2"]
+                    "--steps", "2", "--samples", "2", "--estimate", "sampled"]
         let run = try orbit(args)
         XCTAssertEqual(run.status, 0, run.stderr)
         for ply in [out, out.replacingOccurrences(of: "head.ply", with: "head-2.ply")] {
@@ -61,6 +62,14 @@ extension OrbitCLITests {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("/nonexistent/portrait.png"), missing.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: missingOut))
+        // The default latent (the posterior mean) is one per portrait: several meshes need sampling.
+        let meanOut = Fixtures.temporaryDirectory() + "/mean.ply"
+        let mean = try orbit(["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", meanOut, "--resolution", "24"])
+        XCTAssertEqual(mean.status, 0, mean.stderr)
+        XCTAssertTrue(Mesh.isWatertight(triangles: try MeshPLY.decode(Data(contentsOf: URL(fileURLWithPath: meanOut)), file: meanOut).triangles))
+        let refused = try orbit(["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", meanOut + ".2.ply", "--samples", "2"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("--samples 2 needs --estimate sampled"), refused.stderr)
         let badOut = try orbit(["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", "head.stl"])
         XCTAssertNotEqual(badOut.status, 0)
         XCTAssertTrue(badOut.stderr.contains(".ply"), badOut.stderr)

@@ -171,8 +171,10 @@ extension OrbitCLITests {
 
     func testTrainingCommandsResumeBitExactlyAfterKillNine() throws {
         let data = try synthDataset()
-        _ = try assertTrainingSurvivesKillNine(["nphm", "--data", data, "--steps", "30", "--samples", "1", "--near-points", "32"],
-                                               outputs: ["model/model.safetensors", "model/codes.safetensors"])
+        let nphm = try assertTrainingSurvivesKillNine(["nphm", "--data", data, "--steps", "30", "--samples", "1", "--near-points", "32"],
+                                                      outputs: ["model/model.safetensors", "model/codes.safetensors"])
+        _ = try assertTrainingSurvivesKillNine(["nphm-prior", "--data", data, "--nphm", nphm + "/model", "--steps", "30", "--batch", "2"],
+                                               outputs: ["prior/model.safetensors", "prior/normalisation.safetensors", "conditions.safetensors"])
         let vae = try assertTrainingSurvivesKillNine(["vae", "--data", data, "--steps", "30", "--crop", "32", "--batch", "1", "--clip-frames", "2"],
                                                      outputs: ["vae/diffusion_pytorch_model.safetensors", "vae/config.json"], final: "vae")
         let cache = Fixtures.temporaryDirectory() + "/cache"

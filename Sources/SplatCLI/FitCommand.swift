@@ -40,7 +40,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Gaussians at the random initialisation.")
     var gaussians = 20_000
 
-    @Option(name: .customLong("init"), help: "Initialisation: random (inside the cameras' look-at volume), points (a COLMAP project's points3D) or a point-cloud FILE.ply.")
+    @Option(name: .customLong("init"), help: "Initialisation: random (inside the cameras' look-at volume), hull (on the surface of the training views' visual hull, from their alpha), points (a COLMAP project's points3D) or a point-cloud FILE.ply.")
     var initialisation = SplatInitialisation.random
 
     @Option(help: "Upper bound on the Gaussian count during densification.")
@@ -123,7 +123,7 @@ struct FitCommand: ParsableCommand {
         config.render.background = background.rgb
         config.render.antialiased = antialiased
         config.alphaAsMask = alphaMask
-        let trainer = SplatTrainer(views: train, config: config, initial: try initialisation.gaussians(viewsFolder: views, config: config))
+        let trainer = SplatTrainer(views: train, config: config, initial: try initialisation.gaussians(viewsFolder: views, training: train, config: config))
         let perceptualWeight = lpipsWeight ?? preset?.perceptualWeight ?? 0
         if perceptualWeight > 0 {
             trainer.perceptual = try .lpips(lpipsNet, weight: perceptualWeight, every: lpipsEvery, crop: lpipsCrop,

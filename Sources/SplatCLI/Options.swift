@@ -39,11 +39,12 @@ extension LPIPS.Backbone: ExpressibleByArgument {}
 extension TrainingConfig.Preset: ExpressibleByArgument {}
 extension SplatFormat: ExpressibleByArgument {}
 
-/// `--init random|points|FILE.ply`.
+/// `--init random|hull|points|FILE.ply`.
 extension SplatInitialisation: ExpressibleByArgument {
     public init?(argument: String) {
         switch argument {
         case "random": self = .random
+        case "hull": self = .visualHull
         case "points": self = .colmapPoints
         default:
             guard argument.lowercased().hasSuffix(".ply") else { return nil }
@@ -51,11 +52,12 @@ extension SplatInitialisation: ExpressibleByArgument {
         }
     }
 
-    public static var allValueStrings: [String] { ["random", "points", "FILE.ply"] }
+    public static var allValueStrings: [String] { ["random", "hull", "points", "FILE.ply"] }
 
     public var defaultValueDescription: String {
         switch self {
         case .random: return "random"
+        case .visualHull: return "hull"
         case .colmapPoints: return "points"
         case .pointCloud(let path): return path
         }

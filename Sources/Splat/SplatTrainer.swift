@@ -60,6 +60,8 @@ public final class SplatTrainer {
     var adam: AdamState
     var gradientSum: [Float], gradientCount: [Int32]
     private var order: [Int] = []
+    /// The views downscaled by 2 and 4, made when the resolution schedule first asks for them.
+    private var smallerViews: [Int: [DatasetView]] = [:]
 
     public init(views: [DatasetView], config: TrainingConfig, initial: Gaussians? = nil) {
         precondition(!views.isEmpty, "training needs views")
@@ -165,7 +167,10 @@ public final class SplatTrainer {
             order = Array(0..<views.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
         }
-        return views[order[index]]
+        let factor = config.downscale(atStep: step)
+        guard factor > 1 else { return views[order[index]] }
+        if smallerViews[factor] == nil { smallerViews[factor] = views.map { $0.downscaled(by: factor) } }
+        return smallerViews[factor]![order[index]]
     }
 
     /// One optimisation step on the next view.

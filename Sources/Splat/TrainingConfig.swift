@@ -37,6 +37,10 @@ public struct TrainingConfig: Sendable {
     /// After the first opacity reset, Gaussians larger than this fraction of the extent are pruned.
     public var pruneScaleFraction: Float = 0.1
     public var maxGaussians = 1_000_000
+    /// Coarse-to-fine image resolution (the idea of DashGaussian, as a fixed schedule): the first
+    /// half of this share of the run trains on views downscaled by 4, the second half by 2, the rest
+    /// at full size. 0: full size throughout.
+    public var lowResolutionShare: Float = 0
 
     public init() {}
 
@@ -65,6 +69,12 @@ public struct TrainingConfig: Sendable {
     /// Whether an opacity reset has happened by step `step` (oversized Gaussians are pruned after the first).
     public func hasResetOpacity(byStep step: Int) -> Bool {
         resetOpacityEvery < densifyUntil && step > resetOpacityEvery
+    }
+
+    /// The factor views are downscaled by at step `step` (0-based): 4, 2 or 1 (`lowResolutionShare`).
+    public func downscale(atStep step: Int) -> Int {
+        let t = Float(step) / Float(max(iterations, 1))
+        return t < lowResolutionShare / 2 ? 4 : t < lowResolutionShare ? 2 : 1
     }
 
     /// SH degree in use at step `step` (0-based): one more band every `shInterval` steps, or sooner

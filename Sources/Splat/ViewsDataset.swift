@@ -23,6 +23,18 @@ public struct DatasetView: Sendable {
     }
 }
 
+extension DatasetView {
+    /// The view at 1/`factor` of its size (area filter for the image and the alpha; the camera's
+    /// intrinsics scaled); itself for factors of 1 or views that would fall under 8 px a side.
+    public func downscaled(by factor: Int) -> DatasetView {
+        let (w, h) = (camera.width / factor, camera.height / factor)
+        guard factor > 1, w >= ViewsDataset.minimumSide, h >= ViewsDataset.minimumSide else { return self }
+        let mask = Image(width: camera.width, height: camera.height, channels: 1, pixels: alpha).resized(width: w, height: h, filter: .area)
+        return DatasetView(name: name, camera: camera.downscaled(by: factor), image: image.resized(width: w, height: h, filter: .area),
+                           alpha: mask.pixels)
+    }
+}
+
 /// Views read for training and evaluation: a views folder (`ViewsFolder.frames`: nerfstudio or
 /// NeRF-synthetic transforms.json) or a COLMAP project, with their images loaded.
 public enum ViewsDataset {

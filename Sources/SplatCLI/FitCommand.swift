@@ -37,6 +37,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Divide the image resolution by this factor.")
     var downscale = 1
 
+    @Option(help: "Share of the run trained on smaller views: its first half at 1/4 size, its second at 1/2, the rest at full size (0: off).")
+    var lowResolutionShare: Float = 0
+
     @Option(help: "Gaussians at the random initialisation.")
     var gaussians = 20_000
 
@@ -92,6 +95,7 @@ struct FitCommand: ParsableCommand {
         }
         guard testEvery != 1 else { throw ValidationError("--test-every 1 would hold out every view; use 0 (train on all) or 2 or more") }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+        guard (0...0.9).contains(lowResolutionShare) else { throw ValidationError("--low-resolution-share must be in 0...0.9") }
         guard lpipsEvery >= 1, lpipsCrop >= 0, (lpipsWeight ?? 0) >= 0 else {
             throw ValidationError("--lpips-every >= 1, --lpips-crop >= 0, --lpips-weight >= 0")
         }
@@ -123,6 +127,7 @@ struct FitCommand: ParsableCommand {
         config.render.background = background.rgb
         config.render.antialiased = antialiased
         config.alphaAsMask = alphaMask
+        config.lowResolutionShare = lowResolutionShare
         let trainer = SplatTrainer(views: train, config: config, initial: try initialisation.gaussians(viewsFolder: views, training: train, config: config))
         let perceptualWeight = lpipsWeight ?? preset?.perceptualWeight ?? 0
         if perceptualWeight > 0 {

@@ -135,3 +135,33 @@ extension SplatTrainerTests {
         XCTAssertEqual((1...30_000).filter(config.resetsOpacity(afterStep:)), [3000, 6000, 9000, 12_000])
     }
 }
+
+extension SplatTrainerTests {
+    /// The resolution schedule: 1/4 size for the first half of its share, 1/2 for the second, full
+    /// size after; a downscaled view keeps its camera consistent with its image (the known scene
+    /// rendered through the smaller camera matches the averaged image), and a fit that starts small
+    /// still reproduces the held-out views.
+    func testCoarseToFineResolutionTrainsOnSmallerViewsFirst() {
+        var config = TrainingConfig()
+        (config.iterations, config.lowResolutionShare) = (1000, 0.4)
+        XCTAssertEqual([0, 199, 200, 399, 400, 999].map(config.downscale(atStep:)), [4, 4, 2, 2, 1, 1])
+        config.lowResolutionShare = 0
+        XCTAssertEqual([0, 500].map(config.downscale(atStep:)), [1, 1])
+
+        let truth = Self.groundTruth()
+        let view = Self.views(of: truth, count: 1, size: 64)[0], small = view.downscaled(by: 4)
+        XCTAssertEqual([small.camera.width, small.camera.height, small.image.width, small.alpha.count], [16, 16, 16, 256])
+        XCTAssertEqual(small.alpha.reduce(0, +) * 16, view.alpha.reduce(0, +), accuracy: 1e-2, "alpha is averaged")
+        let rendered = Rasterizer.render(truth, camera: small.camera)
+        let psnr = PhotometricLoss().evaluate(rendered: rendered.rgb, target: small.image.pixels, width: 16, height: 16).psnr
+        XCTAssertGreaterThan(psnr, 20, "the smaller camera sees what the averaged image shows")
+
+        let all = Self.views(of: truth, count: 24, size: 48)
+        let train = all.enumerated().filter { $0.offset % 6 != 0 }.map(\.element)
+        let test = all.enumerated().filter { $0.offset % 6 == 0 }.map(\.element)
+        (config.iterations, config.initialGaussians, config.shDegree, config.lowResolutionShare) = (600, 1500, 1, 0.5)
+        let trainer = SplatTrainer(views: train, config: config)
+        for _ in 0..<config.iterations { trainer.trainStep() }
+        XCTAssertGreaterThan(meanPSNR(trainer.gaussians, test), 24)
+    }
+}

@@ -67,3 +67,16 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Imaging", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )
+
+// The libFuzzer harnesses (Tests/FuzzHarness, docs/FUZZING.md) exist only when ORBIT_FUZZ=1, as
+// Tools/fuzz.sh builds them (with -sanitize=fuzzer,address, in .build-fuzz): `swift build` and the
+// tests never see them.
+if Context.environment["ORBIT_FUZZ"] == "1" {
+    package.products.append(.executable(name: "orbit-fuzz", targets: ["OrbitFuzz"]))
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Tests/FuzzHarness/CLibFuzzer"),
+        .executableTarget(
+            name: "OrbitFuzz", dependencies: ["CLibFuzzer", "Tensor", "NN", "Imaging", "Models", "Geometry", "Splat", "Pipeline", "Training"],
+            path: "Tests/FuzzHarness/OrbitFuzz", swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]),
+    ]
+}

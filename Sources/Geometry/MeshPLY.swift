@@ -51,7 +51,8 @@ public enum MeshPLY {
         public let description: String
     }
 
-    /// Reads the layout `encode` writes (and nothing else), with errors naming the file.
+    /// Reads the layout `encode` writes (and nothing else), with errors naming the file; every vertex
+    /// position and normal must be finite.
     public static func decode(_ data: Data, file: String) throws -> Decoded {
         func fail(_ why: String) -> FormatError { FormatError(description: "\(file): \(why)") }
         guard let end = data.range(of: Data("end_header\n".utf8)) else { throw fail("not a PLY file (no end_header)") }
@@ -84,6 +85,10 @@ public enum MeshPLY {
                     decoded.positions[3 * i + k] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * k, as: UInt32.self)))
                     decoded.normals[3 * i + k] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 12 + 4 * k, as: UInt32.self)))
                     decoded.colours[3 * i + k] = Float(raw[base + 24 + k]) / 255
+                }
+                guard (3 * i..<3 * i + 3).allSatisfy({ decoded.positions[$0].isFinite && decoded.normals[$0].isFinite }) else {
+                    throw fail("vertex \(i) of \(n) has a non-finite position \(decoded.positions[(3 * i)..<(3 * i + 3)].map { $0 }) "
+                               + "or normal \(decoded.normals[(3 * i)..<(3 * i + 3)].map { $0 })")
                 }
             }
             for t in 0..<m {

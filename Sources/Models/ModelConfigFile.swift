@@ -98,3 +98,30 @@ public struct ModelConfigFile {
         if let value = json[key], (value as? [String]) != expected { throw fail("\(key) must be \(expected)") }
     }
 }
+
+/// Ceilings on what a config may ask a model to build, beyond any real model's and below what
+/// overflows or allocates without end while the model is built (before its weight file is consulted).
+public enum ModelSizeLimits {
+    /// Layers per block, or in all (layers_per_block 2333333333333 reserved an 18 TB array up front).
+    public static let maximumLayers = 1024
+    /// Widths, lengths and codes (channels, hidden sizes, sequence lengths); SVD's widest is 5,120.
+    public static let maximumWidth = 1 << 20
+}
+
+extension ModelConfigFile {
+    /// Throws, naming the key and its value, when a layer count is over `ModelSizeLimits.maximumLayers`.
+    public func requireLayerCounts(_ counts: KeyValuePairs<String, Int>) throws {
+        for (key, value) in counts where value > ModelSizeLimits.maximumLayers {
+            throw fail("\(key) \(value) is over the limit of \(ModelSizeLimits.maximumLayers) layers")
+        }
+    }
+}
+
+/// A model configuration that can say why its sizes cannot build a model (`validated()` throws then).
+/// `CodableConfigFile.read` validates what it reads, naming the file.
+public protocol ValidatedConfiguration {
+    func validated() throws -> Self
+}
+
+extension NPHMConfiguration: ValidatedConfiguration {}
+extension UNet1DConfiguration: ValidatedConfiguration {}

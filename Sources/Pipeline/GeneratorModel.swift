@@ -162,6 +162,7 @@ public final class GeneratorModel {
         guard configuration.resolution % factor == 0 else {
             throw index.fail("resolution \(configuration.resolution) is not a multiple of \(factor) (the VAE's and the UNet's downsampling)")
         }
+        if let problem = configuration.problem { throw WeightError("\(directory): its components do not fit together: \(problem)") }
         var loaders: [WeightLoader] = []
         let model = try GeneratorModel(configuration, provenance: try index.string("weights") ?? "unknown") { component in
             let file = path(component, weightFiles[component]!)

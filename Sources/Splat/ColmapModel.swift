@@ -53,6 +53,7 @@ public struct ColmapModel: Sendable {
         for image in model.images where model.cameras[image.cameraID] == nil {
             throw SplatInputError(path("images", ext), "image \(image.name) uses camera \(image.cameraID), which cameras.\(ext) lacks")
         }
+        try model.validate(cameras: path("cameras", ext), images: path("images", ext), points: path("points3D", ext))
         return model
     }
 
@@ -111,9 +112,19 @@ public struct ColmapModel: Sendable {
         let data: Data, path: String
         var offset = 0
         mutating func bytes(_ n: Int) throws -> Data {
-            guard offset + n <= data.count else { throw SplatInputError(path, "truncated at byte \(offset)") }
+            guard n >= 0, n <= data.count - offset else { throw SplatInputError(path, "truncated at byte \(offset)") }
             defer { offset += n }
             return data.subdata(in: (data.startIndex + offset)..<(data.startIndex + offset + n))
+        }
+        /// A u64 count of records of at least `bytesEach` bytes, refused (before anything is read or
+        /// allocated for it) when the rest of the file cannot hold that many.
+        mutating func count(of what: String, bytesEach: Int) throws -> Int {
+            let at = offset, claimed = try value(UInt64.self), room = (data.count - offset) / bytesEach
+            guard claimed <= UInt64(room) else {
+                throw SplatInputError(path, "truncated: \(claimed) \(what) at byte \(at) need at least \(bytesEach) bytes each; "
+                                      + "\(data.count - offset) bytes follow")
+            }
+            return Int(claimed)
         }
         mutating func value<T: FixedWidthInteger>(_: T.Type) throws -> T {
             T(littleEndian: try bytes(MemoryLayout<T>.size).withUnsafeBytes { $0.loadUnaligned(as: T.self) })
@@ -137,9 +148,13 @@ public struct ColmapModel: Sendable {
 
     mutating func readCamerasBinary(_ path: String) throws {
         var r = try Self.reader(path)
-        for _ in 0..<(try r.value(UInt64.self)) {
+        for _ in 0..<(try r.count(of: "cameras", bytesEach: 48)) {
             let id = Int(try r.value(Int32.self)), modelID = Int(try r.value(Int32.self))
-            let (w, h) = (Int(try r.value(UInt64.self)), Int(try r.value(UInt64.self)))
+            let (wide, high) = (try r.value(UInt64.self), try r.value(UInt64.self))
+            guard wide <= UInt64(Int32.max), high <= UInt64(Int32.max) else {
+                throw SplatInputError(path, "camera \(id) has the size \(wide)x\(high), not an image size")
+            }
+            let (w, h) = (Int(wide), Int(high))
             guard let model = Self.models[modelID] else {
                 throw SplatInputError(path, "camera model id \(modelID) is not supported (PINHOLE, SIMPLE_PINHOLE, SIMPLE_RADIAL, RADIAL, OPENCV)")
             }
@@ -149,12 +164,12 @@ public struct ColmapModel: Sendable {
 
     mutating func readImagesBinary(_ path: String) throws {
         var r = try Self.reader(path)
-        for _ in 0..<(try r.value(UInt64.self)) {
+        for _ in 0..<(try r.count(of: "images", bytesEach: 73)) {
             let id = Int(try r.value(UInt32.self))
             let pose = try (0..<7).map { _ in try r.double() }
             let camera = Int(try r.value(UInt32.self))
             let name = try r.string()
-            let observations = Int(try r.value(UInt64.self))
+            let observations = try r.count(of: "observations of image \(id)", bytesEach: 24)
             _ = try r.bytes(observations * 24)  // x, y (doubles), point3D id (int64)
             images.append(ImagePose(id: id, cameraID: camera, name: name, rotation: Array(pose[0..<4]), translation: Array(pose[4..<7])))
         }
@@ -162,12 +177,12 @@ public struct ColmapModel: Sendable {
 
     mutating func readPointsBinary(_ path: String) throws {
         var r = try Self.reader(path)
-        for _ in 0..<(try r.value(UInt64.self)) {
+        for _ in 0..<(try r.count(of: "points", bytesEach: 51)) {
             _ = try r.value(UInt64.self)
             let xyz = try (0..<3).map { _ in Float(try r.double()) }
             let rgb = try (0..<3).map { _ in Float(try r.value(UInt8.self)) / 255 }
             _ = try r.double()  // reprojection error
-            _ = try r.bytes(Int(try r.value(UInt64.self)) * 8)  // track: (image id, point2D index) pairs
+            _ = try r.bytes(try r.count(of: "track entries", bytesEach: 8) * 8)  // track: (image id, point2D index) pairs
             points.append(Point(position: SIMD3(xyz[0], xyz[1], xyz[2]), colour: SIMD3(rgb[0], rgb[1], rgb[2])))
         }
     }

@@ -65,18 +65,23 @@ public final class GzipReader {
         input.deallocate()
     }
 
+    /// How much `read` inflates at a time: memory grows with what the stream holds, not with what a
+    /// header claims (a 40-byte .spz claiming 10 million points allocated 640 MB up front before).
+    static let chunkSize = 1 << 20
+
     /// Up to `count` more inflated bytes; fewer only where the stream ends (or its input runs out,
     /// which `atEnd` then reports as truncation).
     public func read(_ count: Int) throws -> [UInt8] {
         guard count > 0 else { return [] }
-        var out = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count && !ended {
-            let status: Int32 = out.withUnsafeMutableBufferPointer { buffer in
-                stream.pointee.next_out = buffer.baseAddress! + filled
-                stream.pointee.avail_out = uInt(count - filled)
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(count, Self.chunkSize))
+        while out.count < count && !ended {
+            let wanted = min(chunk.count, count - out.count)
+            let status: Int32 = chunk.withUnsafeMutableBufferPointer { buffer in
+                stream.pointee.next_out = buffer.baseAddress!
+                stream.pointee.avail_out = uInt(wanted)
                 let status = inflate(stream, Z_NO_FLUSH)
-                filled = count - Int(stream.pointee.avail_out)
+                out.append(contentsOf: buffer.prefix(wanted - Int(stream.pointee.avail_out)))
                 return status
             }
             switch status {
@@ -88,7 +93,7 @@ public final class GzipReader {
                 throw GzipError("not a valid gzip stream (\(message))")
             }
         }
-        return Array(out.prefix(filled))
+        return out
     }
 
     /// Whether the stream has ended: true after its trailer was read, false when more data follows.

@@ -46,8 +46,14 @@ public enum TrainerCheckpoint {
         return (restored.step, restored.history)
     }
 
+    /// The largest step or Adam step a checkpoint may claim (a larger Adam step overflowed in the next update).
+    public static let maximumStep = Int(Int32.max)
+
     /// Loads a checkpoint into the given parameters (in place), optimiser and EMA. Throws, naming the
-    /// file, when it belongs to another configuration or lacks an entry.
+    /// file, when it belongs to another configuration, lacks an entry or holds one that does not fit:
+    /// a shape other than the model's, a NaN or infinite value, a negative Adam second moment, a step
+    /// or Adam step that is not a whole number in 0...maximumStep. Everything is checked before
+    /// anything is changed.
     public static func restore(from path: String, fingerprint: String, parameters: [(String, Tensor)], optimizer: Adam,
                                ema: ExponentialMovingAverage?) throws -> Contents {
         let file: SafeTensorsFile
@@ -60,26 +66,30 @@ public enum TrainerCheckpoint {
               let historyData = file.metadata["history"]?.data(using: .utf8),
               let history = try? JSONDecoder().decode([LossRecord].self, from: historyData)
         else { throw TrainingError("\(path): checkpoint metadata is damaged (step, adam_step, history)") }
-        func entry(_ key: String, like p: Tensor) throws -> Tensor {
+        for (name, value) in [("step", step), ("adam_step", adamStep)] where !(0...maximumStep).contains(value) {
+            throw TrainingError("\(path): \(name) \(value) is not a whole number in 0...\(maximumStep)")
+        }
+        /// The tensor `key`, checked to have `p`'s shape and values that are finite and at least `low`.
+        func entry(_ key: String, like p: Tensor, atLeast low: Float = -.greatestFiniteMagnitude) throws -> Tensor {
             guard let e = file.entries[key] else { throw TrainingError("\(path): checkpoint lacks \(key)") }
             guard e.shape == p.shape else { throw TrainingError("\(path): \(key) has shape \(e.shape), expected \(p.shape)") }
-            return try file.tensor(key)
+            let t = try file.tensor(key).contiguous(), values = t.data
+            if let bad = (0..<t.count).first(where: { !(values[$0] >= low && values[$0] <= .greatestFiniteMagnitude) }) {
+                throw TrainingError("\(path): \(key)[\(bad)] is \(values[bad]) (\(values[bad].isFinite ? "below \(low)" : "not finite"))")
+            }
+            return t
         }
+        let values = try parameters.map { key, p in try entry("model." + key, like: p) }
         var moments: [(parameter: Tensor, m: Tensor, v: Tensor)] = []
-        for (key, p) in parameters {
-            let value = try entry("model." + key, like: p).contiguous()
-            p.data.update(from: value.data, count: p.count)
-            if file.entries["adam_m." + key] != nil {
-                moments.append((p, try entry("adam_m." + key, like: p), try entry("adam_v." + key, like: p)))
-            }
+        for (key, p) in parameters where file.entries["adam_m." + key] != nil {
+            moments.append((p, try entry("adam_m." + key, like: p), try entry("adam_v." + key, like: p, atLeast: 0)))
         }
+        let shadows = try ema.map { ema in
+            Dictionary(try ema.shadows.map { key, shadow in (key, try entry("ema." + key, like: shadow)) }, uniquingKeysWith: { a, _ in a })
+        }
+        for ((_, p), value) in zip(parameters, values) { p.data.update(from: value.data, count: p.count) }
         optimizer.restore(step: adamStep, moments: moments)
-        if let ema {
-            try ema.restore { key in
-                guard file.entries["ema." + key] != nil else { throw TrainingError("\(path): checkpoint lacks ema.\(key)") }
-                return try file.tensor("ema." + key)
-            }
-        }
+        if let ema, let shadows { ema.restore { shadows[$0]! } }
         return Contents(step: step, history: history, metadata: file.metadata)
     }
 }

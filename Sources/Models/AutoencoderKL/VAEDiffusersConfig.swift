@@ -28,6 +28,7 @@ extension VAEEncoder.Config {
         }
         try file.requirePositive(["block_out_channels": c.blockOutChannels, "layers_per_block": [c.layersPerBlock],
                                   "latent_channels": [c.latentChannels], "in_channels": [c.inChannels], "norm_num_groups": [c.groups]])
+        try file.requireLayerCounts(["layers_per_block": c.layersPerBlock, "levels of block_out_channels": c.blockOutChannels.count])
         try file.require("norm_num_groups", c.groups, divides: "block_out_channels", c.blockOutChannels)
         guard c.scalingFactor.isFinite, c.scalingFactor > 0 else { throw file.fail("scaling_factor must be a positive number, got \(c.scalingFactor)") }
         self = c

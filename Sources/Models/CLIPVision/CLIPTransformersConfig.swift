@@ -25,6 +25,7 @@ extension CLIPVision.Config {
         try file.requirePositive(["hidden_size": [hiddenSize], "intermediate_size": [intermediateSize], "projection_dim": [projectionDim],
                                   "num_hidden_layers": [layers], "num_attention_heads": [heads], "image_size": [imageSize],
                                   "patch_size": [patchSize]])
+        try file.requireLayerCounts(["num_hidden_layers": layers])
         try file.require("num_attention_heads", heads, divides: "hidden_size", [hiddenSize])
         try file.require("patch_size", patchSize, divides: "image_size", [imageSize])
         guard layerNormEps.isFinite, layerNormEps > 0 else { throw file.fail("layer_norm_eps must be a positive number, got \(layerNormEps)") }

@@ -59,8 +59,25 @@ public struct NPHMConfiguration: Codable, Sendable, Equatable {
     /// Whether anchor `a`'s offsets are mirrored in x (the second of a symmetric pair).
     public func isMirrored(anchor a: Int) -> Bool { a < 2 * symmetricPairs && a % 2 == 1 }
 
+    /// Throws unless the sizes build a head model: anchor and layer counts from 0 (1 where one is needed)
+    /// to `ModelSizeLimits.maximumLayers`, widths and codes up to `ModelSizeLimits.maximumWidth`, positive
+    /// finite blending and softplus constants, and the neighbour and skip indices in range.
     public func validated() throws -> NPHMConfiguration {
-        guard symmetricPairs >= 0, midlineAnchors >= 0, anchors >= 1 else { throw NPHMError("the model needs at least one anchor") }
+        let counts = [("symmetric_pairs", symmetricPairs), ("midline_anchors", midlineAnchors), ("hidden_layers", hiddenLayers),
+                      ("deformation_layers", deformationLayers)]
+        if let (key, value) = counts.first(where: { !(0...ModelSizeLimits.maximumLayers).contains($0.1) }) {
+            throw NPHMError("\(key) \(value) is not a count from 0 to \(ModelSizeLimits.maximumLayers)")
+        }
+        let widths = [("global_code", globalCode), ("local_code", localCode), ("expression_code", expressionCode), ("hidden", hidden),
+                      ("colour_hidden", colourHidden), ("communication", communication), ("anchor_hidden", anchorHidden),
+                      ("compressed_identity", compressedIdentity), ("deformation_hidden", deformationHidden), ("hyper_dimensions", hyperDimensions)]
+        if let (key, value) = widths.first(where: { !(0...ModelSizeLimits.maximumWidth).contains($0.1) }) {
+            throw NPHMError("\(key) \(value) is not a width from 0 to \(ModelSizeLimits.maximumWidth)")
+        }
+        for (key, value) in [("blend_std", blendStd), ("global_distance", globalDistance), ("softplus_beta", softplusBeta)] where !(value.isFinite && value > 0) {
+            throw NPHMError("\(key) \(value) is not a positive number")
+        }
+        guard anchors >= 1 else { throw NPHMError("the model needs at least one anchor") }
         guard neighbours >= 1, neighbours <= anchors else { throw NPHMError("neighbours must be between 1 and the \(anchors) anchors") }
         guard sigmaRank >= 1, sigmaRank <= neighbours else { throw NPHMError("sigma_rank must be between 1 and neighbours (\(neighbours))") }
         guard hiddenLayers >= 1, deformationLayers >= 1, deformationSkip < deformationLayers else {

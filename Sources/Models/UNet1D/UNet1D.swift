@@ -17,9 +17,19 @@ public struct UNet1DConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Throws unless the sizes build a UNet: 1 to 16 levels, sizes from 1 to `ModelSizeLimits.maximumWidth`
+    /// (the condition may be 0), the length a multiple of 2^(levels - 1), channels divisible by the groups.
     public func validated() throws -> UNet1DConfiguration {
-        let factor = 1 << max(0, channels.count - 1)
-        guard !channels.isEmpty, length % factor == 0 else { throw WeightError("UNet1D: length \(length) must divide by \(factor)") }
+        guard (1...16).contains(channels.count) else { throw WeightError("UNet1D: \(channels.count) levels of channels; 1 to 16 expected") }
+        let sizes = [("length", length), ("groups", groups), ("embedding", embedding)] + channels.map { ("channels", $0) }
+        if let (key, value) = sizes.first(where: { !(1...ModelSizeLimits.maximumWidth).contains($0.1) }) {
+            throw WeightError("UNet1D: \(key) \(value) is not a size from 1 to \(ModelSizeLimits.maximumWidth)")
+        }
+        guard (0...ModelSizeLimits.maximumWidth).contains(condition) else {
+            throw WeightError("UNet1D: condition \(condition) is not a width from 0 to \(ModelSizeLimits.maximumWidth)")
+        }
+        let factor = 1 << (channels.count - 1)
+        guard length % factor == 0 else { throw WeightError("UNet1D: length \(length) must divide by \(factor)") }
         guard channels.allSatisfy({ $0 % groups == 0 }) else { throw WeightError("UNet1D: channels \(channels) must divide by \(groups) groups") }
         return self
     }

@@ -28,6 +28,10 @@ extension UNetSpatioTemporalConfig {
         return object
     }
 
+    /// The most levels a config may have: 16 halve a latent 2^15 times already (the generator's
+    /// resolution factor 8 << (levels - 1) overflowed to 0 beyond 61, a division by zero).
+    public static let maximumLevels = 16
+
     /// Sizes that diffusers allows per block (heads, layers) may be lists; layers must be the same on
     /// every level, and the block types must be SVD's (cross-attention everywhere but the deepest level).
     public init(diffusersConfigAt path: String) throws {
@@ -36,6 +40,9 @@ extension UNetSpatioTemporalConfig {
         self.init()
         blockChannels = try file.ints("block_out_channels") ?? blockChannels
         let levels = blockChannels.count
+        guard levels <= Self.maximumLevels else {
+            throw file.fail("block_out_channels has \(levels) levels; at most \(Self.maximumLevels) (each level halves the latent)")
+        }
         try file.strings("down_block_types", mustEqual: Self.downBlockTypes(levels))
         try file.strings("up_block_types", mustEqual: Self.upBlockTypes(levels))
         inChannels = try file.int("in_channels") ?? inChannels
@@ -61,6 +68,7 @@ extension UNetSpatioTemporalConfig {
         try file.requirePositive(["in_channels": [inChannels], "out_channels": [outChannels], "block_out_channels": blockChannels,
                                   "num_attention_heads": heads, "layers_per_block": [layersPerBlock],
                                   "transformer_layers_per_block": [transformerLayers], "cross_attention_dim": [contextDim]])
+        try file.requireLayerCounts(["layers_per_block": layersPerBlock, "transformer_layers_per_block": transformerLayers])
         try file.require("the group norms' group count", 32, divides: "block_out_channels", blockChannels)
         for (channels, h) in zip(blockChannels, heads) { try file.require("num_attention_heads", h, divides: "block_out_channels", [channels]) }
         if let positions = try file.string("orbit_frame_positions") {

@@ -11,15 +11,16 @@ public struct SplatSetupError: Error, CustomStringConvertible {
 extension PerceptualTerm {
     /// The seed paper's LPIPS term (Eq. 6) with the pretrained `backbone` (the WeightStore's converted
     /// weights), every `every` steps on random `crop` x `crop` squares (0: the whole view) of views
-    /// `width` x `height` pixels. Throws when the crop is smaller than LPIPS accepts, or when the
-    /// weights are missing or unreadable (naming the file).
+    /// `width` x `height` pixels (steps on downscaled views smaller than LPIPS accepts go without it).
+    /// Throws when the crop is smaller than LPIPS accepts, or when the weights are missing or
+    /// unreadable (naming the file).
     public static func lpips(_ backbone: LPIPS.Backbone, weight: Float, every: Int, crop: Int, width: Int, height: Int) throws -> PerceptualTerm {
         let side = crop > 0 ? min(crop, width, height) : min(width, height)
         guard side >= LPIPS.minimumSide else {
             throw SplatSetupError("LPIPS needs crops of at least \(LPIPS.minimumSide) px; the views are \(width)x\(height) and the crop is \(crop)")
         }
         let network = try LPIPS.pretrained(backbone)
-        return PerceptualTerm(weight: weight, every: every, crop: crop) { rendered, target, w, h in
+        return PerceptualTerm(weight: weight, every: every, crop: crop, minimumSide: LPIPS.minimumSide) { rendered, target, w, h in
             LPIPSImages.lossAndGradient(network, rendered: rendered, target: target, width: w, height: h)
         }
     }

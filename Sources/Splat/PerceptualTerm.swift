@@ -8,11 +8,19 @@ public struct PerceptualTerm {
     public var weight: Float
     public var every: Int
     public var crop: Int
+    /// The smallest side the network accepts: steps on smaller views (the low-resolution part of a
+    /// run, `TrainingConfig.lowResolutionShare`) go without the term.
+    public var minimumSide: Int
     public var evaluate: (_ rendered: [Float], _ target: [Float], _ width: Int, _ height: Int) -> (loss: Float, gradient: [Float])
 
-    public init(weight: Float, every: Int = 1, crop: Int = 0,
+    public init(weight: Float, every: Int = 1, crop: Int = 0, minimumSide: Int = 1,
                 evaluate: @escaping ([Float], [Float], Int, Int) -> (loss: Float, gradient: [Float])) {
-        (self.weight, self.every, self.crop, self.evaluate) = (weight, max(1, every), crop, evaluate)
+        (self.weight, self.every, self.crop, self.minimumSide, self.evaluate) = (weight, max(1, every), crop, minimumSide, evaluate)
+    }
+
+    /// Whether the term runs at step `step` on a `width` x `height` view.
+    public func applies(atStep step: Int, width: Int, height: Int) -> Bool {
+        weight > 0 && step % every == 0 && min(width, height) >= minimumSide
     }
 
     /// Evaluates the term on the crop at (x0, y0) and adds weight x its gradient into `gradient`

@@ -11,6 +11,9 @@ public struct SplatFitJob {
     /// The output PLY; the checkpoint is OUT.checkpoint.safetensors and the curves STEM.curves.png.
     public var out: String
     public var checkpointEvery = 1000
+    /// Evaluate on the held-out views every this many steps (0: only at the end). The time these
+    /// evaluations take is not counted in the run's seconds, so the curve is quality against training time.
+    public var evaluateEvery = 0
 
     public init(out: String) { self.out = out }
 
@@ -24,11 +27,19 @@ public struct SplatFitJob {
         return (indexed.filter { $0.offset % testEvery != 0 }.map(\.element), indexed.filter { $0.offset % testEvery == 0 }.map(\.element))
     }
 
+    /// One point of the held-out quality against training time (`evaluateEvery`).
+    public struct CurvePoint: Sendable {
+        public let step: Int, seconds: Double, gaussians: Int, psnr: Float, ssim: Float
+    }
+
     public struct Result {
         public let gaussians: Int, seconds: Double
         /// On the held-out views (or the training views when none is held out).
         public let evaluation: SplatEvaluation
         public let heldOut: Int
+        /// Every `evaluateEvery` steps of this run (seconds from this run's start, so a resumed
+        /// run's clock starts again at 0); empty when `evaluateEvery` is 0.
+        public let curve: [CurvePoint]
     }
 
     public enum Outcome {
@@ -47,10 +58,18 @@ public struct SplatFitJob {
     public func run(_ trainer: SplatTrainer, heldOut: [DatasetView], shouldStop: () -> Bool = { false },
                     progress: (StepReport) -> Void = { _ in }) throws -> Outcome {
         let iterations = trainer.config.iterations, started = Date()
-        var reports: [StepReport] = []
+        let evaluationViews = heldOut.isEmpty ? trainer.views : heldOut
+        var reports: [StepReport] = [], curve: [CurvePoint] = [], evaluating = 0.0
         while trainer.step < iterations {
             let report = trainer.trainStep()
             if report.step % 10 == 0 || report.step == iterations { reports.append(report) }
+            if evaluateEvery > 0 && report.step % evaluateEvery == 0 && report.step < iterations {
+                let evaluationStarted = Date()
+                let e = SplatEvaluation.evaluate(trainer.gaussians, views: evaluationViews, settings: trainer.config.render)
+                curve.append(CurvePoint(step: report.step, seconds: evaluationStarted.timeIntervalSince(started) - evaluating,
+                                        gaussians: trainer.gaussians.count, psnr: e.psnr, ssim: e.ssim))
+                evaluating += Date().timeIntervalSince(evaluationStarted)
+            }
             progress(report)
             if shouldStop() {
                 try trainer.saveCheckpoint(to: checkpointPath)
@@ -60,13 +79,17 @@ public struct SplatFitJob {
                 try trainer.saveCheckpoint(to: checkpointPath)
             }
         }
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = Date().timeIntervalSince(started) - evaluating
         try PLYFile.write(trainer.gaussians, to: out)
         try ImageIO.write(TrainingCurves.plot(reports), to: curvesPath)
         try? FileManager.default.removeItem(atPath: checkpointPath)
         AtomicFile.removeStaleTemporaries(of: checkpointPath)  // a killed run's half-written checkpoint
-        let evaluation = SplatEvaluation.evaluate(trainer.gaussians, views: heldOut.isEmpty ? trainer.views : heldOut,
-                                                  settings: trainer.config.render)
-        return .finished(Result(gaussians: trainer.gaussians.count, seconds: seconds, evaluation: evaluation, heldOut: heldOut.count))
+        let evaluation = SplatEvaluation.evaluate(trainer.gaussians, views: evaluationViews, settings: trainer.config.render)
+        if evaluateEvery > 0 {
+            curve.append(CurvePoint(step: iterations, seconds: seconds, gaussians: trainer.gaussians.count,
+                                    psnr: evaluation.psnr, ssim: evaluation.ssim))
+        }
+        return .finished(Result(gaussians: trainer.gaussians.count, seconds: seconds, evaluation: evaluation,
+                                heldOut: heldOut.count, curve: curve))
     }
 }

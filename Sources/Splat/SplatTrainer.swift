@@ -184,7 +184,7 @@ public final class SplatTrainer {
         let value = config.loss.evaluate(rendered: rendered.rgb, target: view.image.pixels, width: rendered.width, height: rendered.height,
                                          mask: config.alphaAsMask ? view.alpha : nil)
         var gradient = value.gradient, loss = value.loss
-        if let perceptual, perceptual.weight > 0, step % perceptual.every == 0 {
+        if let perceptual, perceptual.applies(atStep: step, width: rendered.width, height: rendered.height) {
             var rng = SeededGenerator(seed: config.seed &+ UInt64(step) &* 0x5851_F42D)
             let (w, h) = (rendered.width, rendered.height)
             let (cw, ch) = perceptual.crop > 0 ? (min(perceptual.crop, w), min(perceptual.crop, h)) : (w, h)

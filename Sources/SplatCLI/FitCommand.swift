@@ -21,7 +21,7 @@ struct FitCommand: ParsableCommand {
     var out = "splats.ply"
 
     @Option(help: "Training iterations.")
-    var iterations = 7000
+    var iterations = TrainingConfig().iterations
 
     @Option(help: "Hold out every K-th view for evaluation (0: train on all).")
     var testEvery = 8
@@ -38,7 +38,7 @@ struct FitCommand: ParsableCommand {
     var downscale = 1
 
     @Option(help: "Share of the run trained on smaller views: its first half at 1/4 size, its second at 1/2, the rest at full size (0: off).")
-    var lowResolutionShare: Float = 0
+    var lowResolutionShare: Float = TrainingConfig().lowResolutionShare
 
     @Option(help: "Gaussians at the random initialisation.")
     var gaussians = 20_000
@@ -79,6 +79,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Write a checkpoint every N iterations (and on Ctrl-C).")
     var checkpointEvery = 1000
 
+    @Option(help: "Evaluate on the held-out views every N iterations (0: only at the end) and report PSNR against training time (evaluation time not counted).")
+    var evaluateEvery = 0
+
     @Flag(help: "Continue from OUT.checkpoint.safetensors (without one: start at step 0).")
     var resume = false
 
@@ -90,6 +93,7 @@ struct FitCommand: ParsableCommand {
 
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        guard evaluateEvery >= 0 else { throw ValidationError("--evaluate-every must be 0 or positive") }
         guard testEvery >= 0, downscale >= 1, gaussians > 0, maxGaussians >= gaussians else {
             throw ValidationError("--test-every >= 0, --downscale >= 1, 0 < --gaussians <= --max-gaussians")
         }
@@ -105,6 +109,7 @@ struct FitCommand: ParsableCommand {
         if let threads { Parallel.threads = threads }
         var job = SplatFitJob(out: out)
         job.checkpointEvery = checkpointEvery
+        job.evaluateEvery = evaluateEvery
         // The outputs are checked before any work: found only after training, a bad --out lost the result.
         let inputs = ViewsDataset.inputFiles(folder: views) + (initialisation.pointCloudPath.map { [$0] } ?? [])
         try OutputPaths.checkFiles([out, job.curvesPath], force: force, inputs: inputs)
@@ -161,10 +166,14 @@ struct FitCommand: ParsableCommand {
         }
         let (seconds, evaluation, curves) = (result.seconds, result.evaluation, job.curvesPath)
 
+        let curve = result.curve.map { ["step": $0.step, "seconds": $0.seconds, "gaussians": $0.gaussians, "psnr": $0.psnr, "ssim": $0.ssim] }
         if json {
             try printJSON(["out": out, "gaussians": trainer.gaussians.count, "seconds": seconds, "iterations": iterations,
-                           "held_out": heldOut.count, "psnr": evaluation.psnr, "ssim": evaluation.ssim])
+                           "held_out": heldOut.count, "psnr": evaluation.psnr, "ssim": evaluation.ssim, "curve": curve])
         } else {
+            for p in result.curve {
+                print(String(format: "step %6d  %7.1f s  %7d Gaussians  PSNR %.2f dB  SSIM %.4f", p.step, p.seconds, p.gaussians, p.psnr, p.ssim))
+            }
             print("wrote \(out) (\(trainer.gaussians.count) Gaussians) and \(curves) in \(String(format: "%.1f", seconds)) s")
             print(String(format: "%@ views: PSNR %.2f dB, SSIM %.4f", heldOut.isEmpty ? "training" : "held-out",
                          evaluation.psnr, evaluation.ssim))

@@ -25,4 +25,20 @@ final class PerceptualTermTests: XCTestCase {
             }
         }
     }
+
+    /// In a run with a low-resolution share, the term is left out of steps on views smaller than its
+    /// minimum side and runs on every full-size step (it crashed on 1/4-size views before).
+    func testTermSkipsViewsSmallerThanItAccepts() {
+        let views = SplatTrainerTests.views(of: SplatTrainerTests.groundTruth(), count: 6, size: 32)
+        var config = TrainingConfig()
+        (config.iterations, config.initialGaussians, config.shDegree, config.lowResolutionShare) = (40, 200, 0, 0.5)
+        let trainer = SplatTrainer(views: views, config: config)
+        var sizes: [Int] = []
+        trainer.perceptual = PerceptualTerm(weight: 0.1, crop: 0, minimumSide: 20) { r, _, w, h in
+            sizes.append(w * 100 + h)
+            return (0, [Float](repeating: 0, count: r.count))
+        }
+        for _ in 0..<40 { trainer.trainStep() }
+        XCTAssertEqual(sizes, [Int](repeating: 3232, count: 20), "steps 0-9 are at 8 px, 10-19 at 16 px, 20-39 at 32 px")
+    }
 }

@@ -165,3 +165,31 @@ extension SplatTrainerTests {
         XCTAssertGreaterThan(meanPSNR(trainer.gaussians, test), 24)
     }
 }
+
+extension SplatTrainerTests {
+    /// `splat fit --evaluate-every`: a held-out point every N steps and one at the end, equal to the
+    /// final evaluation, with training seconds that grow; the trained model is the same as without it.
+    func testFitJobRecordsHeldOutQualityAgainstTime() throws {
+        let all = Self.views(of: Self.groundTruth(), count: 10, size: 24)
+        let (train, heldOut) = SplatFitJob.split(all, testEvery: 5)
+        var config = TrainingConfig()
+        (config.iterations, config.initialGaussians, config.shDegree) = (120, 300, 0)
+        let folder = Fixtures.temporaryDirectory()
+        var job = SplatFitJob(out: folder + "/curve.ply")
+        (job.checkpointEvery, job.evaluateEvery) = (0, 50)
+        let trainer = SplatTrainer(views: train, config: config)
+        guard case let .finished(result) = try job.run(trainer, heldOut: heldOut) else { return XCTFail("the run stopped") }
+        XCTAssertEqual(result.curve.map(\.step), [50, 100, 120])
+        XCTAssertEqual(result.curve.last?.psnr, result.evaluation.psnr)
+        XCTAssertEqual(result.curve.last?.seconds, result.seconds)
+        XCTAssertEqual(result.curve.map(\.seconds), result.curve.map(\.seconds).sorted())
+        XCTAssertGreaterThan(result.curve[2].psnr, result.curve[0].psnr - 0.5)
+
+        var plain = SplatFitJob(out: folder + "/plain.ply")
+        plain.checkpointEvery = 0
+        let again = SplatTrainer(views: train, config: config)
+        guard case let .finished(other) = try plain.run(again, heldOut: heldOut) else { return XCTFail("the run stopped") }
+        XCTAssertTrue(other.curve.isEmpty)
+        XCTAssertEqual(again.gaussians, trainer.gaussians, "evaluating changed the training")
+    }
+}

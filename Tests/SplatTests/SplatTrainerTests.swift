@@ -193,3 +193,22 @@ extension SplatTrainerTests {
         XCTAssertEqual(again.gaussians, trainer.gaussians, "evaluating changed the training")
     }
 }
+
+extension SplatTrainerTests {
+    /// `--max-gaussians` bounds the model (and so the memory) at every step, while densification
+    /// still grows it up to the bound.
+    func testDensificationStaysWithinTheGaussianBudget() {
+        let views = Self.views(of: Self.groundTruth(), count: 8, size: 32)
+        var config = TrainingConfig()
+        (config.iterations, config.initialGaussians, config.maxGaussians, config.shDegree) = (400, 150, 260, 0)
+        (config.refineFrom, config.refineEvery, config.gradientThreshold) = (20, 20, 1e-6)
+        let trainer = SplatTrainer(views: views, config: config)
+        var largest = 0
+        for _ in 0..<config.iterations {
+            let report = trainer.trainStep()
+            XCTAssertLessThanOrEqual(report.gaussians, config.maxGaussians, "step \(report.step)")
+            largest = max(largest, report.gaussians)
+        }
+        XCTAssertGreaterThan(largest, 240, "densification grew the model towards the budget (largest \(largest))")
+    }
+}

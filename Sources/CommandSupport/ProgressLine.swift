@@ -32,6 +32,12 @@ public final class ProgressLine {
         FileHandle.standardError.write(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).data(using: .utf8)!)
     }
 
+    /// A line that stays (above the updating one in a terminal), such as a periodic evaluation.
+    public func note(_ text: String) {
+        FileHandle.standardError.write(((isTerminal ? "\r\u{1B}[K" : "") + text + "\n").data(using: .utf8)!)
+        lastPrint = .distantPast  // redraw the progress line at the next update
+    }
+
     public func finish() {
         if isTerminal { FileHandle.standardError.write("\n".data(using: .utf8)!) }
     }

@@ -55,8 +55,9 @@ public struct SplatFitJob {
     }
 
     /// Trains from the trainer's step and writes the outputs. `progress` sees every step's report.
+    /// `evaluated` sees each point of the curve as it is measured (`evaluateEvery`), the last one included.
     public func run(_ trainer: SplatTrainer, heldOut: [DatasetView], shouldStop: () -> Bool = { false },
-                    progress: (StepReport) -> Void = { _ in }) throws -> Outcome {
+                    progress: (StepReport) -> Void = { _ in }, evaluated: (CurvePoint) -> Void = { _ in }) throws -> Outcome {
         let iterations = trainer.config.iterations, started = Date()
         let evaluationViews = heldOut.isEmpty ? trainer.views : heldOut
         var reports: [StepReport] = [], curve: [CurvePoint] = [], evaluating = 0.0
@@ -68,6 +69,7 @@ public struct SplatFitJob {
                 let e = SplatEvaluation.evaluate(trainer.gaussians, views: evaluationViews, settings: trainer.config.render)
                 curve.append(CurvePoint(step: report.step, seconds: evaluationStarted.timeIntervalSince(started) - evaluating,
                                         gaussians: trainer.gaussians.count, psnr: e.psnr, ssim: e.ssim))
+                evaluated(curve[curve.count - 1])
                 evaluating += Date().timeIntervalSince(evaluationStarted)
             }
             progress(report)
@@ -88,6 +90,7 @@ public struct SplatFitJob {
         if evaluateEvery > 0 {
             curve.append(CurvePoint(step: iterations, seconds: seconds, gaussians: trainer.gaussians.count,
                                     psnr: evaluation.psnr, ssim: evaluation.ssim))
+            evaluated(curve[curve.count - 1])
         }
         return .finished(Result(gaussians: trainer.gaussians.count, seconds: seconds, evaluation: evaluation,
                                 heldOut: heldOut.count, curve: curve))

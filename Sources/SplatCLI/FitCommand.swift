@@ -79,7 +79,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Write a checkpoint every N iterations (and on Ctrl-C).")
     var checkpointEvery = 1000
 
-    @Option(help: "Evaluate on the held-out views every N iterations (0: only at the end) and report PSNR against training time (evaluation time not counted).")
+    @Option(help: "Evaluate on the held-out views every N iterations (0: only at the end): a line on standard error each time, and in --json the curve of PSNR against training time (evaluations not counted).")
     var evaluateEvery = 0
 
     @Flag(help: "Continue from OUT.checkpoint.safetensors (without one: start at step 0).")
@@ -155,10 +155,13 @@ struct FitCommand: ParsableCommand {
         print("fitting \(train.count) views (\(heldOut.count) held out) at \(train[0].camera.width)x\(train[0].camera.height), "
               + "\(trainer.gaussians.count) Gaussians, \(iterations) iterations, scene extent \(String(format: "%.2f", trainer.sceneExtent))")
         let progress = ProgressLine(total: iterations, label: "fit", alreadyDone: trainer.step)
-        let outcome = try job.run(trainer, heldOut: heldOut, shouldStop: { interrupted.load(ordering: .relaxed) }) { report in
+        let outcome = try job.run(trainer, heldOut: heldOut, shouldStop: { interrupted.load(ordering: .relaxed) }, progress: { report in
             progress.update(report.step, detail: String(format: "loss %.4f  PSNR %.2f dB  %d Gaussians", report.loss, report.psnr,
                                                         report.gaussians))
-        }
+        }, evaluated: { p in
+            progress.note(String(format: "%@ at step %d: PSNR %.2f dB, SSIM %.4f, %d Gaussians, %.1f s of training",
+                                 heldOut.isEmpty ? "training views" : "held out", p.step, p.psnr, p.ssim, p.gaussians, p.seconds))
+        })
         progress.finish()
         guard case let .finished(result) = outcome else {
             print("interrupted at step \(trainer.step): checkpoint \(job.checkpointPath); continue with --resume")
@@ -171,9 +174,6 @@ struct FitCommand: ParsableCommand {
             try printJSON(["out": out, "gaussians": trainer.gaussians.count, "seconds": seconds, "iterations": iterations,
                            "held_out": heldOut.count, "psnr": evaluation.psnr, "ssim": evaluation.ssim, "curve": curve])
         } else {
-            for p in result.curve {
-                print(String(format: "step %6d  %7.1f s  %7d Gaussians  PSNR %.2f dB  SSIM %.4f", p.step, p.seconds, p.gaussians, p.psnr, p.ssim))
-            }
             print("wrote \(out) (\(trainer.gaussians.count) Gaussians) and \(curves) in \(String(format: "%.1f", seconds)) s")
             print(String(format: "%@ views: PSNR %.2f dB, SSIM %.4f", heldOut.isEmpty ? "training" : "held-out",
                          evaluation.psnr, evaluation.ssim))

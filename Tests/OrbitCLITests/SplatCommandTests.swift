@@ -9,6 +9,13 @@ import XCTest
 extension OrbitCLITests {
     func splat(_ arguments: [String]) throws -> Run { try run(tool: "splat", arguments) }
 
+    /// `splat fit` on a fresh views folder of the tiny generator (ROOT/views) to ROOT/head.ply.
+    func fitTinyViews(_ options: [String]) throws -> (root: String, fit: Run) {
+        let root = Fixtures.temporaryDirectory()
+        XCTAssertEqual(try generate(try tinyModel(), out: root + "/views").status, 0)
+        return (root, try splat(["fit", root + "/views", "--out", root + "/head.ply"] + options))
+    }
+
     func testSplatFitsRendersExportsAndEvaluatesAGeneratedViewsFolder() throws {
         let root = Fixtures.temporaryDirectory()
         let model = try tinyModel()
@@ -62,10 +69,7 @@ extension OrbitCLITests {
 
     /// The seed paper's Eq. 6 preset trains with LPIPS on crops (AlexNet weights from `orbit setup`).
     func testSplatFitWithTheLPIPSTerm() throws {
-        let root = Fixtures.temporaryDirectory()
-        XCTAssertEqual(try generate(try tinyModel(), out: root + "/views").status, 0)
-        let fit = try splat(["fit", root + "/views", "--out", root + "/head.ply", "--iterations", "6", "--gaussians", "200",
-                             "--preset", "seed", "--lpips-crop", "0", "--json"])
+        let (root, fit) = try fitTinyViews(["--iterations", "6", "--gaussians", "200", "--preset", "seed", "--lpips-crop", "0", "--json"])
         XCTAssertEqual(fit.status, 0, fit.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/head.ply"))
         let small = try splat(["fit", root + "/views", "--out", root + "/small.ply", "--lpips-weight", "0.1", "--lpips-crop", "24"])
@@ -111,5 +115,24 @@ extension OrbitCLITests {
         XCTAssertNotEqual(render.status, 0)
         XCTAssertTrue(render.stderr.contains("transforms.json: frame 0's size 100000x100000 (10000000000 pixels) is over the limit"), render.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/renders"))
+    }
+}
+
+extension OrbitCLITests {
+    /// `splat fit --evaluate-every N`: a held-out line on standard error at every N-th step and at the
+    /// end, and the same points in --json's curve, the last one the final evaluation.
+    func testSplatFitReportsHeldOutQualityAsItTrains() throws {
+        let (root, fit) = try fitTinyViews(["--iterations", "25", "--gaussians", "300", "--test-every", "5", "--evaluate-every", "10", "--json"])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        for step in [10, 20, 25] { XCTAssertTrue(fit.stderr.contains("held out at step \(step): PSNR "), fit.stderr) }
+        let report = try JSONSerialization.jsonObject(with: Data(fit.stdout.split(separator: "\n").last!.utf8)) as! [String: Any]
+        let curve = report["curve"] as! [[String: Any]]
+        XCTAssertEqual(curve.map { $0["step"] as? Int }, [10, 20, 25])
+        XCTAssertEqual((curve.last!["psnr"] as! NSNumber).floatValue, (report["psnr"] as! NSNumber).floatValue)
+        XCTAssertEqual((curve.last!["gaussians"] as! Int), report["gaussians"] as! Int)
+
+        let bad = try splat(["fit", root + "/views", "--out", root + "/bad.ply", "--evaluate-every", "-1"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--evaluate-every"), bad.stderr)
     }
 }

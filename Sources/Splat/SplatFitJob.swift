@@ -61,15 +61,17 @@ public struct SplatFitJob {
         let iterations = trainer.config.iterations, started = Date()
         let evaluationViews = heldOut.isEmpty ? trainer.views : heldOut
         var reports: [StepReport] = [], curve: [CurvePoint] = [], evaluating = 0.0
+        func record(_ e: SplatEvaluation, step: Int, seconds: Double) {
+            curve.append(CurvePoint(step: step, seconds: seconds, gaussians: trainer.gaussians.count, psnr: e.psnr, ssim: e.ssim))
+            evaluated(curve[curve.count - 1])
+        }
         while trainer.step < iterations {
             let report = trainer.trainStep()
             if report.step % 10 == 0 || report.step == iterations { reports.append(report) }
             if evaluateEvery > 0 && report.step % evaluateEvery == 0 && report.step < iterations {
                 let evaluationStarted = Date()
-                let e = SplatEvaluation.evaluate(trainer.gaussians, views: evaluationViews, settings: trainer.config.render)
-                curve.append(CurvePoint(step: report.step, seconds: evaluationStarted.timeIntervalSince(started) - evaluating,
-                                        gaussians: trainer.gaussians.count, psnr: e.psnr, ssim: e.ssim))
-                evaluated(curve[curve.count - 1])
+                record(SplatEvaluation.evaluate(trainer.gaussians, views: evaluationViews, settings: trainer.config.render),
+                       step: report.step, seconds: evaluationStarted.timeIntervalSince(started) - evaluating)
                 evaluating += Date().timeIntervalSince(evaluationStarted)
             }
             progress(report)
@@ -87,11 +89,7 @@ public struct SplatFitJob {
         try? FileManager.default.removeItem(atPath: checkpointPath)
         AtomicFile.removeStaleTemporaries(of: checkpointPath)  // a killed run's half-written checkpoint
         let evaluation = SplatEvaluation.evaluate(trainer.gaussians, views: evaluationViews, settings: trainer.config.render)
-        if evaluateEvery > 0 {
-            curve.append(CurvePoint(step: iterations, seconds: seconds, gaussians: trainer.gaussians.count,
-                                    psnr: evaluation.psnr, ssim: evaluation.ssim))
-            evaluated(curve[curve.count - 1])
-        }
+        if evaluateEvery > 0 { record(evaluation, step: iterations, seconds: seconds) }
         return .finished(Result(gaussians: trainer.gaussians.count, seconds: seconds, evaluation: evaluation,
                                 heldOut: heldOut.count, curve: curve))
     }

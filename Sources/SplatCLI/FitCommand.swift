@@ -169,8 +169,8 @@ struct FitCommand: ParsableCommand {
         }
         let (seconds, evaluation, curves) = (result.seconds, result.evaluation, job.curvesPath)
 
-        let curve = result.curve.map { ["step": $0.step, "seconds": $0.seconds, "gaussians": $0.gaussians, "psnr": $0.psnr, "ssim": $0.ssim] }
         if json {
+            let curve = result.curve.map { ["step": $0.step, "seconds": $0.seconds, "gaussians": $0.gaussians, "psnr": $0.psnr, "ssim": $0.ssim] }
             try printJSON(["out": out, "gaussians": trainer.gaussians.count, "seconds": seconds, "iterations": iterations,
                            "held_out": heldOut.count, "psnr": evaluation.psnr, "ssim": evaluation.ssim, "curve": curve])
         } else {

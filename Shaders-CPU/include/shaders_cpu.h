@@ -35,6 +35,10 @@ void nn_geglu_fwd(const float *restrict x, float *restrict y, int64_t begin, int
 // dy [rows, inner] -> dx [rows, 2 * inner].
 void nn_geglu_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t begin, int64_t end, int64_t inner);
 void nn_gelu_erf_bwd(const float *restrict x, const float *restrict dy, float *restrict dx, int64_t n);
+// A row MLP layer's epilogue in place on y [rows, cols]: + bias[c] (or NULL) + term[termIndex[r], c] (or NULL),
+// the pre-activation copied to tap (or NULL), then act: 0 none, 1 relu, 2 softplus(beta, threshold).
+void nn_bias_act_rows(float *y, int64_t rows, int64_t cols, const float *bias, const float *term, const int32_t *termIndex,
+                      float *tap, int act, float beta, float threshold);
 
 // ---- softmax over the last axis (nn_softmax.c) --------------------------------------------
 // x, y: [rows, cols] with row stride ld; lse: [rows] log-sum-exp per row (may be NULL).

@@ -35,12 +35,20 @@ public struct Dual {
         Dual(value.linear(weight: weight, bias: bias), tangent: tangent?.linear(weight: weight))
     }
 
-    public func softplus(beta: Float) -> Dual {
-        Dual(value.softplus(beta: beta), tangent: tangent.map { $0 * (value * beta).sigmoid() })
+    /// The tangent's factor sigmoid(beta x) is 1 in Float above the threshold (20), as softplus's slope.
+    public func softplus(beta: Float, threshold: Float = 20) -> Dual {
+        Dual(value.softplus(beta: beta, threshold: threshold), tangent: tangent.map { $0 * (value * beta).sigmoid() })
     }
 
     public func relu() -> Dual {
         Dual(value.relu(), tangent: tangent.map { $0 * noGrad { value.relu().sign() } })
+    }
+
+    public func activated(_ activation: RowActivation) -> Dual {
+        switch activation {
+        case .relu: relu()
+        case let .softplus(beta, threshold): softplus(beta: beta, threshold: threshold)
+        }
     }
 
     public func exp() -> Dual {

@@ -31,6 +31,18 @@ final class NPHMTests: XCTestCase {
         assertClose(out.sdf.tangent!.permuted([1, 2, 0]).contiguous(), try io.tensor("spatial_gradient"), atol: 1e-5, "spatial gradient")
     }
 
+    /// Inference without a spatial gradient (meshing) runs the member networks fused (RowMLP).
+    func testFusedInferenceMatchesTorch() throws {
+        let (head, io) = try load()
+        let out = noGrad {
+            head(points: try! io.tensor("points"), geometry: try! io.tensor("geometry"), appearance: try! io.tensor("appearance"),
+                 expression: try! io.tensor("expression"))
+        }
+        XCTAssertNil(out.sdf.tangent)
+        assertClose(out.sdf.value, try io.tensor("sdf"), atol: 1e-6, "signed distance")
+        assertClose(out.colour!, try io.tensor("colour"), atol: 1e-6, "colour")
+    }
+
     func testLossGradientsThroughTheSpatialGradientMatchTorch() throws {
         let (head, io) = try load()
         for (_, p) in head.trainableParameters { p.requiringGrad() }

@@ -92,14 +92,14 @@ public final class NPHMHead: Module {
         let appearanceRows = appearance.map(identityCodeRows)
         var sdfParts: [Dual] = [], colourParts: [Tensor] = []
         for t in 0..<c.memberTypes where !routing.rowsOfType[t].isEmpty {
-            let features = offsets.gatherRows(routing.rowsOfType[t])
             let (sdf, tap) = geometry(type: t, codes: codeRows.gatherRows(routing.codesOfType[t]), codeOfRow: routing.codeOfRow[t],
-                                      features: features) { $0.softplus(beta: c.softplusBeta) }
+                                      features: offsets, featureRows: routing.rowsOfType[t], activation: .softplus(beta: c.softplusBeta),
+                                      tap: appearanceRows != nil)
             sdfParts.append(sdf)
-            if let appearanceRows {
+            if let appearanceRows, let tap {
                 let bottleneck = communication[1](communication[0](tap.value).relu())
                 let (rgb, _) = colour(type: t, codes: appearanceRows.gatherRows(routing.codesOfType[t]), codeOfRow: routing.codeOfRow[t],
-                                      features: Dual(bottleneck)) { $0.relu() }
+                                      features: Dual(bottleneck), activation: .relu, tap: false)
                 colourParts.append(rgb.value)
             }
         }

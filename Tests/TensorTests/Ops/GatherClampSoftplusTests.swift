@@ -1,4 +1,5 @@
 import Foundation
+import ShadersCPU
 import Tensor
 import TestSupport
 import XCTest
@@ -19,6 +20,21 @@ final class GatherClampSoftplusTests: XCTestCase {
         // Values away from the limits, where the function is smooth.
         let x = Tensor([-2, -0.6, 0.1, 0.7, 1.8, -1.7], shape: [6]).requiringGrad()
         checkGradients([x], "clamped") { $0[0].clamped(-1, 1) }
+    }
+
+    /// The vectorised softplus (exp, then log1p as 2 atanh) against Double over its whole range, on every ISA.
+    func testSoftplusIsAccurateOverItsRange() {
+        let values = stride(from: Float(-40), through: 19.9, by: 0.0173).map { $0 } + [0, -1e-8, 1e-8]
+        var y = [Float](repeating: 0, count: values.count)
+        defer { nn_set_isa_level(nn_isa_detected()) }
+        for level in 0...nn_isa_detected() {
+            nn_set_isa_level(level)
+            nn_softplus_fwd(values, &y, Int64(values.count), 1, 20)
+            for (v, s) in zip(values, y) {
+                let reference = Foundation.log1p(Foundation.exp(Double(v)))
+                XCTAssertLessThanOrEqual(Swift.abs(Double(s) - reference) / reference, 3e-7, "softplus(\(v)), ISA level \(level)")
+            }
+        }
     }
 
     func testSoftplusMatchesItsDefinitionAndThreshold() {

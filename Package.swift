@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Geometry", dependencies: ["Tensor", "Imaging"], swiftSettings: swiftSettings),
         .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "Models", "ShadersCPU", "CZlib"], swiftSettings: swiftSettings),
-        .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Geometry"], swiftSettings: swiftSettings),
+        .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Geometry", "Synth"], swiftSettings: swiftSettings),
         .target(name: "Reconstruction", dependencies: ["Pipeline", "Splat", "Geometry", "Imaging", "Models", "Diffusion", "NN", "Tensor"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry", "Synth"], swiftSettings: swiftSettings),
         // The executables' folders are named apart from the libraries' (Sources/Splat is the library).
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Diffusion", "Models", "Imaging", "Tensor", "TestSupport", "Geometry"], swiftSettings: swiftSettings),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Diffusion", "Models", "Imaging", "Tensor", "TestSupport", "Geometry", "Synth"], swiftSettings: swiftSettings),
         .testTarget(name: "OrbitCLITests", dependencies: ["Imaging", "Synth", "Tensor", "TestSupport", "Models", "NN", "Pipeline", "Geometry", "Splat"], swiftSettings: swiftSettings),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "Geometry", "Imaging", "Tensor", "TestSupport"], swiftSettings: swiftSettings),

@@ -5,6 +5,7 @@ import Geometry
 import Imaging
 import Models
 import Pipeline
+import Synth
 import Tensor
 
 /// `orbit mesh portrait.jpg --out head.ply`: the mesh branch. The portrait's condition, a latent
@@ -49,6 +50,12 @@ struct MeshCommand: ParsableCommand {
     @Option(help: "Classifier-free guidance scale of the prior.")
     var guidance: Float = 2
 
+    @Flag(inversion: .prefixedNo, help: "Fit the latent's geometry code to the face regressed from the portrait's identity embedding (the head model's face_shape.safetensors; --no-refine: the prior's latent as it is).")
+    var refine = true
+
+    @Option(help: "Adam steps of the shape refinement.")
+    var refineSteps = HeadShapeRefinement().steps
+
     @Option(help: "Also write a turntable GIF of the (first) mesh there.")
     var turntable: String?
 
@@ -66,6 +73,7 @@ struct MeshCommand: ParsableCommand {
             throw ValidationError("--samples \(samples) needs --estimate sampled (the posterior mean is one latent per portrait)")
         }
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be in 1...1000") }
+        guard (1...2000).contains(refineSteps) else { throw ValidationError("--refine-steps must be in 1...2000") }
         guard out.lowercased().hasSuffix(".ply") else { throw ValidationError("--out must name a .ply file") }
         if let turntable, !turntable.lowercased().hasSuffix(".gif") { throw ValidationError("--turntable must name a .gif file") }
     }
@@ -114,6 +122,7 @@ struct MeshCommand: ParsableCommand {
                 reconstruction.transferringExpression(from: theirs, to: latents.slice(axis: 0, k..<(k + 1)))
             }, axis: 0)
         }
+        if refine { latents = try refiningShape(latents, condition: condition, reconstruction) }
         for k in 0..<samples {
             // The fine pass's size is known once the coarse pass has run.
             var meshing: ProgressLine?
@@ -146,5 +155,28 @@ struct MeshCommand: ParsableCommand {
                   + "\(closed), \(mesh.evaluated) SDF evaluations")
         }
         print(String(format: "done in %.1f s", Date().timeIntervalSince(started)))
+    }
+
+    /// Each latent [samples, L] with its geometry fitted to the regressed face (HeadShapeRefinement).
+    func refiningShape(_ latents: Tensor, condition: Tensor, _ reconstruction: HeadReconstruction) throws -> Tensor {
+        guard reconstruction.model.faceShape != nil else {
+            print("note: the head model has no face_shape.safetensors; the shape is not refined")
+            return latents
+        }
+        let kit = try FaceKit()
+        var refinement = HeadShapeRefinement()
+        refinement.steps = refineSteps
+        return Tensor.concat(try (0..<samples).map { k in
+            let latent = latents.slice(axis: 0, k..<(k + 1))
+            let line = ProgressLine(total: refineSteps, label: samples == 1 ? "shape" : "shape \(k + 1)/\(samples)")
+            guard let fit = reconstruction.refiningShape(latent, condition: condition, kit: kit, refinement: refinement, progress: { done, _ in line.update(done) }) else {
+                line.finish()
+                print("note: \(portrait): no face was found, so the shape is not refined")
+                return latent
+            }
+            line.finish()
+            print(String(format: "shape: the regressed face's mean distance to the surface %.2f -> %.2f mm", fit.before * 180, fit.after * 180))
+            return fit.latent
+        }, axis: 0)
     }
 }

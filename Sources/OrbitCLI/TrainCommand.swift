@@ -11,7 +11,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train the default models on an `orbit synth` dataset.",
         subcommands: [TrainVAECommand.self, TrainCacheCommand.self, TrainGeneratorCommand.self, TrainIdentityCommand.self,
-                      TrainNPHMCommand.self, TrainNPHMPriorCommand.self])
+                      TrainNPHMCommand.self, TrainNPHMPriorCommand.self, TrainFaceShapeCommand.self])
 }
 
 /// Options every training job takes.
@@ -270,5 +270,35 @@ struct TrainNPHMPriorCommand: ParsableCommand {
         (job.config.seed, job.config.batch) = (options.seed, batch)
         job.checkpointEvery = options.checkpointEvery
         try runTrainingJob(label: "nphm-prior", options: options, steps: steps, job.run)
+    }
+}
+
+struct TrainFaceShapeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "face-shape",
+        abstract: "Fit the face-shape regressor (SFace identity embedding -> FaceKit identity weights, ridge, closed form) on a head model's training samples and add it to a head model folder.")
+
+    @Option(help: "The `orbit synth` dataset folder the head model was trained on.")
+    var data: String
+
+    @Option(help: "The head model folder `orbit train nphm` wrote (its model/: config.json, codes.safetensors).")
+    var nphm: String
+
+    @Option(help: "The prior's conditions cache (`orbit train nphm-prior` writes OUT/conditions.safetensors); built there when missing.")
+    var conditions: String
+
+    @Option(help: "The head model folder to add face_shape.safetensors to (e.g. Weights/orbit-head).")
+    var into: String
+
+    func run() throws {
+        let result = try FaceShapeRegression().fit(nphm: nphm, data: data, conditions: conditions, encoder: try HeadConditionEncoder.committed()) {
+            print($0)
+        }
+        print(String(format: "held-out R^2 of the identity weights: %.3f pooled; the first ten: ", result.pooledR2)
+              + result.heldOutR2.prefix(10).map { String(format: "%.2f", $0) }.joined(separator: " "))
+        print("ridge lambda per weight (first ten): " + result.lambdas.prefix(10).map { String(format: "%g", $0) }.joined(separator: " "))
+        let path = into + "/face_shape.safetensors"
+        try result.regressor.save(to: path, provenance: "orbit train face-shape --data \(data) --nphm \(nphm)")
+        print("wrote \(path)")
     }
 }

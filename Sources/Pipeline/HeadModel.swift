@@ -7,19 +7,25 @@ import Tensor
 ///
 ///     head/config.json, head/model.safetensors      the NPHM-style head model (NPHMConfiguration)
 ///     prior/config.json, prior/model.safetensors, prior/normalisation.safetensors   its latent prior
+///     face_shape.safetensors                        the face-shape regressor (optional; HeadShapeRefinement)
 ///
 /// Weights/orbit-head is the trained default.
 public final class HeadModel {
     public let head: NPHMHead
     public let prior: HeadPrior
     public let layout: HeadLatentLayout
+    /// Reads the face's shape from the portrait's identity embedding, for the shape refinement.
+    public let faceShape: FaceShapeRegressor?
 
-    public init(head: NPHMHead, prior: HeadPrior) throws {
+    public init(head: NPHMHead, prior: HeadPrior, faceShape: FaceShapeRegressor? = nil) throws {
         layout = HeadLatentLayout(head.config)
         guard prior.unet.config.length == layout.length else {
             throw WeightError("the prior's latent length \(prior.unet.config.length) does not fit the head model's \(layout.length)")
         }
-        (self.head, self.prior) = (head, prior)
+        if let faceShape, faceShape.neutralExpression.shape[1] != head.config.expressionCode {
+            throw WeightError("the face-shape regressor's neutral expression code has \(faceShape.neutralExpression.shape[1]) numbers, the head model's \(head.config.expressionCode)")
+        }
+        (self.head, self.prior, self.faceShape) = (head, prior, faceShape)
     }
 
     public static let defaultName = "orbit-head"
@@ -50,9 +56,12 @@ public final class HeadModel {
     public func save(to directory: String, provenance: String) throws {
         try Self.saveHead(head, to: directory + "/head", provenance: provenance)
         try prior.save(to: directory + "/prior", provenance: provenance)
+        try faceShape?.save(to: directory + "/" + FaceShapeRegressor.fileName, provenance: provenance)
     }
 
     public static func load(from directory: String) throws -> HeadModel {
-        try HeadModel(head: try loadHead(from: directory + "/head"), prior: try HeadPrior.load(from: directory + "/prior"))
+        let shapePath = directory + "/" + FaceShapeRegressor.fileName
+        let faceShape = FileManager.default.fileExists(atPath: shapePath) ? try FaceShapeRegressor.load(from: shapePath) : nil
+        return try HeadModel(head: try loadHead(from: directory + "/head"), prior: try HeadPrior.load(from: directory + "/prior"), faceShape: faceShape)
     }
 }

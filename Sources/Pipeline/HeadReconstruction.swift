@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Models
+import Synth
 import Tensor
 
 /// portrait -> head mesh: the portrait framed as `orbit generate` frames it, its condition
@@ -56,6 +57,19 @@ public struct HeadReconstruction {
             let drawn = model.prior.sample(conditions: repeated, steps: priorSteps, guidance: guidance, seed: seed, progress: progress)
             return draws == 1 ? drawn : drawn.reshaped([count, draws, -1]).mean(axes: [1])
         }
+    }
+
+    /// The latent [1, L] with its geometry code fitted to the face the condition's identity embedding
+    /// regresses (FaceShapeRegressor, HeadShapeRefinement), and the mean |SDF| at that face before and
+    /// after (orbit units); nil when the model has no regressor or the portrait no face (a zero embedding).
+    public func refiningShape(_ latent: Tensor, condition: Tensor, kit: FaceKit, refinement: HeadShapeRefinement = HeadShapeRefinement(),
+                              progress: (Int, Int) -> Void = { _, _ in }) -> (latent: Tensor, before: Float, after: Float)? {
+        guard let regressor = model.faceShape,
+              condition.slice(axis: 1, 0..<regressor.embeddingSize).toArray().contains(where: { $0 != 0 }) else { return nil }
+        let codes = model.layout.split(latent)
+        let surface = FaceShapeRegressor.faceSurface(identity: regressor.identityWeights(condition: condition), kit: kit)
+        let fit = refinement.fit(model.head, geometry: codes.geometry, expression: regressor.neutralExpression, surface: surface, progress: progress)
+        return (model.layout.join(geometry: fit.geometry, appearance: codes.appearance, expression: codes.expression), fit.before, fit.after)
     }
 
     /// The latent with its expression code taken from another latent (both [1, L]).

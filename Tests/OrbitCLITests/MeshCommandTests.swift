@@ -67,6 +67,18 @@ extension OrbitCLITests {
         let mean = try orbit(["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", meanOut, "--resolution", "24"])
         XCTAssertEqual(mean.status, 0, mean.stderr)
         XCTAssertTrue(Mesh.isWatertight(triangles: try MeshPLY.decode(Data(contentsOf: URL(fileURLWithPath: meanOut)), file: meanOut).triangles))
+        XCTAssertTrue(mean.stdout.contains("no face_shape.safetensors"), mean.stdout)
+        // With a face-shape regressor the latent's geometry is fitted to the regressed face (5 steps here).
+        let regressor = FaceShapeRegressor(weight: Tensor.normal([100, 128], std: 0.1, seed: 3), bias: Tensor(zeros: [100]),
+                                           neutralExpression: Tensor(zeros: [1, 4]))
+        try regressor.save(to: model + "/face_shape.safetensors", provenance: "test: random weights")
+        let refinedOut = Fixtures.temporaryDirectory() + "/refined.ply"
+        let refined = try orbit(["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", refinedOut, "--resolution", "24",
+                                 "--refine-steps", "5"])
+        XCTAssertEqual(refined.status, 0, refined.stderr)
+        XCTAssertTrue(refined.stdout.contains("shape: the regressed face's mean distance to the surface"), refined.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: refinedOut))
+        try FileManager.default.removeItem(atPath: model + "/face_shape.safetensors")
         let refused = try orbit(["mesh", Fixtures.path("yunet/astronaut.png"), "--model", model, "--out", meanOut + ".2.ply", "--samples", "2"])
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("--samples 2 needs --estimate sampled"), refused.stderr)

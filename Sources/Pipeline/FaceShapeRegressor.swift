@@ -1,0 +1,64 @@
+import Foundation
+import NN
+import Synth
+import Tensor
+
+/// The face's shape from its identity embedding, as MICA (Zielonka et al. 2022) reads a 3DMM's shape
+/// from an ArcFace embedding: here a ridge-regressed linear map from the head prior's SFace part of the
+/// condition to ICT-FaceKit's identity weights (what `orbit synth` builds its faces from). On the
+/// synthetic training subjects, cross-validated over subjects, the regressed faces are about a quarter
+/// closer to the truth than the mean face (docs/BENCHMARKS.md), where the same embedding explains under
+/// a tenth of the head model's geometry codes: the codes also carry the hair, the FaceKit weights only
+/// the face. `HeadShapeRefinement` fits the head model's code to the regressed face.
+public struct FaceShapeRegressor {
+    /// weight [K, D], bias [K]: identity weights = embedding [1, D] weight^T + bias.
+    public let weight: Tensor, bias: Tensor
+    /// The expression code [1, E] of the head model's neutral training samples (their mean): the face
+    /// is regressed neutral, so the code is fitted under a neutral expression.
+    public let neutralExpression: Tensor
+
+    public init(weight: Tensor, bias: Tensor, neutralExpression: Tensor) {
+        precondition(weight.rank == 2 && bias.shape == [weight.shape[0]] && neutralExpression.rank == 2, "FaceShapeRegressor shapes")
+        (self.weight, self.bias, self.neutralExpression) = (weight, bias, neutralExpression)
+    }
+
+    public var embeddingSize: Int { weight.shape[1] }
+
+    /// FaceKit identity weights [K] from a condition [1, C] whose first `embeddingSize` numbers are the
+    /// SFace embedding (HeadConditionEncoder's layout).
+    public func identityWeights(condition: Tensor) -> [Float] {
+        noGrad { condition.slice(axis: 1, 0..<embeddingSize).linear(weight: weight, bias: bias).toArray() }
+    }
+
+    /// The regressed face's surface: FaceKit's face-region vertices (the first `faceVertices`) for
+    /// `identity`, neutral, in orbit units [n, 3] (the frame the head model is trained in).
+    public static func faceSurface(identity: [Float], kit: FaceKit, faceVertices: Int = FaceShapeRegressor.faceVertices) -> Tensor {
+        let centimetres = kit.vertices(identity: identity)
+        let n = min(faceVertices, centimetres.count / 3)
+        var points = [Float](repeating: 0, count: 3 * n)
+        for i in 0..<n {
+            let p = (SIMD3(centimetres[3 * i], centimetres[3 * i + 1], centimetres[3 * i + 2]) - SubjectScene.centre) * SubjectScene.unitsPerCentimetre
+            (points[3 * i], points[3 * i + 1], points[3 * i + 2]) = (p.x, p.y, p.z)
+        }
+        return Tensor(points, shape: [n, 3])
+    }
+
+    /// FaceKit's "face" region: its first 9,409 vertices (research/nphm.md section 5).
+    public static let faceVertices = 9409
+
+    static let fileName = "face_shape.safetensors"
+
+    public func save(to path: String, provenance: String) throws {
+        try SafeTensors.write([("weight", weight), ("bias", bias), ("neutral_expression", neutralExpression)],
+                              metadata: ["format": "pt", "provenance": provenance], dtype: .f16, to: path)
+    }
+
+    public static func load(from path: String) throws -> FaceShapeRegressor {
+        let file = try SafeTensorsFile(path: path)
+        let (weight, bias, neutral) = (try file.tensor("weight"), try file.tensor("bias"), try file.tensor("neutral_expression"))
+        guard weight.rank == 2, bias.shape == [weight.shape[0]], neutral.rank == 2, neutral.shape[0] == 1 else {
+            throw WeightError("\(path): weight [K, D], bias [K] and neutral_expression [1, E] expected, found \(weight.shape), \(bias.shape), \(neutral.shape)")
+        }
+        return FaceShapeRegressor(weight: weight, bias: bias, neutralExpression: neutral)
+    }
+}

@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Synth", dependencies: ["Tensor", "Imaging", "Geometry"], swiftSettings: swiftSettings),
         .target(name: "Splat", dependencies: ["Tensor", "Imaging", "Geometry", "Models", "ShadersCPU", "CZlib"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Geometry", "Synth"], swiftSettings: swiftSettings),
-        .target(name: "Reconstruction", dependencies: ["Pipeline", "Splat", "Geometry", "Imaging", "Models", "Diffusion", "NN", "Tensor"], swiftSettings: swiftSettings),
+        .target(name: "Reconstruction", dependencies: ["Pipeline", "Splat", "Geometry", "Imaging", "Models", "Diffusion", "NN", "Tensor", "Synth"], swiftSettings: swiftSettings),
         .target(name: "Training", dependencies: ["Tensor", "NN", "Imaging", "Models", "Diffusion", "Pipeline", "Geometry", "Synth"], swiftSettings: swiftSettings),
         // The executables' folders are named apart from the libraries' (Sources/Splat is the library).
         .executableTarget(

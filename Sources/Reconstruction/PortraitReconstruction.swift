@@ -6,6 +6,7 @@ import Models
 import NN
 import Pipeline
 import Splat
+import Synth
 import Tensor
 
 /// `orbit reconstruct portrait --out head/`: the whole pipeline from one portrait, in stages that
@@ -176,9 +177,17 @@ public struct PortraitReconstruction {
         var reconstruction = HeadReconstruction(model: head, encoder: try HeadConditionEncoder.committed(), faces: faces)
         reconstruction.guidance = 2
         let (condition, _) = reconstruction.condition(of: portrait)
-        let latent = reconstruction.latents(for: condition, estimate: settings.meshEstimate, draws: settings.meshDraws,
+        var latent = reconstruction.latents(for: condition, estimate: settings.meshEstimate, draws: settings.meshDraws,
                                             seed: settings.seed) { done, total in
             event(.progress(phase: "prior", done: done, total: total, detail: settings.meshEstimate == .sampled ? "DDIM steps" : "estimates"))
+        }
+        if settings.meshRefineSteps > 0, head.faceShape != nil {
+            var refinement = HeadShapeRefinement()
+            refinement.steps = settings.meshRefineSteps
+            let fit = reconstruction.refiningShape(latent, condition: condition, kit: try FaceKit(), refinement: refinement) { done, total in
+                event(.progress(phase: "shape", done: done, total: total, detail: "steps"))
+            }
+            if let fit { latent = fit.latent } else { event(.note("no face was found: the mesh's shape is the prior's, not refined")) }
         }
         let mesh = reconstruction.mesh(latent, resolution: settings.meshResolution) { done, total in
             event(.progress(phase: "mesh", done: done, total: total, detail: "fine points"))

@@ -13,6 +13,8 @@ public struct ReconstructionSettings: Codable, Equatable, Sendable {
     public var splatIterations: Int, testEvery = 8
     /// The mesh branch: marching-cubes resolution, how the latent is estimated and from how many draws.
     public var meshResolution: Int, meshEstimate = HeadReconstruction.defaultEstimate, meshDraws = HeadReconstruction.defaultDraws
+    /// Adam steps fitting the latent's geometry to the face regressed from the portrait (HeadShapeRefinement); 0: none.
+    public var meshRefineSteps = HeadShapeRefinement().steps
     /// The turntable: frames and image side.
     public var turntableFrames: Int, turntableSize: Int
     /// Identity of the inputs: the portrait's pixels and the models used.

@@ -166,7 +166,7 @@ struct MeshCommand: ParsableCommand {
         let kit = try FaceKit()
         var refinement = HeadShapeRefinement()
         refinement.steps = refineSteps
-        return Tensor.concat(try (0..<samples).map { k in
+        return Tensor.concat((0..<samples).map { k in
             let latent = latents.slice(axis: 0, k..<(k + 1))
             let line = ProgressLine(total: refineSteps, label: samples == 1 ? "shape" : "shape \(k + 1)/\(samples)")
             guard let fit = reconstruction.refiningShape(latent, condition: condition, kit: kit, refinement: refinement, progress: { done, _ in line.update(done) }) else {

@@ -212,6 +212,7 @@ NN_DISPATCH(nn_softplus_bwd, (const float *restrict x, const float *restrict dy,
 // nn_softplus_fwd. One pass while the GEMM's output block is still in cache.
 NN_INLINE void nn_bias_act_rows_impl(float *y, int64_t rows, int64_t cols, const float *bias, const float *term,
                                      const int32_t *termIndex, float *tap, int act, float beta, float threshold) {
+    float inverseBeta = 1.0f / beta;
     for (int64_t r = 0; r < rows; r++) {
         float *restrict row = y + r * cols;
         const float *restrict add = term ? term + (int64_t)termIndex[r] * cols : NULL;
@@ -224,7 +225,6 @@ NN_INLINE void nn_bias_act_rows_impl(float *y, int64_t rows, int64_t cols, const
         if (act == 1) {
             for (int64_t c = 0; c < cols; c++) row[c] = row[c] < 0.0f ? 0.0f : row[c];
         } else if (act == 2) {
-            float inverseBeta = 1.0f / beta;
             for (int64_t c = 0; c < cols; c++) row[c] = nn_softplusf(row[c], beta, inverseBeta, threshold);
         }
     }

@@ -297,7 +297,7 @@ struct TrainFaceShapeCommand: ParsableCommand {
         print(String(format: "held-out R^2 of the identity weights: %.3f pooled; the first ten: ", result.pooledR2)
               + result.heldOutR2.prefix(10).map { String(format: "%.2f", $0) }.joined(separator: " "))
         print("ridge lambda per weight (first ten): " + result.lambdas.prefix(10).map { String(format: "%g", $0) }.joined(separator: " "))
-        let path = into + "/face_shape.safetensors"
+        let path = into + "/" + FaceShapeRegressor.fileName
         try result.regressor.save(to: path, provenance: "orbit train face-shape --data \(data) --nphm \(nphm)")
         print("wrote \(path)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Geometry
 import NN
 import Synth
 import Tensor
@@ -30,23 +31,16 @@ public struct FaceShapeRegressor {
         noGrad { condition.slice(axis: 1, 0..<embeddingSize).linear(weight: weight, bias: bias).toArray() }
     }
 
-    /// The regressed face's surface: FaceKit's face-region vertices (the first `faceVertices`) for
+    /// The regressed face's surface: the vertices of FaceKit's "face" region (its first 9,409) for
     /// `identity`, neutral, in orbit units [n, 3] (the frame the head model is trained in).
-    public static func faceSurface(identity: [Float], kit: FaceKit, faceVertices: Int = FaceShapeRegressor.faceVertices) -> Tensor {
-        let centimetres = kit.vertices(identity: identity)
-        let n = min(faceVertices, centimetres.count / 3)
-        var points = [Float](repeating: 0, count: 3 * n)
-        for i in 0..<n {
-            let p = (SIMD3(centimetres[3 * i], centimetres[3 * i + 1], centimetres[3 * i + 2]) - SubjectScene.centre) * SubjectScene.unitsPerCentimetre
-            (points[3 * i], points[3 * i + 1], points[3 * i + 2]) = (p.x, p.y, p.z)
-        }
-        return Tensor(points, shape: [n, 3])
+    public static func faceSurface(identity: [Float], kit: FaceKit) -> Tensor {
+        guard let face = kit.regions["face"] else { preconditionFailure("the FaceKit file has no \"face\" region") }
+        let vertices = [SIMD3<Float>](flat: kit.vertices(identity: identity))[face].map(SubjectScene.toWorld)
+        return Tensor(vertices.flat, shape: [vertices.count, 3])
     }
 
-    /// FaceKit's "face" region: its first 9,409 vertices (research/nphm.md section 5).
-    public static let faceVertices = 9409
-
-    static let fileName = "face_shape.safetensors"
+    /// The file's name in a head model folder.
+    public static let fileName = "face_shape.safetensors"
 
     public func save(to path: String, provenance: String) throws {
         try SafeTensors.write([("weight", weight), ("bias", bias), ("neutral_expression", neutralExpression)],

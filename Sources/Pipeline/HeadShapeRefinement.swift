@@ -34,12 +34,12 @@ public struct HeadShapeRefinement {
         let code = start.clone().requiringGrad()
         let optimizer = Adam(groups: [ParameterGroup(parameters: [code], learningRate: learningRate)])
         let before = noGrad { meanDistance(start, check).item() }
-        for step in 1...max(steps, 1) where steps > 0 {
+        for step in 0..<max(steps, 0) {
             optimizer.zeroGrad()
             let pull = ((code - start) * (code - start)).sum() * regularisation
             (meanDistance(code, batch()) + pull).backward()
             optimizer.update()
-            progress(step, steps)
+            progress(step + 1, steps)
         }
         let fitted = code.detached().clone()
         return (fitted, before, noGrad { meanDistance(fitted, check).item() })

@@ -20,7 +20,8 @@ public struct SubjectScene: @unchecked Sendable {
 
     public var partNames: [String] { parts.map(\.name) }
 
-    static func toWorld(_ p: SIMD3<Float>) -> SIMD3<Float> { (p - centre) * unitsPerCentimetre }
+    /// A FaceKit point (centimetres, head frame) in orbit units.
+    public static func toWorld(_ p: SIMD3<Float>) -> SIMD3<Float> { (p - centre) * unitsPerCentimetre }
     static func toHead(_ p: SIMD3<Float>) -> SIMD3<Float> { p / unitsPerCentimetre + centre }
 
     /// Every part in one mesh, in orbit units, with the 14 attribute channels.

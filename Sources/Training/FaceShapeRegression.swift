@@ -1,7 +1,6 @@
 import Foundation
 import Models
 import Pipeline
-import Synth
 import Tensor
 
 /// Fits FaceShapeRegressor: ridge regression from the SFace part of the head prior's conditions (every
@@ -138,12 +137,7 @@ extension FaceShapeRegression {
         let (count, views, width) = (prior.conditions.shape[0], prior.conditions.shape[1], prior.conditions.shape[2])
         let all = prior.conditions.contiguous().toArray(), d = SFace.embeddingSize
         let embeddings = (0..<count).map { i in (0..<views).map { v in Array(all[((i * views + v) * width)..<((i * views + v) * width + d)]) } }
-        let targets = try prior.samples.map { s -> [Float] in
-            let file = data + "/" + String(format: "subject_%04d/appearance_%02d", s.subject, s.appearance) + "/parameters.json"
-            do { return try JSONDecoder().decode(HeadParameters.self, from: Data(contentsOf: URL(fileURLWithPath: file))).identity } catch {
-                throw TrainingError("\(file): cannot read the sample's identity weights: \(error)")
-            }
-        }
+        let targets = try prior.samples.map { try ImageSetReference(root: data, subject: $0.subject, appearance: $0.appearance).parameters().identity }
         guard Set(targets.map(\.count)).count == 1 else { throw TrainingError("\(data): the samples' identity weights differ in length") }
         let config = try CodableConfigFile.read(NPHMConfiguration.self, from: nphm + "/config.json", what: "an NPHM configuration")
         let expressions = HeadLatentLayout(config).split(prior.latents).expression

@@ -160,12 +160,7 @@ public struct HeadEvaluation {
     /// seed's protocol keeps only face-class pixels of the scan; the triangles whose corners all remain.
     func visibleFace(of set: ImageSetReference, mesh: MeshPLY.Decoded, builder: SubjectBuilder) throws
         -> (positions: [Float], triangles: [Int32]) {
-        let file = set.path + "/parameters.json"
-        let parameters: HeadParameters
-        do { parameters = try JSONDecoder().decode(HeadParameters.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
-            throw TrainingError("\(file): cannot read the subject's parameters: \(error)")
-        }
-        let scene = builder.build(parameters)
+        let scene = builder.build(try set.parameters())
         let rebuilt = scene.mesh().positions
         guard rebuilt.count >= 3 * Self.faceVertices, mesh.positions.count >= 3 * Self.faceVertices,
               zip(rebuilt[0..<(3 * Self.faceVertices)], mesh.positions).allSatisfy({ abs($0 - $1) < 1e-4 }) else {

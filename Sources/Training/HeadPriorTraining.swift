@@ -51,8 +51,7 @@ public struct HeadPriorData {
         let resolution = try SynthImageSets(root: data).resolution
         var rows: [Float] = []
         for (i, s) in samples.enumerated() {
-            let set = ImageSetReference(subject: s.subject, appearance: s.appearance,
-                                        path: data + "/" + String(format: "subject_%04d/appearance_%02d", s.subject, s.appearance))
+            let set = ImageSetReference(root: data, subject: s.subject, appearance: s.appearance)
             for v in portraitViews {
                 let portrait = PreparedPortrait(try set.viewImage(v), resolution: resolution, faces: faces)
                 rows += encoder.condition(portrait).toArray()

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Synth
 import Tensor
 
 /// One image set of an `orbit synth` dataset: a subject in one appearance, a 96-view orbit.
@@ -8,7 +9,22 @@ public struct ImageSetReference: Sendable, Hashable {
     /// The image set's folder (views/, mesh.ply, parameters.json, sdf.safetensors).
     public let path: String
 
+    public init(subject: Int, appearance: Int, path: String) { (self.subject, self.appearance, self.path) = (subject, appearance, path) }
+
+    /// The set of (subject, appearance) in the dataset folder `root`.
+    public init(root: String, subject: Int, appearance: Int) {
+        self.init(subject: subject, appearance: appearance, path: root + "/" + SynthDataset.folder(subject: subject, appearance: appearance))
+    }
+
     public var name: String { String(format: "subject_%04d_appearance_%02d", subject, appearance) }
+
+    /// The subject and appearance `orbit synth` drew (parameters.json).
+    public func parameters() throws -> HeadParameters {
+        let file = path + "/parameters.json"
+        do { return try JSONDecoder().decode(HeadParameters.self, from: Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+            throw TrainingError("\(file): cannot read the subject's parameters: \(error)")
+        }
+    }
     public var viewsPath: String { path + "/views" }
 
     /// The file of view `index` (000.png ...).
@@ -50,9 +66,8 @@ public struct SynthImageSets: Sendable {
         let files = FileManager.default
         return subjects.sorted().flatMap { subject in
             (0..<appearances).compactMap { appearance -> ImageSetReference? in
-                let path = root + "/" + String(format: "subject_%04d/appearance_%02d", subject, appearance)
-                return files.fileExists(atPath: path + "/views/transforms.json")
-                    ? ImageSetReference(subject: subject, appearance: appearance, path: path) : nil
+                let set = ImageSetReference(root: root, subject: subject, appearance: appearance)
+                return files.fileExists(atPath: set.viewsPath + "/transforms.json") ? set : nil
             }
         }
     }

@@ -50,10 +50,10 @@ struct MeshCommand: ParsableCommand {
     @Option(help: "Classifier-free guidance scale of the prior.")
     var guidance: Float = 2
 
-    @Flag(inversion: .prefixedNo, help: "Fit the latent's geometry code to the face regressed from the portrait's identity embedding (the head model's face_shape.safetensors; --no-refine: the prior's latent as it is).")
+    @Flag(inversion: .prefixedNo, help: "Fit the latent's geometry and expression codes to the face regressed from the portrait's embedding (the head model's face_shape.safetensors; with --expression-from, that portrait's expression; --no-refine: the prior's latent as it is).")
     var refine = true
 
-    @Option(help: "Adam steps of the shape refinement.")
+    @Option(help: "Adam steps of the shape refinement, per fitted code.")
     var refineSteps = HeadShapeRefinement().steps
 
     @Option(help: "Also write a turntable GIF of the (first) mesh there.")
@@ -114,15 +114,17 @@ struct MeshCommand: ParsableCommand {
             sampling.update(done)
         }
         sampling.finish()
+        var expressionCondition: Tensor?
         if let other, let expressionFrom {
             let (otherCondition, otherNotes) = reconstruction.condition(of: other)
+            expressionCondition = otherCondition
             for note in otherNotes { print("note (\(expressionFrom)): \(note)") }
             let theirs = reconstruction.latents(for: otherCondition, estimate: estimate, draws: draws, seed: seed)
             latents = Tensor.concat((0..<samples).map { k in
                 reconstruction.transferringExpression(from: theirs, to: latents.slice(axis: 0, k..<(k + 1)))
             }, axis: 0)
         }
-        if refine { latents = try refiningShape(latents, condition: condition, reconstruction) }
+        if refine { latents = try refiningShape(latents, condition: condition, expressionCondition: expressionCondition, reconstruction) }
         for k in 0..<samples {
             // The fine pass's size is known once the coarse pass has run.
             var meshing: ProgressLine?
@@ -157,8 +159,8 @@ struct MeshCommand: ParsableCommand {
         print(String(format: "done in %.1f s", Date().timeIntervalSince(started)))
     }
 
-    /// Each latent [samples, L] with its geometry fitted to the regressed face (HeadShapeRefinement).
-    func refiningShape(_ latents: Tensor, condition: Tensor, _ reconstruction: HeadReconstruction) throws -> Tensor {
+    /// Each latent [samples, L] with its codes fitted to the regressed face (HeadShapeRefinement).
+    func refiningShape(_ latents: Tensor, condition: Tensor, expressionCondition: Tensor?, _ reconstruction: HeadReconstruction) throws -> Tensor {
         guard reconstruction.model.faceShape != nil else {
             print("note: the head model has no face_shape.safetensors; the shape is not refined")
             return latents
@@ -168,13 +170,16 @@ struct MeshCommand: ParsableCommand {
         refinement.steps = refineSteps
         return Tensor.concat((0..<samples).map { k in
             let latent = latents.slice(axis: 0, k..<(k + 1))
-            let line = ProgressLine(total: refineSteps, label: samples == 1 ? "shape" : "shape \(k + 1)/\(samples)")
-            guard let fit = reconstruction.refiningShape(latent, condition: condition, kit: kit, refinement: refinement, progress: { done, _ in line.update(done) }) else {
-                line.finish()
+            var line: ProgressLine?
+            guard let fit = reconstruction.refiningShape(latent, condition: condition, expressionCondition: expressionCondition, kit: kit,
+                                                         refinement: refinement, progress: { done, total in
+                if line == nil { line = ProgressLine(total: total, label: samples == 1 ? "shape" : "shape \(k + 1)/\(samples)") }
+                line?.update(done)
+            }) else {
                 print("note: \(portrait): no face was found, so the shape is not refined")
                 return latent
             }
-            line.finish()
+            line?.finish()
             print(String(format: "shape: the regressed face's mean distance to the surface %.2f -> %.2f mm", fit.before * 180, fit.after * 180))
             return fit.latent
         }, axis: 0)

@@ -294,9 +294,12 @@ struct TrainFaceShapeCommand: ParsableCommand {
         let result = try FaceShapeRegression().fit(nphm: nphm, data: data, conditions: conditions, encoder: try HeadConditionEncoder.committed()) {
             print($0)
         }
-        print(String(format: "held-out R^2 of the identity weights: %.3f pooled; the first ten: ", result.pooledR2)
-              + result.heldOutR2.prefix(10).map { String(format: "%.2f", $0) }.joined(separator: " "))
-        print("ridge lambda per weight (first ten): " + result.lambdas.prefix(10).map { String(format: "%g", $0) }.joined(separator: " "))
+        print(String(format: "held-out R^2 of the identity weights: %.3f pooled; the first ten: ", result.identity.pooledR2)
+              + result.identity.heldOutR2.prefix(10).map { String(format: "%.2f", $0) }.joined(separator: " "))
+        print("ridge lambda per identity weight (first ten): " + result.identity.lambdas.prefix(10).map { String(format: "%g", $0) }.joined(separator: " "))
+        if let expression = result.expression {
+            print(String(format: "held-out R^2 of the expression weights: %.3f pooled", expression.pooledR2))
+        }
         let path = into + "/" + FaceShapeRegressor.fileName
         try result.regressor.save(to: path, provenance: "orbit train face-shape --data \(data) --nphm \(nphm)")
         print("wrote \(path)")

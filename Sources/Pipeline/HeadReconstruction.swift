@@ -59,17 +59,44 @@ public struct HeadReconstruction {
         }
     }
 
-    /// The latent [1, L] with its geometry code fitted to the face the condition's identity embedding
-    /// regresses (FaceShapeRegressor, HeadShapeRefinement), and the mean |SDF| at that face before and
-    /// after (orbit units); nil when the model has no regressor or the portrait no face (a zero embedding).
-    public func refiningShape(_ latent: Tensor, condition: Tensor, kit: FaceKit, refinement: HeadShapeRefinement = HeadShapeRefinement(),
+    /// The latent [1, L] with its codes fitted to the face the condition's embedding regresses
+    /// (FaceShapeRegressor, HeadShapeRefinement): the geometry code to the regressed neutral face under
+    /// the neutral expression code, then (when the regressor reads expressions and
+    /// `refinement.fitsExpression`) the expression code to the regressed face with the expression of
+    /// `expressionCondition` (default: the same portrait's). Also the mean |SDF| at the final target
+    /// face before and after (orbit units). nil when the model has no regressor or the portrait no face
+    /// (a zero embedding). Progress counts the steps of both fits.
+    public func refiningShape(_ latent: Tensor, condition: Tensor, expressionCondition: Tensor? = nil, kit: FaceKit,
+                              refinement: HeadShapeRefinement = HeadShapeRefinement(),
                               progress: (Int, Int) -> Void = { _, _ in }) -> (latent: Tensor, before: Float, after: Float)? {
-        guard let regressor = model.faceShape,
-              condition.slice(axis: 1, 0..<regressor.embeddingSize).toArray().contains(where: { $0 != 0 }) else { return nil }
+        guard let regressor = model.faceShape, Self.hasFace(condition, regressor) else { return nil }
         let codes = model.layout.split(latent)
-        let surface = FaceShapeRegressor.faceSurface(identity: regressor.identityWeights(condition: condition), kit: kit)
-        let fit = refinement.fit(model.head, geometry: codes.geometry, expression: regressor.neutralExpression, surface: surface, progress: progress)
-        return (model.layout.join(geometry: fit.geometry, appearance: codes.appearance, expression: codes.expression), fit.before, fit.after)
+        let identity = regressor.identityWeights(condition: condition)
+        let expressionSource = expressionCondition ?? condition
+        let weights = refinement.fitsExpression && Self.hasFace(expressionSource, regressor) ? regressor.expressionWeights(condition: expressionSource) : nil
+        let total = refinement.steps * (weights == nil ? 1 : 2)
+        let neutralFace = FaceShapeRegressor.faceSurface(identity: identity, kit: kit)
+        let target = weights.map { FaceShapeRegressor.faceSurface(identity: identity, expression: $0, kit: kit) } ?? neutralFace
+        let before = refinement.distance(model.head, geometry: codes.geometry, expression: weights == nil ? regressor.neutralExpression : codes.expression,
+                                         surface: target)
+        let geometry = refinement.fit(model.head, geometry: codes.geometry, expression: regressor.neutralExpression, surface: neutralFace,
+                                      fitting: .geometry) { done, _ in progress(done, total) }
+        guard weights != nil else {
+            let after = refinement.distance(model.head, geometry: geometry, expression: regressor.neutralExpression, surface: target)
+            return (model.layout.join(geometry: geometry, appearance: codes.appearance, expression: codes.expression), before, after)
+        }
+        // What the neutral fit left at each face vertex (the regressed identity's own error) is kept, so
+        // the expression code explains only the expression's displacement.
+        let residual = refinement.distances(model.head, geometry: geometry, expression: regressor.neutralExpression, surface: neutralFace)
+        let expression = refinement.fit(model.head, geometry: geometry, expression: regressor.neutralExpression, surface: target, distances: residual,
+                                        fitting: .expression) { done, _ in progress(refinement.steps + done, total) }
+        let after = refinement.distance(model.head, geometry: geometry, expression: expression, surface: target)
+        return (model.layout.join(geometry: geometry, appearance: codes.appearance, expression: expression), before, after)
+    }
+
+    /// Whether the condition [1, C] holds a face's embedding (a portrait without a face gives zeros).
+    static func hasFace(_ condition: Tensor, _ regressor: FaceShapeRegressor) -> Bool {
+        regressor.embedding(condition).toArray().contains { $0 != 0 }
     }
 
     /// The latent with its expression code taken from another latent (both [1, L]).

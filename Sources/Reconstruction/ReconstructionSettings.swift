@@ -13,7 +13,7 @@ public struct ReconstructionSettings: Codable, Equatable, Sendable {
     public var splatIterations: Int, testEvery = 8
     /// The mesh branch: marching-cubes resolution, how the latent is estimated and from how many draws.
     public var meshResolution: Int, meshEstimate = HeadReconstruction.defaultEstimate, meshDraws = HeadReconstruction.defaultDraws
-    /// Adam steps fitting the latent's geometry to the face regressed from the portrait (HeadShapeRefinement); 0: none.
+    /// Adam steps fitting each of the latent's geometry and expression codes to the face regressed from the portrait (HeadShapeRefinement); 0: none.
     public var meshRefineSteps = HeadShapeRefinement().steps
     /// The turntable: frames and image side.
     public var turntableFrames: Int, turntableSize: Int

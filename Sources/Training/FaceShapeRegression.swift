@@ -1,31 +1,50 @@
 import Foundation
 import Models
 import Pipeline
+import Synth
 import Tensor
 
 /// Fits FaceShapeRegressor: ridge regression from the SFace part of the head prior's conditions (every
-/// portrait view of every training sample) to the sample's FaceKit identity weights (its
-/// parameters.json), the ridge weight chosen per identity weight by cross-validation over subjects (6
-/// folds, whole subjects held out, tested on the first portrait view). Closed form, in Double.
+/// portrait view of every training sample) to the sample's FaceKit identity weights and expression
+/// weights (its parameters.json), the ridge weight chosen per output by cross-validation over subjects
+/// (6 folds, whole subjects held out, tested on the first portrait view). Closed form, in Double.
 public struct FaceShapeRegression {
-    public var lambdas: [Double] = [100, 300, 1000, 3000, 10_000, 100_000]
+    public var lambdas: [Double] = [10, 30, 100, 300, 1000, 3000, 10_000, 100_000]
     public var folds = 6
 
     public init() {}
 
-    public struct Result {
-        public let regressor: FaceShapeRegressor
-        /// Per identity weight: the ridge weight chosen and its held-out R^2.
+    /// One fitted map and how well it predicts held out.
+    public struct Map {
+        /// weight [K, D], bias [K] in raw embedding units.
+        public let weight: Tensor, bias: Tensor
+        /// Per output: the ridge weight chosen and its held-out R^2 (NaN for an output that never varies).
         public let lambdas: [Double], heldOutR2: [Double]
-        /// Held-out R^2 of all identity weights pooled (with each weight's chosen lambda).
+        /// Held-out R^2 of all outputs pooled (with each output's chosen lambda).
         public let pooledR2: Double
     }
 
-    /// embeddings [N][V][D] (N samples, V portrait views), targets [N][K], subject of each sample;
-    /// `neutralExpression` [1, E] is stored with the map. Each identity weight gets the lambda that
-    /// predicts it best held out (the first, large modes take a light ridge; the small ones, which the
+    public struct Result {
+        public let regressor: FaceShapeRegressor
+        public let identity: Map
+        public let expression: Map?
+    }
+
+    /// embeddings [N][V][D] (N samples, V portrait views), identity targets [N][K], expression targets
+    /// [N][X] (or none), subject of each sample; `neutralExpression` [1, E] is stored with the maps.
+    public func fit(embeddings: [[[Float]]], identity: [[Float]], expression: [[Float]]? = nil, subjects: [Int],
+                    neutralExpression: Tensor) -> Result {
+        let identityMap = fit(embeddings: embeddings, targets: identity, subjects: subjects)
+        let expressionMap = expression.map { fit(embeddings: embeddings, targets: $0, subjects: subjects) }
+        let regressor = FaceShapeRegressor(weight: identityMap.weight, bias: identityMap.bias, expressionWeight: expressionMap?.weight,
+                                           expressionBias: expressionMap?.bias, neutralExpression: neutralExpression)
+        return Result(regressor: regressor, identity: identityMap, expression: expressionMap)
+    }
+
+    /// One map from embeddings [N][V][D] to targets [N][K]. Each output gets the lambda that predicts it
+    /// best held out (the first, large identity modes take a light ridge; the small ones, which the
     /// embedding hardly tells, a heavy one, near their mean).
-    public func fit(embeddings: [[[Float]]], targets: [[Float]], subjects: [Int], neutralExpression: Tensor) -> Result {
+    public func fit(embeddings: [[[Float]]], targets: [[Float]], subjects: [Int]) -> Map {
         let folds = Array(Set(subjects)).sorted().enumerated().reduce(into: [Int: Int]()) { $0[$1.element] = $1.offset % self.folds }
         let outputs = targets[0].count
         var errors: [[Double]] = [], base = [Double](repeating: 0, count: outputs)
@@ -54,11 +73,9 @@ public struct FaceShapeRegression {
             for j in 0..<inputs { weight[k * inputs + j] = Float(map.weight[k * inputs + j]) }
             bias[k] = Float(map.bias[k])
         }
-        let regressor = FaceShapeRegressor(weight: Tensor(weight, shape: [outputs, inputs]), bias: Tensor(bias, shape: [outputs]),
-                                           neutralExpression: neutralExpression)
         let best = (0..<outputs).map { errors[chosen[$0]][$0] }
-        return Result(regressor: regressor, lambdas: chosen.map { lambdas[$0] }, heldOutR2: zip(best, base).map { 1 - $0 / $1 },
-                      pooledR2: 1 - best.reduce(0, +) / base.reduce(0, +))
+        return Map(weight: Tensor(weight, shape: [outputs, inputs]), bias: Tensor(bias, shape: [outputs]), lambdas: chosen.map { lambdas[$0] },
+                   heldOutR2: zip(best, base).map { $1 > 0 ? 1 - $0 / $1 : .nan }, pooledR2: 1 - best.reduce(0, +) / base.reduce(0, +))
     }
 
     /// A linear map in raw embedding units: y = W x + b (W [K, D] row-major).
@@ -137,14 +154,18 @@ extension FaceShapeRegression {
         let (count, views, width) = (prior.conditions.shape[0], prior.conditions.shape[1], prior.conditions.shape[2])
         let all = prior.conditions.contiguous().toArray(), d = SFace.embeddingSize
         let embeddings = (0..<count).map { i in (0..<views).map { v in Array(all[((i * views + v) * width)..<((i * views + v) * width + d)]) } }
-        let targets = try prior.samples.map { try ImageSetReference(root: data, subject: $0.subject, appearance: $0.appearance).parameters().identity }
-        guard Set(targets.map(\.count)).count == 1 else { throw TrainingError("\(data): the samples' identity weights differ in length") }
+        let parameters = try prior.samples.map { try ImageSetReference(root: data, subject: $0.subject, appearance: $0.appearance).parameters() }
+        let identity = parameters.map(\.identity)
+        guard Set(identity.map(\.count)).count == 1 else { throw TrainingError("\(data): the samples' identity weights differ in length") }
+        let kit = try FaceKit()
+        let expression = parameters.map { p in kit.expressionNames.map { p.expression[$0] ?? 0 } }
         let config = try CodableConfigFile.read(NPHMConfiguration.self, from: nphm + "/config.json", what: "an NPHM configuration")
         let expressions = HeadLatentLayout(config).split(prior.latents).expression
         let neutralRows = prior.samples.indices.filter { prior.samples[$0].appearance == 0 }.map(Int32.init)
         guard !neutralRows.isEmpty else { throw TrainingError("\(data): no neutral sample (appearance 0) among the head model's samples") }
         let neutral = expressions.gatherRows(neutralRows).mean(axes: [0], keepDims: true)
-        log("face-shape: \(count) samples x \(views) views, \(d)-d embeddings -> \(targets[0].count) FaceKit identity weights")
-        return fit(embeddings: embeddings, targets: targets, subjects: prior.samples.map(\.subject), neutralExpression: neutral)
+        log("face-shape: \(count) samples x \(views) views, \(d)-d embeddings -> \(identity[0].count) FaceKit identity weights and "
+            + "\(kit.expressionNames.count) expression weights")
+        return fit(embeddings: embeddings, identity: identity, expression: expression, subjects: prior.samples.map(\.subject), neutralExpression: neutral)
     }
 }

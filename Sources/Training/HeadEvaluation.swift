@@ -61,8 +61,9 @@ public struct NPHMFitting {
 /// region (the FaceKit "face" vertices of mesh.ply), neutral (appearance 0) and expressive apart.
 /// Methods: one prior draw from the front view, the mean of `draws` prior draws (what `orbit mesh`
 /// does by default), the prior's one-step estimate of the condition's mean latent (`posteriorMean`),
-/// that estimate with its geometry fitted to the regressed face (`HeadShapeRefinement`), the mean training latent, and codes fitted to the sample's own signed distances (the head model's
-/// ceiling).
+/// that estimate with its geometry (and expression) code fitted to the regressed face
+/// (`HeadShapeRefinement`), the mean training latent, and codes fitted to the sample's own signed
+/// distances (the head model's ceiling).
 public struct HeadEvaluation {
     /// FaceKit's "face" region is its first 9,409 vertices (research/nphm.md section 5).
     public static let faceVertices = 9409
@@ -83,9 +84,10 @@ public struct HeadEvaluation {
 
     public init(data: String, model: HeadModel, encoder: HeadConditionEncoder) { (self.data, self.model, self.encoder) = (data, model, encoder) }
 
-    public static let methods = ["prior", "prior_average", "prior_mean", "prior_refined", "mean_code", "fitted"]
-    /// The shape refinement of "prior_refined" (the posterior mean, its geometry code fitted to the
-    /// face regressed from the portrait's identity embedding).
+    public static let methods = ["prior", "prior_average", "prior_mean", "prior_refined_geometry", "prior_refined", "mean_code", "fitted"]
+    /// The shape refinement of "prior_refined" (the posterior mean, its geometry and expression codes
+    /// fitted to the face regressed from the portrait's embedding; "prior_refined_geometry": the
+    /// geometry code only).
     public var refinement = HeadShapeRefinement()
     /// The methods to run (a subset of `methods`, in its order).
     public var selected = HeadEvaluation.methods
@@ -114,9 +116,11 @@ public struct HeadEvaluation {
                 case "prior": return reconstruction.latents(for: condition, seed: seed &+ UInt64(i))
                 case "prior_average": return reconstruction.latents(for: condition, draws: draws, seed: seed &+ UInt64(i))
                 case "prior_mean": return reconstruction.latents(for: condition, estimate: .posteriorMean, draws: draws, seed: seed &+ UInt64(i))
-                case "prior_refined":
+                case "prior_refined", "prior_refined_geometry":
                     let start = reconstruction.latents(for: condition, estimate: .posteriorMean, draws: draws, seed: seed &+ UInt64(i))
-                    return reconstruction.refiningShape(start, condition: condition, kit: builder.kit, refinement: refinement)?.latent ?? start
+                    var settings = refinement
+                    settings.fitsExpression = settings.fitsExpression && method == "prior_refined"
+                    return reconstruction.refiningShape(start, condition: condition, kit: builder.kit, refinement: settings)?.latent ?? start
                 case "mean_code": return mean
                 default:
                     let fitted = fitting.fit(model.head, sample: sample, start: model.layout.split(mean))

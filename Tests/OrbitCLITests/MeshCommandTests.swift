@@ -68,8 +68,10 @@ extension OrbitCLITests {
         XCTAssertEqual(mean.status, 0, mean.stderr)
         XCTAssertTrue(Mesh.isWatertight(triangles: try MeshPLY.decode(Data(contentsOf: URL(fileURLWithPath: meanOut)), file: meanOut).triangles))
         XCTAssertTrue(mean.stdout.contains("no face_shape.safetensors"), mean.stdout)
-        // With a face-shape regressor the latent's geometry is fitted to the regressed face (5 steps here).
+        // With a face-shape regressor the latent's geometry and expression codes are fitted to the
+        // regressed face (5 steps each here).
         let regressor = FaceShapeRegressor(weight: Tensor.normal([100, 128], std: 0.1, seed: 3), bias: Tensor(zeros: [100]),
+                                           expressionWeight: Tensor.normal([57, 128], std: 0.1, seed: 4), expressionBias: Tensor(zeros: [57]),
                                            neutralExpression: Tensor(zeros: [1, 4]))
         try regressor.save(to: model + "/face_shape.safetensors", provenance: "test: random weights")
         let refinedOut = Fixtures.temporaryDirectory() + "/refined.ply"

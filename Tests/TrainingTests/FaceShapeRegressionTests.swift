@@ -24,7 +24,7 @@ final class FaceShapeRegressionTests: XCTestCase {
 
     /// Targets 0 and 1 are linear in the embedding (plus a little noise), target 2 is noise: the first two
     /// are recovered held out with a light ridge; the third gets the heaviest one and no skill.
-    func testRecoversALinearMapAndShrinksWhatTheEmbeddingDoesNotTell() {
+    func testRecoversALinearMapAndShrinksWhatTheEmbeddingDoesNotTell() throws {
         var random = SeededGenerator(seed: 7)
         func gaussian() -> Float { Tensor.normal([1], seed: random.next()).item() }
         let (subjects, views, d) = (40, 3, 6)
@@ -40,14 +40,28 @@ final class FaceShapeRegressionTests: XCTestCase {
         }
         var regression = FaceShapeRegression()
         regression.lambdas = [0.1, 1, 10, 1000, 100_000]  // 240 rows here (2,160 in the real fit)
-        let result = regression.fit(embeddings: embeddings, targets: targets, subjects: owners, neutralExpression: Tensor(zeros: [1, 4]))
-        XCTAssertGreaterThan(result.heldOutR2[0], 0.95)
-        XCTAssertGreaterThan(result.heldOutR2[1], 0.95)
-        XCTAssertLessThan(result.heldOutR2[2], 0.1)
-        XCTAssertLessThanOrEqual(result.lambdas[0], 10)
-        XCTAssertGreaterThan(result.lambdas[2], result.lambdas[0], "the noise target is shrunk harder")
+        // The same targets as identity and, with a constant one added, as expression weights.
+        let result = regression.fit(embeddings: embeddings, identity: targets, expression: targets.map { $0 + [0.5] }, subjects: owners,
+                                    neutralExpression: Tensor(zeros: [1, 4]))
+        for map in [result.identity, try XCTUnwrap(result.expression)] {
+            XCTAssertGreaterThan(map.heldOutR2[0], 0.95)
+            XCTAssertGreaterThan(map.heldOutR2[1], 0.95)
+            XCTAssertLessThan(map.heldOutR2[2], 0.1)
+            XCTAssertLessThanOrEqual(map.lambdas[0], 10)
+            XCTAssertGreaterThan(map.lambdas[2], map.lambdas[0], "the noise target is shrunk harder")
+        }
+        XCTAssertTrue(result.expression!.heldOutR2[3].isNaN, "a constant output has no R^2")
         let weight = result.regressor.weight.toArray()
         for k in 0..<2 { for j in 0..<d { XCTAssertEqual(weight[k * d + j], truth[k][j], accuracy: 0.1, "weight [\(k), \(j)]") } }
         XCTAssertEqual(result.regressor.bias.toArray()[0], 0.4, accuracy: 0.1)
+        XCTAssertEqual(try XCTUnwrap(result.regressor.expressionBias).toArray()[3], 0.5, accuracy: 1e-6)
+        // Read back from a condition: the expression weights are clamped to [0, 1].
+        let condition = Tensor(embeddings[0][0] + [9, 9], shape: [1, d + 2])
+        let read = try XCTUnwrap(result.regressor.expressionWeights(condition: condition))
+        let identity = result.regressor.identityWeights(condition: condition)
+        XCTAssertEqual(read.count, 4)
+        for k in 0..<3 { XCTAssertEqual(read[k], min(max(identity[k], 0), 1), accuracy: 1e-5, "expression weight \(k): the identity map's, clamped") }
+        XCTAssertEqual(read[3], 0.5, accuracy: 1e-6)
+        XCTAssertTrue(identity.contains { $0 < 0 || $0 > 1 }, "the condition reaches outside [0, 1], so the clamp is tested")
     }
 }

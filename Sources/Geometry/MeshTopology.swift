@@ -56,6 +56,49 @@ extension Mesh {
         return (p, t)
     }
 
+    /// The connected components of `triangles` [M, 3] (triangles sharing a vertex are connected, as
+    /// marching cubes' shared vertices connect its surface): each triangle's component, numbered by
+    /// decreasing size (0: the largest), and each component's triangle count.
+    public static func components(triangles: [Int32], vertexCount: Int) -> (labels: [Int], sizes: [Int]) {
+        var parent = Array(0..<vertexCount)
+        func root(_ v: Int) -> Int {
+            var r = v
+            while parent[r] != r { r = parent[r] }
+            var x = v
+            while parent[x] != r { (parent[x], x) = (r, parent[x]) }
+            return r
+        }
+        for t in stride(from: 0, to: triangles.count, by: 3) {
+            let a = root(Int(triangles[t]))
+            for k in 1...2 { parent[root(Int(triangles[t + k]))] = a }
+        }
+        let roots = stride(from: 0, to: triangles.count, by: 3).map { root(Int(triangles[$0])) }
+        let counts = roots.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
+        let order = counts.keys.sorted { counts[$0]! != counts[$1]! ? counts[$0]! > counts[$1]! : $0 < $1 }
+        let label = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        return (roots.map { label[$0]! }, order.map { counts[$0]! })
+    }
+
+    /// Without the components that have fewer than `share` of the largest one's triangles (floaters):
+    /// the kept triangles [M', 3] renumbered, and the old index of each kept vertex (in their order).
+    public static func removingFloaters(triangles: [Int32], vertexCount: Int, share: Double) -> (triangles: [Int32], vertices: [Int]) {
+        guard !triangles.isEmpty else { return ([], []) }
+        let (labels, sizes) = components(triangles: triangles, vertexCount: vertexCount)
+        let minimum = share * Double(sizes[0])
+        var newIndex = [Int32](repeating: -1, count: vertexCount), vertices: [Int] = [], kept: [Int32] = []
+        for (t, label) in labels.enumerated() where Double(sizes[label]) >= minimum {
+            for k in 0..<3 {
+                let v = Int(triangles[3 * t + k])
+                if newIndex[v] < 0 {
+                    newIndex[v] = Int32(vertices.count)
+                    vertices.append(v)
+                }
+                kept.append(newIndex[v])
+            }
+        }
+        return (kept, vertices)
+    }
+
     /// Whether every edge is shared by exactly two triangles, traversed once in each direction.
     public static func isWatertight(triangles: [Int32]) -> Bool {
         var directed = Set<UInt64>()

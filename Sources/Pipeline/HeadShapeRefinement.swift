@@ -5,10 +5,11 @@ import Tensor
 
 /// Fits one of the head model's codes so that the regressed face (FaceShapeRegressor) lies on its zero
 /// level set: Adam on the code, the mean |SDF| at random face points, plus a pull towards the starting
-/// code (the prior's), which keeps what the face points do not see (hair, the back of the head) where
-/// the prior put it. HeadReconstruction.refiningShape runs it twice: the geometry code against the
-/// regressed neutral face under the neutral expression code, then the expression code against the
-/// regressed expressive face under that geometry. The optional refinement, fitted to a
+/// code. HeadReconstruction.refiningShape runs it twice: the geometry code, from the prior's (the pull
+/// keeps what the face points do not see, hair and the back of the head, where the prior put it),
+/// against the regressed neutral face under the neutral expression code; then the expression code,
+/// from the neutral one, against the regressed expressive face under that geometry, matching the
+/// signed distance the first fit left at each vertex. The optional refinement, fitted to a
 /// regressed face instead of landmarks or a silhouette.
 public struct HeadShapeRefinement {
     /// Adam steps per fitted code.

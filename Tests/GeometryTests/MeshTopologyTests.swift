@@ -21,3 +21,29 @@ final class MeshTopologyTests: XCTestCase {
         XCTAssertEqual(normals[3 * 8 + 1], 1, accuracy: 1e-5)
     }
 }
+
+extension MeshTopologyTests {
+    /// An octahedron (8 triangles) and, apart from it, a tetrahedron (4): two components, labelled by
+    /// size; the tetrahedron is a floater below half the octahedron's size and stays at or above it.
+    func testComponentsAndFloaters() {
+        let octahedron: [Int32] = [0, 2, 4, 2, 1, 4, 1, 3, 4, 3, 0, 4, 2, 0, 5, 1, 2, 5, 3, 1, 5, 0, 3, 5]
+        let tetrahedron: [Int32] = [0, 2, 1, 0, 1, 3, 1, 2, 3, 2, 0, 3].map { $0 + 6 }
+        // The tetrahedron first, so that the labels must come from the sizes, not the order.
+        let triangles = tetrahedron + octahedron
+        XCTAssertTrue(Mesh.isWatertight(triangles: triangles))
+        let (labels, sizes) = Mesh.components(triangles: triangles, vertexCount: 10)
+        XCTAssertEqual(sizes, [8, 4])
+        XCTAssertEqual(labels, [Int](repeating: 1, count: 4) + [Int](repeating: 0, count: 8))
+
+        let cleaned = Mesh.removingFloaters(triangles: triangles, vertexCount: 10, share: 0.6)
+        XCTAssertEqual(cleaned.triangles.count, octahedron.count)
+        XCTAssertEqual(Set(cleaned.vertices), Set(0..<6), "only the octahedron's vertices")
+        XCTAssertEqual(cleaned.triangles.map { cleaned.vertices[Int($0)] }, octahedron.map(Int.init), "renumbered, same triangles")
+        XCTAssertTrue(Mesh.isWatertight(triangles: cleaned.triangles))
+
+        let kept = Mesh.removingFloaters(triangles: triangles, vertexCount: 10, share: 0.5)
+        XCTAssertEqual(kept.triangles.count, triangles.count)
+        XCTAssertEqual(kept.triangles.map { kept.vertices[Int($0)] }, triangles.map(Int.init))
+        XCTAssertTrue(Mesh.removingFloaters(triangles: [], vertexCount: 0, share: 0.5).triangles.isEmpty)
+    }
+}
